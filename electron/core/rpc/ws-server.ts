@@ -1,0 +1,205 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { isEventName, type ClientMessage, type EventName, type ServerMessage } from '../../shared/contract';
+import type { Core } from '../app-core';
+
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/** The same policy the desktop window uses (see main/security.ts). */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  /** Built renderer folder (index.html + assets); null serves only the API. */
+  staticDir: string | null;
+  token?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  /** The URL to open, with the one-time token. */
+  openUrl: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Constant-time comparison; hashing first makes the lengths equal. */
+export function tokenMatches(given: string | null, expected: string): boolean {
+  return given !== null && timingSafeEqual(digest(given), digest(expected));
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/**
+ * Headless transport: serves the renderer and a WebSocket speaking the contract. The socket
+ * needs the per-run token and, from browsers, an Origin equal to this server's own.
+ */
+export async function startWsServer(core: Core, opts: ServeOptions): Promise<RunningServer> {
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const log = core.log.child('ws');
+  let selfOrigins: string[] = [];
+
+  const server = http.createServer((req, res) => {
+    // Lets the page tell "wrong token" apart from "server down" before opening the socket.
+    if (req.url === '/api/session') {
+      const auth = req.headers.authorization ?? '';
+      const ok = tokenMatches(auth.startsWith('Bearer ') ? auth.slice(7) : null, token);
+      res.writeHead(ok ? 204 : 401, { 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    void serveStatic(opts.staticDir, req, res);
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const origin = req.headers.origin;
+    const reject = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== '/ws') return reject(404, 'Not Found');
+    if (origin !== undefined && !selfOrigins.includes(origin)) {
+      log.warn('websocket refused: foreign origin', { origin });
+      return reject(403, 'Forbidden');
+    }
+    if (!tokenMatches(url.searchParams.get('token'), token)) {
+      log.warn('websocket refused: bad token');
+      return reject(401, 'Unauthorized');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => handleConnection(core, ws));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
+  const url = `http://${hostForUrl}:${port}`;
+  selfOrigins = [url, `http://localhost:${port}`, `http://127.0.0.1:${port}`];
+  if (!isLoopback(opts.host)) selfOrigins.push(`http://${opts.host}:${port}`);
+  log.info('serving', { url, staticDir: opts.staticDir });
+
+  return {
+    url,
+    openUrl: `${url}/?token=${token}`,
+    port,
+    token,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function handleConnection(core: Core, ws: WebSocket): void {
+  const subscriptions = new Map<EventName, () => void>();
+  const closed = new AbortController();
+  const send = (msg: ServerMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+  };
+
+  ws.on('message', async (data) => {
+    let msg: ClientMessage;
+    try {
+      msg = JSON.parse(data.toString()) as ClientMessage;
+      if (!msg || typeof msg !== 'object' || typeof msg.type !== 'string') throw new Error('not a message object');
+    } catch (e) {
+      send({ type: 'error', error: { code: 'invalid_input', message: `Malformed message: ${(e as Error).message}` } });
+      return;
+    }
+    if (msg.type === 'call') {
+      const envelope = await core.dispatcher.call(String(msg.method), msg.params, {
+        transport: 'websocket',
+        signal: closed.signal,
+      });
+      send({ type: 'result', id: msg.id, envelope });
+    } else if (msg.type === 'subscribe' || msg.type === 'unsubscribe') {
+      if (!isEventName(msg.event)) {
+        send({ type: 'error', error: { code: 'invalid_input', message: `Unknown event "${msg.event}".` } });
+        return;
+      }
+      const name = msg.event;
+      subscriptions.get(name)?.();
+      subscriptions.delete(name);
+      if (msg.type === 'subscribe') {
+        subscriptions.set(name, core.bus.on(name, (payload) => send({ type: 'event', event: name, payload })));
+      }
+    } else {
+      send({ type: 'error', error: { code: 'invalid_input', message: `Unknown message type.` } });
+    }
+  });
+
+  ws.on('close', () => {
+    closed.abort();
+    for (const off of subscriptions.values()) off();
+    subscriptions.clear();
+  });
+}
+
+async function serveStatic(dir: string | null, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405).end();
+    return;
+  }
+  if (!dir) {
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('No renderer build: run `npm run build`.');
+    return;
+  }
+  const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  const root = path.resolve(dir);
+  let file = path.resolve(root, '.' + pathname);
+  if (!file.startsWith(root + path.sep) && file !== root) {
+    res.writeHead(403).end();
+    return;
+  }
+  if (pathname === '/' || !path.extname(file)) file = path.join(root, 'index.html');
+  try {
+    const body = await fs.readFile(file);
+    res.writeHead(200, {
+      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'Cache-Control': file.endsWith('index.html') ? 'no-store' : 'public, max-age=3600',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  } catch {
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
+  }
+}

@@ -1,0 +1,85 @@
+import { useEffect } from 'react';
+import { useCall, useInvalidateOn } from './api/hooks';
+import { Placeholder } from './components/Placeholder';
+import { StatusBar } from './components/StatusBar';
+import { SettingsPage } from './features/settings/SettingsPage';
+import { useConnection } from './stores/connection';
+import { PAGES, useNavigation, type Page } from './stores/navigation';
+
+const LABELS: Record<Page, string> = {
+  overview: 'Overview',
+  deploy: 'Deploy',
+  models: 'Models',
+  playground: 'Playground',
+  monitor: 'Monitor',
+  settings: 'Settings',
+};
+
+function PageView({ page }: { page: Page }) {
+  switch (page) {
+    case 'settings':
+      return <SettingsPage />;
+    case 'overview':
+      return <Placeholder title="Overview" text="Hardware detection and the deployment plan will appear here." />;
+    case 'deploy':
+      return <Placeholder title="Deploy" text="Backends and one-click deployments will appear here." />;
+    case 'models':
+      return <Placeholder title="Models" text="Ollama models and Modelfile variants will appear here." />;
+    case 'playground':
+      return <Placeholder title="Playground" text="The chat playground will appear here." />;
+    case 'monitor':
+      return <Placeholder title="Monitor" text="Live resource graphs will appear here." />;
+  }
+}
+
+/** Applies the theme setting; "system" follows the OS through prefers-color-scheme in CSS. */
+function useTheme() {
+  const settings = useCall('settings.get', {}, { enabled: useConnection((s) => s.state === 'open') });
+  useInvalidateOn('settings.changed', ['settings.get']);
+  const theme = settings.data?.settings.theme ?? 'system';
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+}
+
+function Unauthorized() {
+  return (
+    <main className="auth-error" role="alert">
+      <h1>This page needs its access token</h1>
+      <p>
+        Open the full link that <code>slm-deck serve</code> printed (it ends in <code>?token=…</code>). Each run of the
+        server makes a new token, so links from an earlier run stop working.
+      </p>
+    </main>
+  );
+}
+
+export function App() {
+  const connection = useConnection((s) => s.state);
+  const { page, go } = useNavigation();
+  useTheme();
+  if (connection === 'unauthorized') return <Unauthorized />;
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <nav className="sidebar" aria-label="Main">
+        <div className="brand">SLM Deck</div>
+        <ul>
+          {PAGES.map((p) => (
+            <li key={p}>
+              <a href={`#/${p}`} aria-current={p === page ? 'page' : undefined} onClick={() => go(p)}>
+                {LABELS[p]}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" className="content" tabIndex={-1}>
+        <PageView page={page} />
+      </main>
+      <StatusBar />
+    </div>
+  );
+}
