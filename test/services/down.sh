@@ -45,6 +45,10 @@ pid_of() {
   echo "$pid"
 }
 
+alive() { # a zombie (state Z) counts as exited
+  [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z ' "/proc/$1/stat" 2>/dev/null
+}
+
 stop() { # stop NAME PIDFILE PATTERN TIMEOUT
   local what=$1 file=$2 pattern=$3 timeout=$4 pid i
   if ! pid=$(pid_of "$file" "$pattern"); then
@@ -54,13 +58,13 @@ stop() { # stop NAME PIDFILE PATTERN TIMEOUT
   log "stopping $what (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < timeout * 10; i++)); do
-    [ -e "/proc/$pid" ] || break
+    alive "$pid" || break
     sleep 0.1
   done
-  if [ -e "/proc/$pid" ]; then
+  if alive "$pid"; then
     log "$what did not exit in ${timeout}s, killing it"
     kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
+    for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done
   fi
   rm -f "$file"
 }

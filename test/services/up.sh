@@ -150,6 +150,7 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
 spawn() { # spawn LOG CMD... ; sets SPAWNED_PID
   local out=$1
   shift
+  [ ! -s "$out" ] || mv -f "$out" "$out.1" # keep one previous log
   setsid "$@" </dev/null >>"$out" 2>&1 9>&- &
   SPAWNED_PID=$!
 }
@@ -475,7 +476,10 @@ ensure_images() {
     echo "$hash" >"$stamp"
     built=$((built + 1))
   done
-  [ "$built" = 0 ] || log "built and pushed $built image(s)"
+  if [ "$built" != 0 ]; then
+    log "built and pushed $built image(s)"
+    docker_t image prune -f >/dev/null # drop images replaced by a rebuild
+  fi
   [ "$pulled" = 0 ] || log "pulled $pulled image(s) back from the registry"
   local catalog
   catalog=$(curl -sf "http://$REGISTRY_ADDR/v2/_catalog?n=1000")
@@ -546,7 +550,9 @@ self_test() {
 
 T0=$EPOCHREALTIME
 ensure_packages
-mkdir -p "$STATE"
+mkdir -p "$STATE" 2>/dev/null || true
+[ -d "$STATE" ] && [ -w "$STATE" ] ||
+  die "cannot write to $STATE (started by another user?): run as root, or set SLM_TEST_STATE to a folder of yours"
 touch "$STATE/$MARKER"
 exec 9>"$STATE/up.lock"
 flock -w 600 9 || die "another up.sh holds $STATE/up.lock"

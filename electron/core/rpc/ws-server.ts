@@ -165,6 +165,9 @@ function handleConnection(core: Core, ws: WebSocket): void {
     }
   });
 
+  // ws reports oversized or invalid frames here before closing; without a listener it would crash the process.
+  ws.on('error', () => ws.terminate());
+
   ws.on('close', () => {
     closed.abort();
     for (const off of subscriptions.values()) off();
