@@ -14,7 +14,7 @@ function electronBinary() {
     // The electron package's main export is the path of its binary; it throws when the download failed.
     return { path: createRequire(import.meta.url)('electron') };
   } catch (e) {
-    return { reason: /Cannot find module/.test(String(e)) ? 'Electron is not installed' : 'the Electron binary could not be downloaded' };
+    return { reason: /Cannot find module/.test(String(e)) ? 'Electron is not installed (its binary could not be downloaded)' : 'the Electron binary could not be downloaded' };
   }
 }
 

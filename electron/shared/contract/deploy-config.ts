@@ -55,9 +55,9 @@ export const DeploymentConfigSchema = z.object({
   contextLength: z.number().int().min(256),
   /** Concurrent sequences (vLLM --max-num-seqs, OLLAMA_NUM_PARALLEL, engine queue width). */
   parallel: z.number().int().min(1).max(256),
-  /** GPU device ids passed to the container (Docker DeviceIDs); empty = CPU only. */
+  /** GPU indices as nvidia-smi numbers them ('0', '1'), for Docker DeviceIDs or CDI `nvidia.com/gpu=N`; empty = CPU only. */
   gpus: z.array(z.string()),
-  /** Container memory limit in GB; null = no limit. */
+  /** Container memory limit in GiB (Docker's `g` suffix, 1024^3 bytes); null = no limit. */
   memoryLimitGb: z.number().positive().nullable(),
   /** Container CPU limit (fractional cores); null = no limit. */
   cpus: z.number().positive().nullable(),
