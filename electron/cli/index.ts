@@ -1,7 +1,12 @@
 import { Command } from 'commander';
 import { APP_VERSION } from '../core/version';
+import { registerChat } from './commands/chat';
+import { registerHardware } from './commands/hardware';
+import { registerMonitor } from './commands/monitor';
 import { registerServe } from './commands/serve';
 import { registerSettings } from './commands/settings';
+import { registerContainers } from './commands/containers';
+import { registerDeploy } from './commands/deploy';
 
 const program = new Command()
   .name('slm-deck')
@@ -13,5 +18,10 @@ const program = new Command()
 
 registerServe(program);
 registerSettings(program);
+registerChat(program);
+registerHardware(program);
+registerDeploy(program);
+registerContainers(program);
+registerMonitor(program);
 
 await program.parseAsync(process.argv);

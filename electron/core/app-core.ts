@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { methods } from '../shared/contract';
+import type { BackendRegistry } from './chat/backend-registry';
+import type { ChatService } from './chat/chat-service';
+import { createChat } from './chat/create-chat';
+import { createDockerDomain, type DockerDomain } from './docker';
 import { EventBus } from './events/event-bus';
+import { createHardware } from './hardware/create-hardware';
+import { createMetrics, type MetricsDomain } from './metrics/create-metrics';
+import { createOllama } from './ollama';
 import { consoleSink, createLogger, FileSink, type Level, type Logger } from './log/logger';
 import { Dispatcher } from './rpc/dispatcher';
 import type { DomainHandlers, Handlers } from './rpc/handlers';
@@ -25,6 +32,13 @@ export interface Core {
   bus: EventBus;
   tasks: TaskRegistry;
   settings: SettingsService;
+  chat: ChatService;
+  /** Where chat backends come from: register a BackendSource here (deployments, embedded engine). */
+  chatBackends: BackendRegistry;
+  /** Docker: `docker.connection.status()` for the engine's state, `docker.service` for deployments. */
+  docker: DockerDomain;
+  /** Live samples: `metrics.service.recordGeneratedTokens(url, n)`, `metrics.addEngineProvider(p)`. */
+  metrics: MetricsDomain;
   dispatcher: Dispatcher;
   log: Logger;
   logPath: string;
@@ -46,6 +60,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log.child('settings'),
   );
   await settings.load();
+  const chat = createChat({ home: opts.home, bus, log, settings });
+  const docker = createDockerDomain({ home: opts.home, bus, tasks, settings, log, appVersion: APP_VERSION, chatBackends: chat.backends });
+  const metrics = await createMetrics({ home: opts.home, bus, log, dockerClient: () => docker.connection.client(), ollamaUrl: () => settings.get().ollamaUrl });
+  const hardware = createHardware({ home: opts.home, settings, log, dockerStatus: (o) => docker.connection.status(o) });
+  const ollama = createOllama({ home: opts.home, settings, tasks, bus, log, hardwareProfile: () => hardware.service.profile() });
 
   const app: DomainHandlers<'app'> = {
     'app.info': (_p, ctx) => ({
@@ -70,6 +89,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...app,
     ...settingsHandlers(settings),
     ...tasksHandlers(tasks),
+    ...chat.handlers,
+    ...docker.handlers,
+    ...metrics.handlers,
+    ...hardware.handlers,
+    ...ollama.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log.child('rpc'));
@@ -79,11 +103,18 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     bus,
     tasks,
     settings,
+    chat: chat.service,
+    chatBackends: chat.backends,
+    docker,
+    metrics,
     dispatcher,
     log,
     logPath,
     close: async () => {
       for (const t of tasks.list()) if (t.state === 'running') tasks.cancel(t.id);
+      await chat.service.close();
+      metrics.close();
+      docker.close();
     },
   };
 }

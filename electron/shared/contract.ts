@@ -1,6 +1,11 @@
 import type { z } from 'zod';
 import type { ErrorInfo } from './errors';
 import { appEvents, appMethods } from './contract/app';
+import { chatEvents, chatMethods } from './contract/chat';
+import { dockerEvents, dockerMethods } from './contract/docker';
+import { hardwareMethods } from './contract/hardware';
+import { metricsEvents, metricsMethods } from './contract/metrics';
+import { ollamaEvents, ollamaMethods } from './contract/ollama';
 
 /**
  * The one contract: every RPC method and event, declared once with zod schemas. The
@@ -9,10 +14,19 @@ import { appEvents, appMethods } from './contract/app';
  */
 export const methods = {
   ...appMethods,
+  ...metricsMethods,
+  ...chatMethods,
+  ...dockerMethods,
+  ...hardwareMethods,
+  ...ollamaMethods,
 };
 
 export const events = {
   ...appEvents,
+  ...metricsEvents,
+  ...chatEvents,
+  ...dockerEvents,
+  ...ollamaEvents,
 };
 
 export type Methods = typeof methods;

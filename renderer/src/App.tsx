@@ -1,7 +1,12 @@
 import { useEffect } from 'react';
 import { useCall, useInvalidateOn } from './api/hooks';
 import { Placeholder } from './components/Placeholder';
+import { LiveStrip } from './components/LiveStrip';
 import { StatusBar } from './components/StatusBar';
+import { DeployPage } from './features/deploy/DeployPage';
+import { OverviewPage } from './features/overview/OverviewPage';
+import { PlaygroundPage } from './features/playground/PlaygroundPage';
+import { MonitorPage } from './features/monitor/MonitorPage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { useConnection } from './stores/connection';
 import { PAGES, useNavigation, type Page } from './stores/navigation';
@@ -20,15 +25,15 @@ function PageView({ page }: { page: Page }) {
     case 'settings':
       return <SettingsPage />;
     case 'overview':
-      return <Placeholder title="Overview" text="Hardware detection and the deployment plan will appear here." />;
+      return <OverviewPage />;
     case 'deploy':
-      return <Placeholder title="Deploy" text="Backends and one-click deployments will appear here." />;
+      return <DeployPage />;
     case 'models':
       return <Placeholder title="Models" text="Ollama models and Modelfile variants will appear here." />;
     case 'playground':
-      return <Placeholder title="Playground" text="The chat playground will appear here." />;
+      return <PlaygroundPage />;
     case 'monitor':
-      return <Placeholder title="Monitor" text="Live resource graphs will appear here." />;
+      return <MonitorPage />;
   }
 }
 
@@ -75,6 +80,7 @@ export function App() {
             </li>
           ))}
         </ul>
+        <LiveStrip />
       </nav>
       <main id="main" className="content" tabIndex={-1}>
         <PageView page={page} />

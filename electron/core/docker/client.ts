@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { DeckError } from '../../shared/errors';
+import { socketPath } from './endpoint';
+
+/**
+ * A dockerode client for exactly this endpoint. Every connection key is given explicitly,
+ * because docker-modem otherwise merges in DOCKER_HOST from the environment.
+ */
+export function createDockerClient(url: string, env: NodeJS.ProcessEnv = process.env): Docker {
+  const sock = socketPath(url);
+  if (sock !== null) {
+    return new Docker({ socketPath: sock, host: undefined, port: undefined, protocol: 'http' });
+  }
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new DeckError('invalid_input', `"${url}" is not a Docker endpoint.`, 'Use unix:///path/to/docker.sock, tcp://host:2375 or ssh://user@host.');
+  }
+  if (u.protocol === 'ssh:') {
+    return new Docker({
+      socketPath: undefined,
+      protocol: 'ssh',
+      host: u.hostname,
+      port: u.port || 22,
+      username: decodeURIComponent(u.username) || undefined,
+      sshOptions: { agent: env.SSH_AUTH_SOCK },
+    });
+  }
+  if (u.protocol === 'tcp:' || u.protocol === 'http:' || u.protocol === 'https:') {
+    const port = u.port || (u.protocol === 'https:' ? '2376' : '2375');
+    const tls = u.protocol === 'https:' || env.DOCKER_TLS_VERIFY === '1' || port === '2376';
+    const certDir = env.DOCKER_CERT_PATH;
+    const certs =
+      tls && certDir
+        ? {
+            ca: readFileSync(path.join(certDir, 'ca.pem')),
+            cert: readFileSync(path.join(certDir, 'cert.pem')),
+            key: readFileSync(path.join(certDir, 'key.pem')),
+          }
+        : {};
+    return new Docker({ socketPath: undefined, host: u.hostname, port, protocol: tls ? 'https' : 'http', ...certs });
+  }
+  throw new DeckError('invalid_input', `Unsupported Docker endpoint "${url}".`, 'Use unix://, tcp://, ssh:// or npipe://.');
+}

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import type { EventBus } from '../events/event-bus';
+import type { Logger } from '../log/logger';
+import type { SettingsService } from '../settings/settings-service';
+import type { BackendRegistry } from '../chat/backend-registry';
+import { bundledCatalog } from '../hardware/catalog';
+import type { TaskRegistry } from '../tasks/task-registry';
+import { catalogModelResolver } from './catalog-resolver';
+import { dockerChatSource } from './chat-source';
+import { DockerConnection } from './connection';
+import { DaemonEvents } from './daemon-events';
+import { DockerService, type VerdictFn } from './docker-service';
+import { dockerHandlers } from './handlers';
+import type { ModelResolver } from './model-ref';
+
+export { DockerConnection, type DockerStatus } from './connection';
+export { DockerService } from './docker-service';
+export { containerStats } from './stats';
+export { mirrorImage } from './mirror';
+
+function safeCatalog() {
+  try {
+    return bundledCatalog();
+  } catch {
+    return null;
+  }
+}
+
+export interface DockerDomain {
+  connection: DockerConnection;
+  service: DockerService;
+  handlers: ReturnType<typeof dockerHandlers>;
+  close(): void;
+}
+
+/**
+ * Wires the Docker domain into the core: one connection (status + background re-check),
+ * the deployment service, the daemon event relay, and the RPC handlers. Nothing talks to
+ * Docker until a method is called or someone subscribes to docker.* events.
+ */
+export function createDockerDomain(o: {
+  home: string;
+  bus: EventBus;
+  tasks: TaskRegistry;
+  settings: SettingsService;
+  log: Logger;
+  appVersion: string;
+  /** Tag of the locally built slm-deck/onnx-engine image; default the app version. */
+  engineVersion?: string;
+  resolveModel?: ModelResolver;
+  verdict?: VerdictFn;
+  /** Running deployments are offered to the chat playground through this registry. */
+  chatBackends?: BackendRegistry;
+}): DockerDomain {
+  const log = o.log.child('docker');
+  const connection = new DockerConnection({ endpointSetting: () => o.settings.get().dockerEndpoint, log, bus: o.bus });
+  const service = new DockerService({
+    conn: connection,
+    bus: o.bus,
+    log,
+    mirror: () => o.settings.get().registryMirror,
+    hfToken: () => o.settings.hfToken(),
+    appVersion: o.appVersion,
+    engineVersion: o.engineVersion ?? o.appVersion,
+    modelsDir: path.join(o.home, 'models'),
+    resolveModel: o.resolveModel ?? catalogModelResolver(safeCatalog),
+    verdict: o.verdict,
+    onChanged: () => o.chatBackends?.changed(),
+  });
+  const offChat = o.chatBackends?.register(dockerChatSource(service));
+  const events = new DaemonEvents(connection, o.bus, log.child('events'));
+  // A changed endpoint setting applies at once, and listeners hear the new status.
+  let endpoint = o.settings.get().dockerEndpoint;
+  const offSettings = o.bus.on('settings.changed', (s) => {
+    if (s.settings.dockerEndpoint === endpoint) return;
+    endpoint = s.settings.dockerEndpoint;
+    void connection.status({ refresh: true });
+  });
+  connection.startBackground();
+  events.start();
+  return {
+    connection,
+    service,
+    handlers: dockerHandlers(service, o.tasks),
+    close: () => {
+      offSettings();
+      offChat?.();
+      events.close();
+      service.close();
+      connection.close();
+    },
+  };
+}

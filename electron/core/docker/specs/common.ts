@@ -1,0 +1,137 @@
+import type { CreateOptions, DeployRequest, Endpoint } from '../../../shared/contract/docker';
+import { LABEL } from '../labels';
+import type { ModelResolver, ResolvedModel } from '../model-ref';
+
+/** Everything a spec builder needs besides the request; builders stay pure functions of both. */
+export interface SpecContext {
+  /** The registryMirror setting ('' = pull from the images' own registries). */
+  mirror: string;
+  /** Tag of the locally built onnx-engine image. */
+  engineVersion: string;
+  /** App version written into labels. */
+  appVersion: string;
+  /** Where onnx-engine model folders live when the request gives no modelPath. */
+  modelsDir: string;
+  /** Daemon architecture (x86_64, aarch64): picks the vLLM CPU image variant. */
+  arch: string;
+  /** Passed to vLLM for gated models; never part of previews or compose files. */
+  hfToken?: string | null;
+  resolveModel: (backend: DeployRequest['backend'], model: string) => ResolvedModel;
+}
+
+export function withResolver(resolver: ModelResolver | undefined, builtin: SpecContext['resolveModel']): SpecContext['resolveModel'] {
+  return (backend, model) => resolver?.(backend, model) ?? builtin(backend, model);
+}
+
+const GIB = 1024 ** 3;
+const S = 1_000_000_000; // Docker wants durations in nanoseconds
+
+export const VOLUMES = {
+  hfCache: 'slm-deck-hf-cache',
+  ollamaData: 'slm-deck-ollama-data',
+  openWebUiData: 'slm-deck-open-webui-data',
+} as const;
+
+export function gib(n: number): number {
+  return Math.round(n * GIB);
+}
+
+export function deploymentName(req: DeployRequest): string {
+  return req.name ?? req.backend;
+}
+
+export function baseLabels(req: DeployRequest, role: 'server' | 'webui', model: string, appVersion: string): Record<string, string> {
+  return {
+    [LABEL.managed]: 'true',
+    [LABEL.deployment]: deploymentName(req),
+    [LABEL.backend]: req.backend,
+    [LABEL.role]: role,
+    [LABEL.model]: model,
+    [LABEL.version]: appVersion,
+  };
+}
+
+export function volumeLabels(name: string, appVersion: string): Record<string, string> {
+  return { [LABEL.managed]: 'true', [LABEL.version]: appVersion, 'dev.slmdeck.volume': name };
+}
+
+/** The request as stored in a label: everything needed to re-create or export the deployment. */
+export function requestLabel(req: DeployRequest): string {
+  const { replace: _r, createOnly: _c, force: _f, ...keep } = req;
+  return JSON.stringify(keep);
+}
+
+export function ports(containerPort: number, hostPort: number, bindHost: string) {
+  const key = `${containerPort}/tcp`;
+  return {
+    ExposedPorts: { [key]: {} },
+    PortBindings: { [key]: [{ HostIp: bindHost, HostPort: String(hostPort) }] },
+  };
+}
+
+export function limits(memoryGb: number | null, cpus: number | null): Pick<CreateOptions['HostConfig'], 'Memory' | 'NanoCpus'> {
+  return {
+    ...(memoryGb !== null ? { Memory: gib(memoryGb) } : {}),
+    ...(cpus !== null ? { NanoCpus: Math.round(cpus * 1e9) } : {}),
+  };
+}
+
+/** NVIDIA device request: specific ids, or every GPU (`--gpus all`) for ['all'] or, when `all`, for none listed. */
+export function gpuRequests(gpus: string[], all: boolean): Pick<CreateOptions['HostConfig'], 'DeviceRequests'> {
+  if (gpus.includes('all')) return { DeviceRequests: [{ Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] }] };
+  if (gpus.length) return { DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: [...gpus], Capabilities: [['gpu']] }] };
+  if (all) return { DeviceRequests: [{ Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] }] };
+  return {};
+}
+
+/**
+ * Images differ in what they ship (the Ollama image has no curl, busybox-based ones only
+ * wget, vLLM has python), so probes try the usual tools in turn.
+ */
+export function httpProbe(url: string, extra: string[] = []): string {
+  return [
+    `curl -fsS -o /dev/null ${url}`,
+    `wget -q -O /dev/null ${url}`,
+    ...extra,
+  ].join(' || ');
+}
+
+export function healthcheck(shellCommand: string, startPeriodSec: number): CreateOptions['Healthcheck'] {
+  return {
+    Test: ['CMD-SHELL', shellCommand],
+    Interval: 10 * S,
+    Timeout: 5 * S,
+    StartPeriod: startPeriodSec * S,
+    StartInterval: 2 * S,
+    Retries: 3,
+  };
+}
+
+export function envList(entries: Record<string, string>): string[] {
+  return Object.entries(entries).map(([k, v]) => `${k}=${v}`);
+}
+
+/** URL the host reaches a published port on: a wildcard bind is reached through the loopback. */
+export function hostForUrl(bindHost: string): string {
+  if (bindHost === '0.0.0.0' || bindHost === '') return '127.0.0.1';
+  if (bindHost === '::' || bindHost === '[::]') return '[::1]';
+  if (bindHost.includes(':') && !bindHost.startsWith('[')) return `[${bindHost}]`;
+  return bindHost;
+}
+
+const SAMPLE_PROMPT = 'A train travels 240 km in 3 hours. If it goes 20 km/h faster, how long does the same trip take?';
+
+export function openAiEndpoint(url: string, model: string): Endpoint {
+  const body = JSON.stringify({ model, messages: [{ role: 'user', content: SAMPLE_PROMPT }], max_tokens: 200 });
+  return {
+    url,
+    api: 'openai',
+    model,
+    curl: `curl ${url}/v1/chat/completions -H 'Content-Type: application/json' -d '${body}'`,
+  };
+}
+
+export function ollamaEndpoint(url: string, model: string): Endpoint {
+  const body = JSON.stringify({ model, messages: [{ role: 'user', content: SAMPLE_PROMPT }], stream: false });
+  return { url, api: 'ollama', model, curl: `curl ${url}/api/chat -d '${body}'` };
+}

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import type { ContainerSpec, DeployRequest, DeploymentSpec } from '../../../shared/contract/docker';
+import { containerName, LABEL } from '../labels';
+import {
+  baseLabels, deploymentName, envList, healthcheck, hostForUrl, httpProbe, limits, openAiEndpoint, ports, requestLabel,
+  type SpecContext,
+} from './common';
+
+export const ENGINE_PORT = 8080;
+export const ENGINE_MODEL_DIR = '/model';
+/** The seed's limits for the ONNX engine when the request sets none. */
+export const ENGINE_DEFAULT_MEMORY_GB = 8;
+export const ENGINE_DEFAULT_CPUS = 4;
+
+/** Built locally from resources/engine/Dockerfile, so never rewritten through the registry mirror. */
+export function engineImage(version: string): string {
+  return `slm-deck/onnx-engine:${version}`;
+}
+
+/** The model folder on the Docker host: the request's modelPath, else the app's model store. */
+export function engineModelFolder(req: DeployRequest, ctx: SpecContext): string {
+  return req.modelPath ?? path.join(ctx.modelsDir, ...req.model.split('/'));
+}
+
+/** The ONNX engine container: model folder mounted read-only, 8 GB / 4 CPUs by default, /health probe. */
+export function buildOnnxEngineSpec(req: DeployRequest, ctx: SpecContext): DeploymentSpec {
+  const warnings: string[] = [];
+  const model = ctx.resolveModel(req.backend, req.model);
+  const name = containerName(deploymentName(req), 'server');
+  const folder = engineModelFolder(req, ctx);
+  const endpoint = openAiEndpoint(`http://${hostForUrl(req.bindHost)}:${req.hostPort}`, model.served);
+  if (req.gpus.length) warnings.push('The ONNX engine container runs on the CPU; the GPU selection is ignored.');
+  const url = `http://127.0.0.1:${ENGINE_PORT}/health`;
+  const server: ContainerSpec = {
+    role: 'server',
+    name,
+    image: engineImage(ctx.engineVersion),
+    containerPort: ENGINE_PORT,
+    hostPort: req.hostPort,
+    create: {
+      name,
+      Image: engineImage(ctx.engineVersion),
+      Env: envList({
+        SLM_ENGINE_HOST: '0.0.0.0',
+        SLM_ENGINE_PORT: String(ENGINE_PORT),
+        SLM_ENGINE_MODEL_DIR: ENGINE_MODEL_DIR,
+        SLM_ENGINE_CONTEXT: String(req.contextLength),
+        SLM_ENGINE_PARALLEL: String(req.parallel),
+        ...req.env,
+      }),
+      Labels: { ...baseLabels(req, 'server', model.served, ctx.appVersion), [LABEL.request]: requestLabel(req), [LABEL.endpoint]: JSON.stringify(endpoint) },
+      ExposedPorts: ports(ENGINE_PORT, req.hostPort, req.bindHost).ExposedPorts,
+      Healthcheck: healthcheck(httpProbe(url, [`node -e "fetch('${url}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"`]), 300),
+      HostConfig: {
+        PortBindings: ports(ENGINE_PORT, req.hostPort, req.bindHost).PortBindings,
+        Mounts: [{ Type: 'bind', Source: folder, Target: ENGINE_MODEL_DIR, ReadOnly: true }],
+        RestartPolicy: { Name: 'unless-stopped' },
+        ...limits(req.memoryLimitGb ?? ENGINE_DEFAULT_MEMORY_GB, req.cpus ?? ENGINE_DEFAULT_CPUS),
+      },
+    },
+  };
+  return {
+    name: deploymentName(req),
+    backend: req.backend,
+    containers: [server],
+    volumes: [],
+    network: null,
+    endpoint,
+    healthTimeoutSec: req.healthTimeoutSec ?? 300,
+    warnings,
+  };
+}

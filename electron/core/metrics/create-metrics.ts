@@ -1,0 +1,47 @@
+import type Docker from 'dockerode';
+import type { EventBus } from '../events/event-bus';
+import type { Logger } from '../log/logger';
+import { ContainerSource, dockerFeed } from './container-source';
+import { EngineSource, type EngineTargetProvider } from './engine-source';
+import { deploymentEngines, settingsOllama } from './engine-targets';
+import { GpuSource } from './gpu-source';
+import { HostSource } from './host-source';
+import { metricsHandlers } from './handlers';
+import { MetricsService } from './metrics-service';
+
+export interface MetricsDomain {
+  service: MetricsService;
+  /** Add engines to sample (e.g. the embedded engine once it runs). */
+  addEngineProvider(p: EngineTargetProvider): void;
+  handlers: ReturnType<typeof metricsHandlers>;
+  close(): void;
+}
+
+/** Wires the sampler to the real sources: /proc (or os), nvidia-smi / amdgpu, Docker stats, engine endpoints. */
+export async function createMetrics(o: {
+  home: string;
+  bus: EventBus;
+  log: Logger;
+  /** The Docker domain's client (throws docker_unavailable while the daemon is down). */
+  dockerClient: () => Promise<{ docker: Docker }>;
+  ollamaUrl: () => string;
+}): Promise<MetricsDomain> {
+  const engines = new EngineSource();
+  engines.addProvider(settingsOllama(o.ollamaUrl));
+  engines.addProvider(deploymentEngines(o.dockerClient));
+  const service = await MetricsService.create({
+    bus: o.bus,
+    log: o.log.child('metrics'),
+    home: o.home,
+    host: new HostSource(),
+    gpu: new GpuSource(),
+    containers: new ContainerSource(dockerFeed(o.dockerClient)),
+    engines,
+  });
+  return {
+    service,
+    addEngineProvider: (p) => engines.addProvider(p),
+    handlers: metricsHandlers(service),
+    close: () => service.close(),
+  };
+}

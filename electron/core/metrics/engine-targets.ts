@@ -1,0 +1,47 @@
+import type Docker from 'dockerode';
+import { EndpointSchema } from '../../shared/contract/docker';
+import type { Backend } from '../../shared/contract/deploy-config';
+import type { EngineKind, EngineTarget } from '../../shared/contract/metrics';
+import { LABEL, MANAGED_FILTER } from '../docker/labels';
+import type { EngineTargetProvider } from './engine-source';
+
+export const ENGINE_KIND: Record<Backend, EngineKind> = {
+  'vllm-gpu': 'vllm',
+  'vllm-cpu': 'vllm',
+  ollama: 'ollama',
+  'onnx-engine': 'onnx',
+  embedded: 'onnx',
+};
+
+function parseJson(s: string | undefined): unknown {
+  try {
+    return s ? JSON.parse(s) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Running deployments' servers, read from their labels with one list call (no inspect per container). */
+export function deploymentEngines(client: () => Promise<{ docker: Docker }>): EngineTargetProvider {
+  return async () => {
+    const { docker } = await client();
+    const list = await docker.listContainers({
+      filters: { label: [MANAGED_FILTER, `${LABEL.role}=server`], status: ['running'] },
+      abortSignal: AbortSignal.timeout(3000),
+    });
+    const out: EngineTarget[] = [];
+    for (const c of list) {
+      const endpoint = EndpointSchema.safeParse(parseJson(c.Labels?.[LABEL.endpoint]));
+      const backend = c.Labels?.[LABEL.backend] as Backend | undefined;
+      if (!endpoint.success || !backend || !(backend in ENGINE_KIND)) continue;
+      const deployment = c.Labels?.[LABEL.deployment];
+      out.push({ kind: ENGINE_KIND[backend], url: endpoint.data.url, ...(deployment ? { label: deployment } : {}) });
+    }
+    return out;
+  };
+}
+
+/** The Ollama URL setting: a native install or a remote server counts too. */
+export function settingsOllama(url: () => string): EngineTargetProvider {
+  return () => [{ kind: 'ollama', url: url(), label: 'Ollama' }];
+}

@@ -1,0 +1,71 @@
+/**
+ * Routes a chat's text stream into content deltas and tool calls. With tools enabled, output that
+ * may be a tool call (it starts like one, or a `<|tool_call|>` marker shows up later) is buffered
+ * and parsed at the end; everything else streams as content straight away.
+ */
+import { TOOL_CALL_OPEN, mayBeToolCall, parseToolCalls, type ToolCall } from './tool-calls';
+
+export type ChatEvent = { type: 'content'; text: string } | { type: 'tool_calls'; toolCalls: ToolCall[] };
+
+export class ChatOutput {
+  private mode: 'undecided' | 'text' | 'tool';
+  private pending = '';
+  private emitted = '';
+
+  constructor(
+    private readonly toolsEnabled: boolean,
+    private readonly onEvent: (e: ChatEvent) => void,
+  ) {
+    this.mode = toolsEnabled ? 'undecided' : 'text';
+  }
+
+  push(delta: string): void {
+    if (!this.toolsEnabled) return this.content(delta);
+    this.pending += delta;
+    if (this.mode === 'undecided') {
+      if (mayBeToolCall(this.pending)) return;
+      this.mode = 'text';
+    }
+    if (this.mode === 'text') {
+      const at = this.pending.indexOf(TOOL_CALL_OPEN);
+      if (at !== -1) {
+        this.content(this.pending.slice(0, at));
+        this.pending = this.pending.slice(at);
+        this.mode = 'tool';
+        return;
+      }
+      // Hold back a possible start of the marker.
+      let hold = 0;
+      for (let n = Math.min(TOOL_CALL_OPEN.length - 1, this.pending.length); n > 0; n--) {
+        if (this.pending.endsWith(TOOL_CALL_OPEN.slice(0, n))) {
+          hold = n;
+          break;
+        }
+      }
+      this.content(this.pending.slice(0, this.pending.length - hold));
+      this.pending = this.pending.slice(this.pending.length - hold);
+    }
+  }
+
+  /** Ends the stream: parses buffered output; returns the final content and tool calls. */
+  finish(): { content: string | null; toolCalls: ToolCall[] } {
+    if (this.pending.length > 0) {
+      const parsed = this.mode === 'text' ? null : parseToolCalls(this.pending);
+      if (parsed) {
+        if (parsed.content) this.content(parsed.content);
+        this.onEvent({ type: 'tool_calls', toolCalls: parsed.toolCalls });
+        this.pending = '';
+        return { content: this.emitted.length > 0 ? this.emitted : null, toolCalls: parsed.toolCalls };
+      }
+      this.content(this.pending);
+      this.pending = '';
+    }
+    return { content: this.emitted, toolCalls: [] };
+  }
+
+  private content(text: string): void {
+    if (text.length === 0) return;
+    this.emitted += text;
+    this.onEvent({ type: 'content', text });
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Tokenizer and chat template of a model folder: @huggingface/tokenizers for tokenizer.json,
+ * @huggingface/jinja for tokenizer_config.json's chat_template, plus a streaming detokenizer.
+ */
+import { Template } from '@huggingface/jinja';
+import { Tokenizer } from '@huggingface/tokenizers';
+
+/** A message as the chat template sees it (Phi-4-mini reads `tools` on the system turn). */
+export interface TemplateMessage {
+  role: string;
+  content: string;
+  tools?: string;
+}
+
+type NamedTemplate = { name: string; template: string };
+
+function tokenText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  return undefined;
+}
+
+export class ChatTokenizer {
+  private readonly tokenizer: Tokenizer;
+  private readonly templates = new Map<string, Template>();
+  readonly bosToken?: string;
+  readonly eosToken?: string;
+  /** Ids of added special tokens (`<|end|>`, `<|tool_call|>`, ...). */
+  readonly specialIds: ReadonlySet<number>;
+  /** One past the highest id the tokenizer can decode; logits beyond it are never sampled. */
+  readonly size: number;
+
+  constructor(tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>) {
+    this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    this.bosToken = tokenText(tokenizerConfig.bos_token);
+    this.eosToken = tokenText(tokenizerConfig.eos_token);
+    const raw = tokenizerConfig.chat_template as string | NamedTemplate[] | undefined;
+    if (typeof raw === 'string') this.templates.set('default', new Template(raw));
+    else if (Array.isArray(raw)) for (const t of raw) this.templates.set(t.name, new Template(t.template));
+    const special = new Set<number>();
+    for (const [id, tok] of this.tokenizer.get_added_tokens_decoder()) if (tok.special) special.add(id);
+    this.specialIds = special;
+    let max = -1;
+    for (const id of this.tokenizer.get_vocab(true).values()) if (id > max) max = id;
+    this.size = max + 1;
+  }
+
+  get hasChatTemplate(): boolean {
+    return this.templates.size > 0;
+  }
+
+  encode(text: string): number[] {
+    // Chat templates already contain every special token, as in HF apply_chat_template.
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  decode(ids: number[], skipSpecial = true): string {
+    if (ids.length === 0) return '';
+    return this.tokenizer.decode(ids, { skip_special_tokens: skipSpecial, clean_up_tokenization_spaces: false });
+  }
+
+  private readonly single = new Map<number, string>();
+
+  /** decode() with a cache for single tokens, the common case in streaming. */
+  decodeCached(ids: number[]): string {
+    if (ids.length !== 1) return this.decode(ids);
+    let text = this.single.get(ids[0]);
+    if (text === undefined) {
+      text = this.decode(ids);
+      if (this.single.size < 65536) this.single.set(ids[0], text);
+    }
+    return text;
+  }
+
+  tokenId(token: string): number | undefined {
+    return this.tokenizer.token_to_id(token);
+  }
+
+  tokenString(id: number): string | undefined {
+    return this.tokenizer.id_to_token(id);
+  }
+
+  /** Renders the model's own chat template; without one, a plain "role: content" transcript. */
+  renderChat(messages: TemplateMessage[], addGenerationPrompt = true): string {
+    const wantsTools = messages.some((m) => m.tools !== undefined);
+    const template = (wantsTools && this.templates.get('tool_use')) || this.templates.get('default') || [...this.templates.values()][0];
+    if (!template) {
+      return messages.map((m) => `${m.role}: ${m.content}\n`).join('') + (addGenerationPrompt ? 'assistant: ' : '');
+    }
+    return template.render({
+      messages,
+      add_generation_prompt: addGenerationPrompt,
+      bos_token: this.bosToken ?? '',
+      eos_token: this.eosToken ?? '',
+    });
+  }
+
+  /** A detokenizer that turns a token stream into text deltas without splitting UTF-8 characters. */
+  streamDecoder(visibleSpecial: ReadonlySet<number> = new Set()): StreamDecoder {
+    return new StreamDecoder(this, visibleSpecial);
+  }
+}
+
+/**
+ * Incremental decoding: decode a short window of recent tokens and emit what it adds, holding back
+ * while the text ends in an incomplete character (U+FFFD). Special tokens are dropped unless listed
+ * in `visibleSpecial` (tool-call markers), which are emitted verbatim.
+ */
+export class StreamDecoder {
+  private ids: number[] = [];
+  private prefix = 0;
+  private read = 0;
+  /** decode(ids[prefix:read]), valid until prefix/read move. */
+  private readText: string | undefined = '';
+
+  constructor(
+    private readonly tok: ChatTokenizer,
+    private readonly visibleSpecial: ReadonlySet<number>,
+  ) {}
+
+  push(id: number): string {
+    if (this.tok.specialIds.has(id)) {
+      const pending = this.flush();
+      return this.visibleSpecial.has(id) ? pending + (this.tok.tokenString(id) ?? '') : pending;
+    }
+    this.ids.push(id);
+    const before = (this.readText ??= this.tok.decodeCached(this.ids.slice(this.prefix, this.read)));
+    const after = this.tok.decode(this.ids.slice(this.prefix));
+    if (after.length > before.length && !after.endsWith('\uFFFD')) {
+      this.prefix = this.read;
+      this.read = this.ids.length;
+      this.readText = undefined;
+      // Keep the window short: everything before `prefix` is final.
+      if (this.prefix > 64) {
+        this.ids = this.ids.slice(this.prefix);
+        this.read -= this.prefix;
+        this.prefix = 0;
+      }
+      return after.slice(before.length);
+    }
+    return '';
+  }
+
+  /** Whatever is still held back (an incomplete character at the very end is emitted as is). */
+  flush(): string {
+    const before = this.readText ?? this.tok.decode(this.ids.slice(this.prefix, this.read));
+    const after = this.tok.decode(this.ids.slice(this.prefix));
+    this.ids = [];
+    this.prefix = 0;
+    this.read = 0;
+    this.readText = '';
+    return after.slice(before.length);
+  }
+}

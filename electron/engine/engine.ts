@@ -1,0 +1,277 @@
+/**
+ * The engine: a loaded model, one KV slot per concurrent generation, the request queue, metrics,
+ * and the chat layer (template, tools, tool-call parsing) on top of the decode loop.
+ */
+import path from 'node:path';
+import { DeckError } from '../shared/errors';
+import { ChatOutput, type ChatEvent } from './chat-output';
+import type { TemplateMessage } from './chat-tokenizer';
+import { Decoder } from './decoder';
+import { generate, type GenerationResult } from './generation';
+import { EngineMetrics } from './metrics';
+import { loadModel, type LoadedModel, type LoadOptions } from './model-loader';
+import { randomSeed } from './prng';
+import { CancelledError, QueueFullError, RequestQueue } from './request-queue';
+import type { SamplingParams } from './sampling';
+import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, toolCallsAsText, toolsForSystemTurn, type ToolCall, type ToolDefinition } from './tool-calls';
+
+export type { ChatEvent } from './chat-output';
+export type { ToolCall, ToolDefinition } from './tool-calls';
+
+export interface EngineOptions extends LoadOptions {
+  modelDir: string;
+  /** Name reported by /v1/models and /health; default: the folder name. */
+  modelId?: string;
+  /** Generations running at once, each with its own KV cache; default 1. */
+  concurrency?: number;
+  /** Requests allowed to wait for a slot; more are refused (HTTP 503); default 16. */
+  maxQueue?: number;
+}
+
+export interface GenerateOptions {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  seed?: number;
+  repetitionPenalty?: number;
+  stop?: string[];
+  signal?: AbortSignal;
+  /** Generate past EOS up to maxTokens (vLLM's ignore_eos), for benchmarks. */
+  ignoreEos?: boolean;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string | null;
+  toolCalls?: Array<{ function: { name: string; arguments: string } }>;
+}
+
+export interface ChatRequest extends GenerateOptions {
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+}
+
+export type ChatFinishReason = 'stop' | 'length' | 'tool_calls' | 'cancelled';
+
+export interface ChatResult {
+  content: string | null;
+  toolCalls: ToolCall[];
+  finishReason: ChatFinishReason;
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number; cachedPromptTokens: number };
+  timings: { queuedMs: number; timeToFirstTokenMs: number | null; totalMs: number; tokensPerSecond: number };
+  /** The seed used (random when the request gave none), so a sampled answer can be replayed. */
+  seed: number;
+}
+
+export interface EngineStats {
+  model: string;
+  running: number;
+  waiting: number;
+  concurrency: number;
+  maxQueue: number;
+}
+
+/** Phi-4-mini's model card system prompt for tool use, used when the request has no system turn. */
+const DEFAULT_TOOL_SYSTEM = 'You are a helpful assistant with some tools.';
+
+export class Engine {
+  readonly metrics = new EngineMetrics();
+  readonly queue: RequestQueue;
+  private readonly decoders: Decoder[] = [];
+  private readonly histories: number[][] = [];
+  private readonly eosIds: ReadonlySet<number>;
+  private readonly toolMarkerIds: ReadonlySet<number>;
+
+  private constructor(
+    readonly model: LoadedModel,
+    readonly modelId: string,
+    concurrency: number,
+    maxQueue: number,
+  ) {
+    this.queue = new RequestQueue(concurrency, maxQueue);
+    this.eosIds = new Set(model.spec.eosTokenIds);
+    const markers = [TOOL_CALL_OPEN, TOOL_CALL_CLOSE].map((t) => model.tokenizer.tokenId(t)).filter((id): id is number => id !== undefined);
+    this.toolMarkerIds = new Set(markers);
+  }
+
+  /** Loads the model folder; throws DeckError('model_load_failed') with a hint on any problem. */
+  static async load(opts: EngineOptions): Promise<Engine> {
+    const model = await loadModel(opts.modelDir, opts);
+    return new Engine(model, opts.modelId ?? path.basename(model.dir), opts.concurrency ?? 1, opts.maxQueue ?? 16);
+  }
+
+  get spec() {
+    return this.model.spec;
+  }
+
+  get tokenizer() {
+    return this.model.tokenizer;
+  }
+
+  stats(): EngineStats {
+    return {
+      model: this.modelId,
+      running: this.queue.running,
+      waiting: this.queue.waiting,
+      concurrency: this.queue.concurrency,
+      maxQueue: this.queue.maxWaiting,
+    };
+  }
+
+  /** Sampling settings: request values, else the model's genai_config search defaults. */
+  resolveSampling(o: GenerateOptions): SamplingParams {
+    const d = this.spec.defaults;
+    return {
+      temperature: o.temperature ?? (d.doSample ? d.temperature : 0),
+      topP: o.topP ?? (d.doSample ? d.topP : 1),
+      topK: o.topK ?? (d.doSample ? d.topK : 0),
+      repetitionPenalty: o.repetitionPenalty ?? d.repetitionPenalty,
+      seed: o.seed ?? randomSeed(),
+    };
+  }
+
+  /** The prompt text the chat template makes of these messages and tools. */
+  renderPrompt(messages: ChatMessage[], tools?: ToolDefinition[]): string {
+    const rendered: TemplateMessage[] = messages.map((m) => {
+      let content = m.content ?? '';
+      if (m.role === 'assistant' && m.toolCalls?.length) content += toolCallsAsText(m.toolCalls);
+      return { role: m.role, content };
+    });
+    if (tools && tools.length > 0) {
+      const toolText = toolsForSystemTurn(tools);
+      const sys = rendered.find((m) => m.role === 'system');
+      if (sys) sys.tools = toolText;
+      else rendered.unshift({ role: 'system', content: DEFAULT_TOOL_SYSTEM, tools: toolText });
+    }
+    return this.tokenizer.renderChat(rendered, true);
+  }
+
+  /** Raw generation from token ids (no chat template); `onText` gets text deltas. */
+  async generate(promptIds: number[], opts: GenerateOptions, onText?: (delta: string) => void, visibleSpecial?: ReadonlySet<number>): Promise<GenerationResult & { seed: number; queuedMs: number }> {
+    const limit = this.spec.defaults.maxLength;
+    if (promptIds.length >= limit) {
+      throw new DeckError(
+        'invalid_input',
+        `The prompt has ${promptIds.length} tokens; the model's context holds ${limit}.`,
+        'Shorten the conversation or start a new chat.',
+      );
+    }
+    const sampling = this.resolveSampling(opts);
+    const calledAt = performance.now();
+    try {
+      const result = await this.queue.run(
+        async (slot) => {
+          const decoder = (this.decoders[slot] ??= new Decoder(this.model));
+          const history = (this.histories[slot] ??= []);
+          return generate(
+            {
+              decoder,
+              tokenizer: this.tokenizer,
+              eosIds: this.eosIds,
+              history,
+              maxPositions: limit,
+              incremental: this.model.plan.mode === 'gqa-buffer',
+            },
+            promptIds,
+            { sampling, maxTokens: opts.maxTokens ?? limit, stop: opts.stop ?? [], signal: opts.signal, visibleSpecial, ignoreEos: opts.ignoreEos },
+            onText,
+          );
+        },
+        opts.signal,
+        (free) => this.bestSlot(free, promptIds),
+      );
+      this.metrics.recordRequest(result.finishReason === 'cancelled' ? 'cancelled' : 'ok');
+      this.metrics.recordGeneration({
+        promptTokens: result.promptTokens,
+        cachedPromptTokens: result.cachedPromptTokens,
+        completionTokens: result.completionTokens,
+        ttftSeconds: result.firstTokenAt !== undefined ? (result.firstTokenAt - calledAt) / 1000 : undefined,
+        decodeSeconds: result.firstTokenAt !== undefined ? (result.finishedAt - result.firstTokenAt) / 1000 : 0,
+      });
+      return { ...result, seed: sampling.seed, queuedMs: result.startedAt - calledAt };
+    } catch (e) {
+      this.metrics.recordRequest(e instanceof QueueFullError ? 'rejected' : e instanceof CancelledError ? 'cancelled' : 'error');
+      throw e;
+    }
+  }
+
+  /** A chat completion; `onEvent` receives content deltas and, at the end, tool calls. */
+  async chat(req: ChatRequest, onEvent?: (e: ChatEvent) => void): Promise<ChatResult> {
+    const tools = req.tools ?? [];
+    const promptIds = this.tokenizer.encode(this.renderPrompt(req.messages, tools));
+    const output = new ChatOutput(tools.length > 0, (e) => onEvent?.(e));
+    const r = await this.generate(promptIds, req, (d) => output.push(d), tools.length > 0 ? this.toolMarkerIds : undefined);
+    const { content, toolCalls } = output.finish();
+    const totalMs = r.finishedAt - r.startedAt + r.queuedMs;
+    const decodeMs = r.firstTokenAt !== undefined ? r.finishedAt - r.firstTokenAt : 0;
+    return {
+      content,
+      toolCalls,
+      finishReason: r.finishReason === 'cancelled' ? 'cancelled' : toolCalls.length > 0 ? 'tool_calls' : r.finishReason,
+      usage: {
+        promptTokens: r.promptTokens,
+        completionTokens: r.completionTokens,
+        totalTokens: r.promptTokens + r.completionTokens,
+        cachedPromptTokens: r.cachedPromptTokens,
+      },
+      timings: {
+        queuedMs: r.queuedMs,
+        timeToFirstTokenMs: r.firstTokenAt !== undefined ? r.firstTokenAt - r.startedAt + r.queuedMs : null,
+        totalMs,
+        tokensPerSecond: r.completionTokens > 1 && decodeMs > 0 ? ((r.completionTokens - 1) * 1000) / decodeMs : 0,
+      },
+      seed: r.seed,
+    };
+  }
+
+  /** The same chat as an async iterator of events, ending with `{ type: 'done', result }`. */
+  async *chatStream(req: ChatRequest): AsyncGenerator<ChatEvent | { type: 'done'; result: ChatResult }> {
+    const events: ChatEvent[] = [];
+    let wake: (() => void) | undefined;
+    let done: { result?: ChatResult; error?: unknown } | undefined;
+    this.chat(req, (e) => {
+      events.push(e);
+      wake?.();
+    }).then(
+      (result) => {
+        done = { result };
+        wake?.();
+      },
+      (error: unknown) => {
+        done = { error };
+        wake?.();
+      },
+    );
+    for (;;) {
+      while (events.length > 0) yield events.shift()!;
+      if (done) {
+        if (done.error !== undefined) throw done.error;
+        yield { type: 'done', result: done.result! };
+        return;
+      }
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+  }
+
+  /** Prefers the free slot whose cached tokens share the longest prefix with the prompt. */
+  private bestSlot(free: readonly number[], promptIds: readonly number[]): number {
+    let best = free[0];
+    let bestLen = -1;
+    for (const s of free) {
+      const h = this.histories[s] ?? [];
+      let n = 0;
+      while (n < h.length && n < promptIds.length && h[n] === promptIds[n]) n++;
+      if (n > bestLen) {
+        best = s;
+        bestLen = n;
+      }
+    }
+    return best;
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.session.release();
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Next-token choice: repetition penalty, then greedy (temperature 0) or temperature + top-k + top-p
+ * sampling with a seeded PRNG, so a request with a seed always gets the same tokens.
+ */
+import { Prng } from './prng';
+
+export interface SamplingParams {
+  /** 0 means greedy. */
+  temperature: number;
+  /** Nucleus mass in (0, 1]; 1 disables. */
+  topP: number;
+  /** Keep the k most likely tokens; 0 disables. */
+  topK: number;
+  /** CTRL-style penalty (> 1 discourages tokens already in prompt or output); 1 disables. */
+  repetitionPenalty: number;
+  seed: number;
+}
+
+/**
+ * Tokens whose scaled logit is this far below the best have probability < e^-30 each; dropping them
+ * before sorting keeps top-p over a 200K vocabulary fast while losing at most vocab * e^-30 mass.
+ */
+const NEGLIGIBLE_LOGIT_GAP = 30;
+/** Selection passes before falling back to a full sort of the candidates. */
+const SELECTION_PASSES = 16;
+
+export class Sampler {
+  private readonly rng: Prng;
+  private readonly seen: Uint8Array;
+  private readonly seenIds: number[] = [];
+  private candIds = new Int32Array(0);
+  private candProbs = new Float64Array(0);
+  /** Candidate indexes, most likely first (filled up to what the last draw needed). */
+  private order = new Int32Array(0);
+
+  /** `limit`: ids at or above it (padding past the tokenizer's vocabulary) are never chosen. */
+  constructor(
+    readonly params: SamplingParams,
+    private readonly limit: number,
+  ) {
+    this.rng = new Prng(params.seed);
+    this.seen = new Uint8Array(limit);
+  }
+
+  /** Marks tokens (prompt and output) for the repetition penalty. */
+  observe(ids: readonly number[]): void {
+    if (this.params.repetitionPenalty !== 1) for (const id of ids) this.observeOne(id);
+  }
+
+  observeOne(id: number): void {
+    if (this.params.repetitionPenalty !== 1 && id >= 0 && id < this.limit && !this.seen[id]) {
+      this.seen[id] = 1;
+      this.seenIds.push(id);
+    }
+  }
+
+  /** Picks the next token from `logits` (modified in place by the penalty). */
+  sample(logits: Float32Array): number {
+    const n = Math.min(this.limit, logits.length);
+    const p = this.params.repetitionPenalty;
+    if (p !== 1) {
+      for (const id of this.seenIds) {
+        const v = logits[id];
+        logits[id] = v > 0 ? v / p : v * p;
+      }
+    }
+    let best = 0;
+    for (let i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
+    if (!(this.params.temperature > 0) || this.params.topK === 1) return best;
+
+    // Candidates: every token within NEGLIGIBLE_LOGIT_GAP of the best, with unnormalised probabilities.
+    const invT = 1 / this.params.temperature;
+    const floor = logits[best] - NEGLIGIBLE_LOGIT_GAP * this.params.temperature;
+    if (this.candIds.length < n) {
+      this.candIds = new Int32Array(n);
+      this.candProbs = new Float64Array(n);
+      this.order = new Int32Array(n);
+    }
+    const ids = this.candIds;
+    const probs = this.candProbs;
+    let count = 0;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      if (logits[i] >= floor) {
+        ids[count] = i;
+        total += probs[count++] = Math.exp((logits[i] - logits[best]) * invT);
+      }
+    }
+    const { topK, topP } = this.params;
+    if ((topK <= 0 || topK >= count) && topP >= 1) {
+      // Plain temperature sampling: no ordering needed, draw over candidates in id order.
+      let u = this.rng.next() * total;
+      for (let c = 0; c < count; c++) {
+        u -= probs[c];
+        if (u < 0) return ids[c];
+      }
+      return ids[count - 1];
+    }
+    // Most likely first (ties by id, so the draw is deterministic); stop at top-k or the nucleus.
+    const limit = topK > 0 ? Math.min(topK, count) : count;
+    const kept = this.mostLikely(count, limit, topP < 1 ? topP * total : Infinity);
+    let keptMass = 0;
+    for (let r = 0; r < kept; r++) keptMass += probs[this.order[r]];
+    let u = this.rng.next() * keptMass;
+    for (let r = 0; r < kept; r++) {
+      u -= probs[this.order[r]];
+      if (u < 0) return ids[this.order[r]];
+    }
+    return ids[this.order[kept - 1]];
+  }
+
+  /**
+   * Puts the most likely candidates first in `order`, until `limit` are placed or their mass reaches
+   * `mass`; returns how many. Peaked distributions need only a few selection passes; otherwise sort.
+   */
+  private mostLikely(count: number, limit: number, mass: number): number {
+    const { candIds: ids, candProbs: probs, order } = this;
+    for (let c = 0; c < count; c++) order[c] = c;
+    const before = (a: number, b: number) => probs[a] > probs[b] || (probs[a] === probs[b] && ids[a] < ids[b]);
+    let cum = 0;
+    for (let r = 0; r < limit; r++) {
+      if (r === SELECTION_PASSES) {
+        const rest = Array.from(order.subarray(r, count)).sort((a, b) => probs[b] - probs[a] || ids[a] - ids[b]);
+        order.set(rest, r);
+        for (let q = r; q < limit; q++) {
+          cum += probs[order[q]];
+          if (cum >= mass) return q + 1;
+        }
+        return limit;
+      }
+      let m = r;
+      for (let c = r + 1; c < count; c++) if (before(order[c], order[m])) m = c;
+      const t = order[r];
+      order[r] = order[m];
+      order[m] = t;
+      cum += probs[order[r]];
+      if (cum >= mass) return r + 1;
+    }
+    return limit;
+  }
+}

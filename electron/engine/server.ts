@@ -1,0 +1,332 @@
+/**
+ * The engine's HTTP API on plain node:http: OpenAI chat completions (SSE streaming and not),
+ * /v1/models, /health, /metrics (Prometheus), and the seed's POST /reasoning.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ZodError } from 'zod';
+import { silentLogger, type Logger } from '../core/log/logger';
+import { DeckError } from '../shared/errors';
+import type { ChatEvent, ChatMessage, ChatRequest, ChatResult, Engine } from './engine';
+import {
+  REASONING_TASK_PROMPTS,
+  chatCompletionRequestSchema,
+  describeZodError,
+  reasoningRequestSchema,
+  textOf,
+  type ChatCompletionRequest,
+} from './openai-schema';
+import { QueueFullError } from './request-queue';
+import type { ToolCall } from './tool-calls';
+
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export interface EngineServerOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  logger?: Logger;
+}
+
+export interface EngineServer {
+  server: http.Server;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string,
+    readonly code?: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function errorBody(e: HttpError): unknown {
+  return { error: { message: e.message, type: e.type, code: e.code ?? null, ...(e.hint ? { hint: e.hint } : {}) } };
+}
+
+/** Maps anything thrown while serving to an HTTP status and an OpenAI-style error. */
+function toHttpError(e: unknown): HttpError {
+  if (e instanceof HttpError) return e;
+  if (e instanceof ZodError) return new HttpError(400, `Invalid request: ${describeZodError(e)}`, 'invalid_request_error', 'invalid_input');
+  if (e instanceof QueueFullError) return new HttpError(503, e.message, 'server_busy', 'queue_full', e.hint);
+  if (e instanceof DeckError) {
+    const status = e.code === 'invalid_input' ? 400 : e.code === 'cancelled' ? 499 : 500;
+    return new HttpError(status, e.message, status === 400 ? 'invalid_request_error' : 'server_error', e.code, e.hint);
+  }
+  return new HttpError(500, e instanceof Error ? e.message : String(e), 'server_error', 'internal');
+}
+
+async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`, 'invalid_request_error');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim().length === 0) throw new HttpError(400, 'Request body is empty; send a JSON object.', 'invalid_request_error', 'invalid_input');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `Request body is not valid JSON: ${(e as Error).message}`, 'invalid_request_error', 'invalid_input');
+  }
+}
+
+function toEngineRequest(body: ChatCompletionRequest, signal: AbortSignal): ChatRequest {
+  const messages: ChatMessage[] = body.messages.map((m) => {
+    const role = m.role === 'developer' ? 'system' : m.role;
+    if (m.role === 'assistant') {
+      return { role, content: m.content == null ? null : textOf(m.content), toolCalls: m.tool_calls };
+    }
+    return { role, content: textOf(m.content) };
+  });
+  const tools = body.tool_choice === 'none' ? [] : (body.tools ?? []);
+  const stop = body.stop == null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
+  return {
+    messages,
+    tools,
+    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    temperature: body.temperature ?? undefined,
+    topP: body.top_p ?? undefined,
+    topK: body.top_k == null ? undefined : Math.max(0, body.top_k),
+    repetitionPenalty: body.repetition_penalty ?? undefined,
+    // The PRNG takes 32 bits; OpenAI seeds are any integer.
+    seed: body.seed == null ? undefined : Number(BigInt.asUintN(32, BigInt(body.seed))),
+    stop,
+    signal,
+    ignoreEos: body.ignore_eos ?? undefined,
+  };
+}
+
+function usageOf(r: ChatResult) {
+  return {
+    prompt_tokens: r.usage.promptTokens,
+    completion_tokens: r.usage.completionTokens,
+    total_tokens: r.usage.totalTokens,
+    prompt_tokens_details: { cached_tokens: r.usage.cachedPromptTokens },
+  };
+}
+
+function timingsOf(r: ChatResult) {
+  return {
+    queued_ms: r.timings.queuedMs,
+    time_to_first_token_ms: r.timings.timeToFirstTokenMs,
+    total_ms: r.timings.totalMs,
+    tokens_per_second: r.timings.tokensPerSecond,
+    seed: r.seed,
+  };
+}
+
+const streamToolCalls = (calls: ToolCall[]) => calls.map((c, index) => ({ index, ...c }));
+
+export function createEngineHandler(engine: Engine, logger: Logger = silentLogger): http.RequestListener {
+  const log = logger.child('http');
+
+  /** Refuse at once rather than queue past the limit (checked before any work). */
+  const ensureCapacity = () => {
+    const s = engine.stats();
+    if (s.running >= s.concurrency && s.waiting >= s.maxQueue) throw new QueueFullError(s.running, s.waiting);
+  };
+
+  async function chatCompletions(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = chatCompletionRequestSchema.parse(await readJsonBody(req));
+    ensureCapacity();
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
+    const created = Math.floor(Date.now() / 1000);
+    const model = engine.modelId;
+    const request = toEngineRequest(body, abort.signal);
+
+    if (!body.stream) {
+      const r = await engine.chat(request);
+      if (r.finishReason === 'cancelled') return;
+      sendJson(res, 200, {
+        id,
+        object: 'chat.completion',
+        created,
+        model,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: r.content, ...(r.toolCalls.length > 0 ? { tool_calls: r.toolCalls } : {}) },
+            logprobs: null,
+            finish_reason: r.finishReason,
+          },
+        ],
+        usage: usageOf(r),
+        timings: timingsOf(r),
+      });
+      return;
+    }
+
+    // Headers go out with the first event, so errors before it (e.g. prompt too long) get a status.
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`;
+    let started = false;
+    const start = () => {
+      if (started) return;
+      started = true;
+      res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+      res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
+    };
+    const onEvent = (e: ChatEvent) => {
+      start();
+      const delta = e.type === 'content' ? { content: e.text } : { tool_calls: streamToolCalls(e.toolCalls) };
+      res.write(chunk([{ index: 0, delta, logprobs: null, finish_reason: null }]));
+    };
+    let r: ChatResult;
+    try {
+      r = await engine.chat(request, onEvent);
+    } catch (e) {
+      if (!started) throw e;
+      const err = toHttpError(e);
+      res.end(`data: ${JSON.stringify(errorBody(err))}\n\ndata: [DONE]\n\n`);
+      return;
+    }
+    if (r.finishReason === 'cancelled') {
+      res.destroy();
+      return;
+    }
+    start();
+    // usage rides on the final chunk always; the separate usage chunk follows OpenAI's include_usage.
+    res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: r.finishReason }], { usage: usageOf(r), timings: timingsOf(r) }));
+    if (body.stream_options?.include_usage) res.write(chunk([], { usage: usageOf(r) }));
+    res.end('data: [DONE]\n\n');
+  }
+
+  async function reasoning(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = reasoningRequestSchema.parse(await readJsonBody(req));
+    ensureCapacity();
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const started = performance.now();
+    const r = await engine.chat({
+      messages: [
+        { role: 'system', content: REASONING_TASK_PROMPTS[body.task_type] },
+        { role: 'user', content: body.prompt },
+      ],
+      maxTokens: body.max_length,
+      temperature: body.temperature,
+      signal: abort.signal,
+    });
+    if (r.finishReason === 'cancelled') return;
+    sendJson(res, 200, {
+      generated_text: r.content ?? '',
+      task_type: body.task_type,
+      inference_time: (performance.now() - started) / 1000,
+      model: engine.modelId,
+      usage: usageOf(r),
+      finish_reason: r.finishReason,
+    });
+  }
+
+  function health(res: http.ServerResponse): void {
+    const s = engine.stats();
+    sendJson(res, 200, {
+      status: 'healthy',
+      model: s.model,
+      queue: { running: s.running, waiting: s.waiting, concurrency: s.concurrency, max_waiting: s.maxQueue },
+      context_length: engine.spec.contextLength,
+      kv_mode: engine.model.plan.mode,
+      execution_providers: engine.model.executionProviders,
+      capabilities: ['chat', 'tools', 'reasoning', 'math', 'coding'],
+    });
+  }
+
+  const routes: Record<string, Partial<Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>>>> = {
+    '/': {
+      GET: (_q, res) =>
+        sendJson(res, 200, {
+          name: 'SLM Deck ONNX Runtime engine',
+          model: engine.modelId,
+          endpoints: ['/v1/chat/completions', '/v1/models', '/reasoning', '/health', '/metrics'],
+        }),
+    },
+    '/health': { GET: (_q, res) => health(res) },
+    '/v1/models': {
+      GET: (_q, res) =>
+        sendJson(res, 200, {
+          object: 'list',
+          data: [{ id: engine.modelId, object: 'model', created: 0, owned_by: 'slm-deck', context_length: engine.spec.contextLength }],
+        }),
+    },
+    '/metrics': {
+      GET: (_q, res) => {
+        const s = engine.stats();
+        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+        res.end(engine.metrics.render({ running: s.running, waiting: s.waiting, model: s.model }));
+      },
+    },
+    '/v1/chat/completions': { POST: chatCompletions },
+    '/reasoning': { POST: reasoning },
+  };
+
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://engine');
+    const route = routes[url.pathname];
+    const handler = route?.[req.method ?? 'GET'];
+    const fail = (e: unknown) => {
+      const err = toHttpError(e);
+      if (err.status >= 500 && err.status !== 503) log.error('request failed', { path: url.pathname, message: err.message });
+      if (res.headersSent || res.destroyed) {
+        res.destroy();
+        return;
+      }
+      sendJson(res, err.status, errorBody(err), err.status === 503 ? { 'Retry-After': '1' } : {});
+    };
+    if (!route) return fail(new HttpError(404, `No route ${url.pathname}.`, 'invalid_request_error', 'not_found'));
+    if (!handler) {
+      return fail(new HttpError(405, `${req.method} is not allowed on ${url.pathname}; use ${Object.keys(route).join(', ')}.`, 'invalid_request_error', 'method_not_allowed'));
+    }
+    Promise.resolve()
+      .then(() => handler(req, res))
+      .catch(fail);
+  };
+}
+
+/** Starts the HTTP server for a loaded engine; resolves once it listens. */
+export function startEngineServer(engine: Engine, opts: EngineServerOptions = {}): Promise<EngineServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const server = http.createServer(createEngineHandler(engine, opts.logger));
+  // Long generations stream for minutes; never time out an open response.
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 5_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 8080, host, () => {
+      server.off('error', reject);
+      const port = (server.address() as AddressInfo).port;
+      const urlHost = host.includes(':') ? `[${host}]` : host;
+      resolve({
+        server,
+        port,
+        url: `http://${urlHost}:${port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

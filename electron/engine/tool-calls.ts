@@ -1,0 +1,116 @@
+/**
+ * Phi-4-mini tool calling. Tools go into the system turn (the chat template wraps them in
+ * `<|tool|>...<|/tool|>`); the model answers `<|tool_call|>[{"name": .., "arguments": {..}}]<|/tool_call|>`,
+ * `functools[...]` (the form vLLM's phi4_mini_json parser expects), or a bare JSON list when special
+ * tokens are stripped. Calls come back in OpenAI's shape, arguments as a JSON string.
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface ToolDefinition {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown> };
+}
+
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export const TOOL_CALL_OPEN = '<|tool_call|>';
+export const TOOL_CALL_CLOSE = '<|/tool_call|>';
+const FUNCTOOLS = 'functools';
+
+/** The `tools` string Phi-4-mini's template puts between `<|tool|>` and `<|/tool|>`. */
+export function toolsForSystemTurn(tools: readonly ToolDefinition[]): string {
+  return JSON.stringify(
+    tools.map((t) => ({
+      name: t.function.name,
+      ...(t.function.description ? { description: t.function.description } : {}),
+      ...(t.function.parameters ? { parameters: t.function.parameters } : {}),
+    })),
+  );
+}
+
+/** An assistant turn that made tool calls, as the model itself would have written it. */
+export function toolCallsAsText(calls: ReadonlyArray<{ function: { name: string; arguments: string } }>): string {
+  const list = calls.map((c) => {
+    let args: unknown = c.function.arguments;
+    try {
+      args = JSON.parse(c.function.arguments);
+    } catch {
+      // Keep a malformed arguments string as is; the model sees what the client sent.
+    }
+    return { name: c.function.name, arguments: args };
+  });
+  return `${TOOL_CALL_OPEN}${JSON.stringify(list)}${TOOL_CALL_CLOSE}`;
+}
+
+export function newToolCallId(): string {
+  return `call_${randomBytes(12).toString('hex')}`;
+}
+
+function toCalls(value: unknown): ToolCall[] | null {
+  const list = Array.isArray(value) ? value : [value];
+  const calls: ToolCall[] = [];
+  for (const item of list) {
+    if (!item || typeof item !== 'object') return null;
+    const { name, arguments: args, parameters } = item as { name?: unknown; arguments?: unknown; parameters?: unknown };
+    if (typeof name !== 'string' || name.length === 0) return null;
+    const a = args ?? parameters ?? {};
+    calls.push({ id: newToolCallId(), type: 'function', function: { name, arguments: typeof a === 'string' ? a : JSON.stringify(a) } });
+  }
+  return calls.length > 0 ? calls : null;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ParsedOutput {
+  /** Text outside the tool calls (null when there is none, as OpenAI returns it). */
+  content: string | null;
+  toolCalls: ToolCall[];
+}
+
+/** Extracts tool calls from a complete model output; returns null when there are none. */
+export function parseToolCalls(output: string): ParsedOutput | null {
+  const text = output.trim();
+  const calls: ToolCall[] = [];
+  let rest = text;
+
+  if (text.includes(TOOL_CALL_OPEN)) {
+    const pattern = /<\|tool_call\|>([\s\S]*?)(?:<\|\/tool_call\|>|$)/g;
+    for (const m of text.matchAll(pattern)) {
+      const parsed = toCalls(parseJson(m[1].trim()));
+      if (!parsed) return null;
+      calls.push(...parsed);
+    }
+    rest = text.replace(pattern, '').trim();
+  } else if (text.startsWith(FUNCTOOLS)) {
+    const parsed = toCalls(parseJson(text.slice(FUNCTOOLS.length).trim()));
+    if (!parsed) return null;
+    calls.push(...parsed);
+    rest = '';
+  } else if (text.startsWith('[')) {
+    const value = parseJson(text);
+    if (!Array.isArray(value)) return null;
+    const parsed = toCalls(value);
+    if (!parsed) return null;
+    calls.push(...parsed);
+    rest = '';
+  }
+  if (calls.length === 0) return null;
+  return { content: rest.length > 0 ? rest : null, toolCalls: calls };
+}
+
+/** While streaming: could this (trimmed) output start still turn out to be a tool call? */
+export function mayBeToolCall(start: string): boolean {
+  const s = start.trimStart();
+  if (s.length === 0) return true;
+  return [TOOL_CALL_OPEN, FUNCTOOLS, '['].some((m) => s.startsWith(m) || m.startsWith(s));
+}

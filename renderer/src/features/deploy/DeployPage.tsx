@@ -1,0 +1,143 @@
+import { useEffect, useState } from 'react';
+import type { DeploymentConfig } from '../../../../electron/shared/contract/deploy-config';
+import { defaultDeployConfig } from '../../../../electron/shared/contract/docker';
+import { call, type DeckClientError } from '../../api/client';
+import { useCall } from '../../api/hooks';
+import { useDeployDraft } from '../../stores/deploy-draft';
+import { useTasks } from '../../stores/tasks';
+import { BackendCards } from './BackendCards';
+import { CodeDialog } from './CodeDialog';
+import { ConfigForm } from './ConfigForm';
+import { DeploymentsList } from './DeploymentsList';
+import { DeployProgress } from './DeployProgress';
+import { DockerStatusCard } from './DockerStatusCard';
+import { formFromConfig, formToInput, type DockerBackend, type FormState } from './form-model';
+import { LogsPanel } from './LogsPanel';
+
+type Dialog = { title: string; text: string; fileName: string };
+
+/** The config a backend card starts from: the draft or plan for that backend, else the seed's settings. */
+function configFor(backend: DockerBackend, candidates: Array<DeploymentConfig | undefined>, bindHost: string): DeploymentConfig {
+  return candidates.find((c) => c?.backend === backend) ?? defaultDeployConfig(backend, bindHost);
+}
+
+export function DeployPage() {
+  const settings = useCall('settings.get', {});
+  const plan = useCall('hardware.plan', {}, { retry: false });
+  const { draft } = useDeployDraft();
+  const tasks = useTasks((s) => s.tasks);
+  const [form, setForm] = useState<FormState | null>(null);
+  const [formFor, setFormFor] = useState<number | null>(null);
+  const [taskId, setTaskId] = useState<string | null>(null);
+  const [error, setError] = useState<DeckClientError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [logsFor, setLogsFor] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<Dialog | null>(null);
+
+  const bindHost = settings.data?.settings.bindHost ?? '127.0.0.1';
+  const recommended = plan.data?.recommendation.config;
+  const ready = settings.data !== undefined && (plan.data !== undefined || plan.error !== null);
+
+  // Prefill once the plan is known, and again whenever the Overview hands over a new draft.
+  useEffect(() => {
+    if (!ready) return;
+    const stamp = draft?.createdAt ?? 0;
+    if (form && formFor === stamp) return;
+    const start = draft?.config ?? recommended;
+    const backend: DockerBackend = start && start.backend !== 'embedded' ? start.backend : 'ollama';
+    setForm(formFromConfig(configFor(backend, [draft?.config, recommended], bindHost)));
+    setFormFor(stamp);
+  }, [ready, draft, recommended, bindHost, form, formFor]);
+
+  const selectBackend = (b: DockerBackend) => {
+    if (form?.backend === b) return;
+    setError(null);
+    setForm(formFromConfig(configFor(b, [draft?.config, recommended], bindHost)));
+  };
+
+  // A reload keeps showing the deployment in progress.
+  const task =
+    (taskId ? tasks[taskId] : undefined) ??
+    Object.values(tasks)
+      .filter((t) => t.kind === 'docker.deploy' && t.state === 'running')
+      .sort((a, b) => b.startedAt - a.startedAt)[0];
+
+  const deploy = async () => {
+    if (!form) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const { taskId: id } = await call('docker.deploy', formToInput(form));
+      setTaskId(id);
+    } catch (e) {
+      setError(e as DeckClientError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const preview = async (what: 'options' | 'compose') => {
+    if (!form) return;
+    setError(null);
+    try {
+      const p = await call('docker.preview', formToInput(form));
+      setDialog(
+        what === 'compose'
+          ? { title: 'docker-compose.yml', text: p.compose, fileName: 'docker-compose.yml' }
+          : {
+              title: 'Container create options',
+              text: JSON.stringify(
+                p.spec.containers.map((c) => c.create),
+                null,
+                2,
+              ) + (p.spec.warnings.length ? `\n\n// ${p.spec.warnings.join('\n// ')}` : ''),
+              fileName: `${p.spec.name}-create-options.json`,
+            },
+      );
+    } catch (e) {
+      setError(e as DeckClientError);
+    }
+  };
+  const composeOf = async (name: string) => {
+    try {
+      const { yaml } = await call('docker.compose', { name });
+      setDialog({ title: `docker-compose.yml · ${name}`, text: yaml, fileName: 'docker-compose.yml' });
+    } catch (e) {
+      setError(e as DeckClientError);
+    }
+  };
+
+  return (
+    <section className="page deploy" aria-labelledby="deploy-title">
+      <h1 id="deploy-title">Deploy</h1>
+      <DockerStatusCard />
+      {draft && (
+        <p className="muted" data-testid="draft-origin">
+          Prefilled from: {draft.origin}
+        </p>
+      )}
+      {form ? (
+        <>
+          <BackendCards selected={form.backend} onSelect={selectBackend} />
+          <ConfigForm
+            form={form}
+            onChange={(f) => {
+              setForm(f);
+              if (error?.info.code === 'invalid_input') setError(null);
+            }}
+            onDeploy={deploy}
+            onPreview={() => void preview('options')}
+            onCompose={() => void preview('compose')}
+            busy={busy || task?.state === 'running'}
+            error={error}
+          />
+        </>
+      ) : (
+        <p aria-busy="true">Loading the plan for this machine…</p>
+      )}
+      {task && <DeployProgress task={task} />}
+      <DeploymentsList onLogs={setLogsFor} onCompose={(n) => void composeOf(n)} />
+      {logsFor && <LogsPanel name={logsFor} onClose={() => setLogsFor(null)} />}
+      {dialog && <CodeDialog {...dialog} onClose={() => setDialog(null)} />}
+    </section>
+  );
+}

@@ -1,0 +1,232 @@
+import { useState } from 'react';
+import { formatMetric, type MetricGroup, type SourceStatus } from '../../../../electron/shared/contract/metrics';
+import { call, type DeckClientError } from '../../api/client';
+import { ErrorBox } from '../../components/ErrorBox';
+import { seriesOf, useMetricsFeed, windowStart, type FeedSeries, type FeedState } from './feed';
+import { TimeChart } from './TimeChart';
+
+const WINDOWS = [
+  { label: '1 min', ms: 60_000 },
+  { label: '5 min', ms: 5 * 60_000 },
+  { label: '15 min', ms: 15 * 60_000 },
+];
+
+interface ChartSpec {
+  title: string;
+  groups: MetricGroup[];
+  unit: FeedSeries['def']['unit'];
+  /** Fixed top of the axis, or taken from the series' own maximum (memory total, VRAM total). */
+  yMax: number | 'fromDefs' | null;
+  /** Shown instead of the chart when it has no series. */
+  empty?: (sources: SourceStatus[]) => string;
+}
+
+const sourceMessage = (sources: SourceStatus[], scope: SourceStatus['scope'], fallback: string) => {
+  const list = sources.filter((s) => s.scope === scope && s.state !== 'idle');
+  const failing = list.find((s) => s.state === 'failing');
+  if (failing) return `${failing.message}${failing.hint ? ` ${failing.hint}` : ''}`;
+  return list.map((s) => s.message).filter(Boolean).join(' ') || fallback;
+};
+
+const CHARTS: ChartSpec[] = [
+  { title: 'CPU', groups: ['cpu'], unit: 'percent', yMax: 100 },
+  { title: 'Memory', groups: ['memory', 'swap'], unit: 'bytes', yMax: 'fromDefs' },
+  {
+    title: 'GPU utilisation',
+    groups: ['gpu-util'],
+    unit: 'percent',
+    yMax: 100,
+    empty: (s) => sourceMessage(s, 'gpu', 'No GPU detected.'),
+  },
+  { title: 'VRAM', groups: ['vram'], unit: 'bytes', yMax: 'fromDefs', empty: (s) => sourceMessage(s, 'gpu', 'No GPU detected.') },
+  {
+    title: 'Container CPU',
+    groups: ['container-cpu'],
+    unit: 'percent',
+    yMax: 100,
+    empty: (s) => sourceMessage(s, 'containers', 'No SLM Deck container is running: deploy one from the Deploy page.'),
+  },
+  {
+    title: 'Container memory',
+    groups: ['container-memory'],
+    unit: 'bytes',
+    yMax: null,
+    empty: (s) => sourceMessage(s, 'containers', 'No SLM Deck container is running: deploy one from the Deploy page.'),
+  },
+  {
+    title: 'Tokens per second',
+    groups: ['tokens'],
+    unit: 'tokensPerSecond',
+    yMax: null,
+    empty: (s) => sourceMessage(s, 'engines', 'No engine is answering: deploy a model, then chat in the Playground.'),
+  },
+  { title: 'Requests', groups: ['requests'], unit: 'count', yMax: null },
+  { title: 'KV cache', groups: ['kv-cache'], unit: 'percent', yMax: 100 },
+  { title: 'Engine memory', groups: ['engine-memory'], unit: 'bytes', yMax: null },
+  { title: 'CPU per core', groups: ['cores'], unit: 'percent', yMax: 100 },
+];
+
+const TABLE_SKIP: MetricGroup[] = ['cores'];
+
+/** A frozen copy, so Pause holds the charts and the table while sampling goes on. */
+function freeze(s: FeedState): FeedState {
+  const series = new Map([...s.series].map(([id, x]) => [id, { def: x.def, values: [...x.values] }]));
+  return { ...s, at: [...s.at], series };
+}
+
+function stats(values: (number | null)[], from: number) {
+  let min = Infinity;
+  let max = -Infinity;
+  let last: number | null = null;
+  for (let i = from; i < values.length; i++) {
+    const v = values[i];
+    if (v === null) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  for (let i = values.length - 1; i >= from; i--) {
+    if (values[i] !== null) {
+      last = i === values.length - 1 ? values[i] : null;
+      break;
+    }
+  }
+  return { last, min: Number.isFinite(min) ? min : null, max: Number.isFinite(max) ? max : null };
+}
+
+function download(filename: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function MonitorPage() {
+  const live = useMetricsFeed(['host', 'gpu', 'containers', 'engines']);
+  const [windowMs, setWindowMs] = useState(60_000);
+  const [frozen, setFrozen] = useState<FeedState | null>(null);
+  const [exportError, setExportError] = useState<DeckClientError | null>(null);
+  const [exporting, setExporting] = useState(false);
+  const state = frozen ?? live;
+  const paused = frozen !== null;
+
+  const charts = CHARTS.map((c) => {
+    const series = seriesOf(state, c.groups);
+    const fromDefs = series.reduce((m, s) => Math.max(m, s.def.max ?? 0), 0);
+    return { ...c, series, top: c.yMax === 'fromDefs' ? fromDefs || null : c.yMax };
+  });
+
+  const onExport = async () => {
+    setExportError(null);
+    setExporting(true);
+    try {
+      const r = await call('metrics.exportCsv', { windowSeconds: Math.round(windowMs / 1000) });
+      download(r.filename, r.csv);
+    } catch (e) {
+      setExportError(e as DeckClientError);
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const from = windowStart(state.at, windowMs);
+  const rows = [...state.series.values()].filter((s) => !TABLE_SKIP.includes(s.def.group));
+  const seconds = state.intervalMs / 1000;
+
+  return (
+    <section className="page monitor" aria-labelledby="monitor-title">
+      <h1 id="monitor-title">Monitor</h1>
+      <div className="monitor-toolbar" role="toolbar" aria-label="Monitor controls">
+        <div className="segmented" role="radiogroup" aria-label="Time window">
+          {WINDOWS.map((w) => (
+            <button
+              key={w.ms}
+              type="button"
+              role="radio"
+              aria-checked={windowMs === w.ms}
+              className={windowMs === w.ms ? 'selected' : undefined}
+              onClick={() => setWindowMs(w.ms)}
+            >
+              {w.label}
+            </button>
+          ))}
+        </div>
+        <button type="button" aria-pressed={paused} onClick={() => setFrozen(paused ? null : freeze(live))}>
+          {paused ? 'Resume' : 'Pause'}
+        </button>
+        <button type="button" onClick={() => void onExport()} disabled={exporting}>
+          {exporting ? 'Exporting…' : 'Export CSV'}
+        </button>
+        <span className="muted" data-testid="monitor-rate">
+          {paused ? 'Paused · ' : ''}one sample every {seconds} s · {Math.round((state.capacity * state.intervalMs) / 60_000)} min kept ·{' '}
+          {state.at.length} rows
+        </span>
+      </div>
+      <ErrorBox error={exportError} title="Could not export" />
+      <ul className="monitor-sources" aria-label="Sources">
+        {state.sources
+          .filter((s) => s.state !== 'idle')
+          .map((s) => (
+            <li key={s.name} title={s.hint ?? s.message}>
+              <span className={`pill ${s.state === 'ok' ? 'ok' : s.state === 'failing' ? 'bad' : 'warn'}`}>{s.name}</span>{' '}
+              <span className="muted small">{s.message}</span>
+            </li>
+          ))}
+      </ul>
+      {state.at.length === 0 ? (
+        <p aria-busy className="muted">
+          Waiting for the first samples…
+        </p>
+      ) : (
+        <div className="chart-grid">
+          {charts.map((c) =>
+            c.series.length ? (
+              <TimeChart
+                key={c.title}
+                title={c.title}
+                unit={c.unit}
+                at={state.at}
+                series={c.series}
+                windowMs={windowMs}
+                paused={paused}
+                yMax={c.top}
+                version={state.version}
+              />
+            ) : c.empty ? (
+              <div key={c.title} className="chart card chart-empty" data-chart={c.title}>
+                <div className="chart-title">{c.title}</div>
+                <p className="muted">{c.empty(state.sources)}</p>
+              </div>
+            ) : null,
+          )}
+        </div>
+      )}
+      <table className="card monitor-table" aria-label="Current values">
+        <thead>
+          <tr>
+            <th scope="col">Series</th>
+            <th scope="col">Now</th>
+            <th scope="col">Min</th>
+            <th scope="col">Max</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((s) => {
+            const st = stats(s.values, from);
+            return (
+              <tr key={s.def.id} data-series={s.def.id}>
+                <th scope="row">{s.def.label}</th>
+                <td>{formatMetric(st.last, s.def.unit)}</td>
+                <td>{formatMetric(st.min, s.def.unit)}</td>
+                <td>{formatMetric(st.max, s.def.unit)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,158 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { formatMetric, type MetricUnit } from '../../../../electron/shared/contract/metrics';
+import { windowStart, type FeedSeries } from './feed';
+
+/** Tableau 10: distinguishable in light and dark themes and for most colour-vision deficiencies. */
+export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+const BYTE_STEPS = [0, 1, 2, 3, 4].flatMap((k) => [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].map((m) => m * 1024 ** k));
+
+export interface TimeChartProps {
+  title: string;
+  unit: MetricUnit;
+  at: number[];
+  series: FeedSeries[];
+  windowMs: number;
+  paused: boolean;
+  /** The axis goes at least this high (100 % for CPU, the memory total). */
+  yMax?: number | null;
+  height?: number;
+  /** The feed's version: a new value means new rows. */
+  version: number;
+}
+
+/** Axis and grid colours follow the theme; charts are rebuilt when it changes. */
+function useThemeColors(): { text: string; muted: string; border: string } {
+  const read = () => {
+    const cs = getComputedStyle(document.documentElement);
+    return {
+      text: cs.getPropertyValue('--text').trim() || '#1b1f27',
+      muted: cs.getPropertyValue('--muted').trim() || '#5d6675',
+      border: cs.getPropertyValue('--border').trim() || '#d9dde4',
+    };
+  };
+  const [colors, setColors] = useState(read);
+  useEffect(() => {
+    const update = () => setColors((c) => {
+      const n = read();
+      return n.text === c.text && n.muted === c.muted && n.border === c.border ? c : n;
+    });
+    const mo = new MutationObserver(update);
+    mo.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+    const mq = window.matchMedia('(prefers-color-scheme: dark)');
+    mq.addEventListener('change', update);
+    return () => {
+      mo.disconnect();
+      mq.removeEventListener('change', update);
+    };
+  }, []);
+  return colors;
+}
+
+/** The rows within the window as uPlot wants them: seconds on x, one array per series, null for gaps. */
+export function chartData(at: number[], series: FeedSeries[], windowMs: number): uPlot.AlignedData {
+  const start = windowStart(at, windowMs);
+  const xs = new Float64Array(at.length - start);
+  for (let i = start; i < at.length; i++) xs[i - start] = at[i] / 1000;
+  return [xs, ...series.map((s) => s.values.slice(start))] as uPlot.AlignedData;
+}
+
+/**
+ * One uPlot canvas chart. New rows call setData on the existing instance (no React
+ * re-render of the plot, no SVG); the instance is rebuilt only when the set of series,
+ * the unit or the theme changes.
+ */
+export function TimeChart({ title, unit, at, series, windowMs, paused, yMax, height = 170, version }: TimeChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const figure = useRef<HTMLElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const windowRef = useRef(windowMs);
+  windowRef.current = windowMs;
+  const yMaxRef = useRef(yMax ?? null);
+  yMaxRef.current = yMax ?? null;
+  const colors = useThemeColors();
+  const shape = useMemo(() => series.map((s) => `${s.def.id}\u0000${s.def.label}`).join('\u0001'), [series]);
+  const latest = useRef({ at, series });
+  latest.current = { at, series };
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const { at: a, series: ss } = latest.current;
+    const opts: uPlot.Options = {
+      width: Math.max(200, el.clientWidth),
+      height,
+      padding: [8, 8, 0, 0],
+      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+      legend: { live: true },
+      scales: {
+        x: { time: true, range: (_u, _min, max) => [max - windowRef.current / 1000, max] },
+        y: {
+          range: (_u, _min, max) => {
+            const top = yMaxRef.current;
+            const m = Number.isFinite(max) ? max : 0;
+            return [0, top ? Math.max(top, m) : m > 0 ? m * 1.15 : 1];
+          },
+        },
+      },
+      series: [
+        { value: (_u, v) => (v === null ? '—' : new Date(v * 1000).toLocaleTimeString()) },
+        ...ss.map((s, i) => ({
+          label: s.def.label,
+          stroke: PALETTE[i % PALETTE.length],
+          // Whole-pixel lines: a 1.5 px anti-aliased stroke made software-rasterised frames three times slower (npm run bench).
+          width: 1,
+          points: { show: false },
+          value: (_u: uPlot, v: number | null) => formatMetric(v, unit),
+        })),
+      ],
+      axes: [
+        { stroke: colors.muted, grid: { stroke: colors.border, width: 1 }, ticks: { stroke: colors.border, width: 1 } },
+        {
+          stroke: colors.muted,
+          size: 72,
+          grid: { stroke: colors.border, width: 1 },
+          ticks: { stroke: colors.border, width: 1 },
+          values: (_u, splits) => splits.map((v) => formatMetric(v, unit)),
+          // Byte axes step in binary multiples (2, 4, 8 GiB), so labels come out round.
+          ...(unit === 'bytes' ? { incrs: BYTE_STEPS } : {}),
+        },
+      ],
+    };
+    const u = new uPlot(opts, chartData(a, ss, windowRef.current), el);
+    plot.current = u;
+    const ro = new ResizeObserver(() => {
+      const w = Math.max(200, el.clientWidth);
+      if (w !== u.width) u.setSize({ width: w, height });
+    });
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+  }, [shape, unit, colors, height]);
+
+  useEffect(() => {
+    const u = plot.current;
+    if (!u || paused) return;
+    const data = chartData(at, series, windowMs);
+    u.setData(data);
+    // What the chart holds, for tests and assistive tools: rows drawn and the newest values.
+    const f = figure.current;
+    if (f) {
+      f.dataset.points = String(data[0].length);
+      f.dataset.series = String(series.length);
+      f.dataset.last = JSON.stringify(series.map((s) => s.values[s.values.length - 1] ?? null));
+    }
+  }, [version, windowMs, paused, shape, at, series]);
+
+  return (
+    <figure className="chart card" ref={figure} data-chart={title}>
+      <figcaption className="chart-title">{title}</figcaption>
+      <div ref={box} className="chart-plot" />
+    </figure>
+  );
+}

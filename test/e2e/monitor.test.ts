@@ -1,0 +1,161 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createDockerClient } from '../../electron/core/docker/client';
+import { LABEL } from '../../electron/core/docker/labels';
+import { launchBrowser } from '../helpers/browser';
+import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
+
+const DOCKER_HOST = process.env.SLM_TEST_DOCKER_HOST ?? 'unix:///tmp/slm-deck-test/docker.sock';
+const REGISTRY = process.env.SLM_TEST_REGISTRY ?? 'localhost:5000';
+const NAME = `slm-deck-metrics-e2e-${process.pid}`;
+
+let browser: Browser;
+let served: Served;
+let docker: Docker;
+
+beforeAll(async () => {
+  docker = createDockerClient(DOCKER_HOST);
+  await docker.getContainer(NAME).remove({ force: true }).catch(() => undefined);
+  const c = await docker.createContainer({
+    name: NAME,
+    Image: `${REGISTRY}/slm-deck/cpu-burner:latest`,
+    Labels: { [LABEL.managed]: 'true', [LABEL.deployment]: `metrics-e2e-${process.pid}`, [LABEL.role]: 'server' },
+    HostConfig: { Memory: 64 * 1024 * 1024, Init: true },
+  });
+  await c.start();
+  const home = tempHome();
+  const set = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'slm-deck.js'), 'settings', 'set', 'dockerEndpoint', DOCKER_HOST], {
+    env: { ...process.env, SLM_DECK_HOME: home },
+    encoding: 'utf8',
+  });
+  expect(set.status, set.stderr).toBe(0);
+  served = await startServe({ home });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+  await docker?.getContainer(NAME).remove({ force: true }).catch(() => undefined);
+});
+
+/** What a chart holds right now (TimeChart writes it on every setData). */
+async function chart(page: Page, title: string) {
+  const fig = page.locator(`figure[data-chart="${title}"]`);
+  const [points, series, last] = await Promise.all([fig.getAttribute('data-points'), fig.getAttribute('data-series'), fig.getAttribute('data-last')]);
+  return { points: Number(points ?? 0), series: Number(series ?? 0), last: JSON.parse(last ?? '[]') as (number | null)[] };
+}
+
+/** metrics.status over a second WebSocket, as any client could ask it. */
+async function status(): Promise<{ running: boolean; watchers: number; scopes: string[] }> {
+  const token = new URL(served.openUrl).searchParams.get('token')!;
+  const ws = new WebSocket(`${served.url.replace('http', 'ws')}/ws?token=${token}`);
+  await new Promise((r, j) => ws.once('open', r).once('error', j));
+  ws.send(JSON.stringify({ type: 'call', id: 1, method: 'metrics.status', params: {} }));
+  const msg = await new Promise<{ envelope: { ok: true; result: { running: boolean; watchers: number; scopes: string[] } } }>((r) =>
+    ws.once('message', (d) => r(JSON.parse(String(d)))),
+  );
+  ws.close();
+  return msg.envelope.result;
+}
+
+describe('Monitor page (slm-deck serve + Chromium)', () => {
+  it('draws host and container charts that keep updating, with window, pause, hover values and CSV export', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const cspErrors: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+    });
+    await page.goto(`${served.openUrl}#/monitor`);
+    await page.getByRole('heading', { name: 'Monitor', level: 1 }).waitFor();
+
+    // The CPU chart fills and keeps moving: its point count grows by itself.
+    await expect.poll(async () => (await chart(page, 'CPU')).points, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
+    const before = await chart(page, 'CPU');
+    expect(before.series).toBe(1);
+    await expect.poll(async () => (await chart(page, 'CPU')).points, { timeout: 10_000 }).toBeGreaterThan(before.points);
+    const memory = await chart(page, 'Memory');
+    expect(memory.last[0]).toBeGreaterThan(0);
+
+    // The busy container shows up with its own series, and its CPU is well above idle.
+    await expect
+      .poll(async () => (await chart(page, 'Container CPU')).last.some((v) => v !== null && v > 50), { timeout: 30_000 })
+      .toBe(true);
+    const containerRow = page.getByRole('table', { name: 'Current values' }).getByRole('row', { name: new RegExp(`${NAME} CPU`) });
+    await expect.poll(() => containerRow.locator('td').first().textContent()).toMatch(/^\d+(\.\d)? %$/);
+    const memRow = page.getByRole('table', { name: 'Current values' }).getByRole('row', { name: new RegExp(`${NAME} memory`) });
+    await expect.poll(() => memRow.locator('td').first().textContent()).toMatch(/(KiB|MiB)$/);
+
+    // No GPU here: the GPU charts explain why instead of drawing nothing.
+    await expect.poll(() => page.locator('[data-chart="GPU utilisation"]').textContent()).toMatch(/No NVIDIA GPU|No AMD GPU|No GPU/);
+
+    // Hover: the legend shows the value under the cursor, with its unit.
+    const plot = page.locator('figure[data-chart="CPU"] .u-over');
+    const box = (await plot.boundingBox())!;
+    await page.mouse.move(box.x + box.width - 5, box.y + box.height / 2);
+    await expect.poll(() => page.locator('figure[data-chart="CPU"] .u-legend .u-series').nth(1).locator('.u-value').textContent()).toMatch(/%$/);
+
+    // Window selector.
+    await page.getByRole('radio', { name: '5 min', exact: true }).click();
+    expect(await page.getByRole('radio', { name: '5 min', exact: true }).getAttribute('aria-checked')).toBe('true');
+
+    // Pause holds the chart while sampling goes on (the live strip keeps moving).
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const held = await chart(page, 'CPU');
+    const rowsText = await page.getByTestId('monitor-rate').textContent();
+    await page.waitForTimeout(2500);
+    expect((await chart(page, 'CPU')).points).toBe(held.points);
+    expect(await page.getByTestId('monitor-rate').textContent()).toBe(rowsText);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(async () => (await chart(page, 'CPU')).points, { timeout: 10_000 }).toBeGreaterThan(held.points);
+
+    // CSV export downloads the buffer.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^slm-deck-metrics-\d{8}-\d{6}\.csv$/);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const [header, ...rows] = csv.trimEnd().split('\r\n');
+    expect(header.startsWith('time,CPU (%),')).toBe(true);
+    expect(header).toContain(`${NAME} CPU (%)`);
+    expect(rows.length).toBeGreaterThanOrEqual(held.points);
+
+    // Half a minute of data for the README screenshot, the cursor on the newest samples.
+    await page.getByRole('radio', { name: '1 min', exact: true }).click();
+    await expect.poll(async () => (await chart(page, 'CPU')).points, { timeout: 60_000 }).toBeGreaterThanOrEqual(30);
+    await page.mouse.move(box.x + box.width - 4, box.y + box.height / 3);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: 'docs/monitor.png' });
+    expect(cspErrors).toEqual([]);
+
+    // While the page is open the sampler runs with the container scope; closing it ends the watch.
+    expect(await status()).toMatchObject({ running: true });
+    expect((await status()).scopes).toContain('containers');
+    await page.close();
+    await expect.poll(async () => (await status()).watchers, { timeout: 10_000 }).toBe(0);
+    expect((await status()).running).toBe(false);
+  });
+
+  it('the live strip shows CPU, RAM, VRAM and tokens/s on every page and updates', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${served.openUrl}#/settings`);
+    const strip = page.getByTestId('live-strip');
+    await expect.poll(() => strip.locator('[data-metric="cpu"] .live-value').textContent(), { timeout: 20_000 }).toMatch(/^\d+(\.\d)? %$/);
+    await expect.poll(() => strip.locator('[data-metric="ram"] .live-value').textContent()).toMatch(/(MiB|GiB)$/);
+    expect(await strip.locator('[data-metric="vram"] .live-value').textContent()).toBe('no GPU');
+    expect(await strip.locator('[data-metric="tps"] .live-value').textContent()).toBe('—');
+    // The strip does not open Docker stats streams; only the Monitor page watches containers.
+    const st = await status();
+    expect(st.running).toBe(true);
+    expect(st.scopes).not.toContain('containers');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview', exact: true }).click();
+    await expect.poll(() => strip.locator('[data-metric="cpu"] .live-value').textContent()).toMatch(/%$/);
+    await strip.click();
+    await page.getByRole('heading', { name: 'Monitor', level: 1 }).waitFor();
+    await page.close();
+  });
+});

@@ -1,0 +1,129 @@
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { defaultDeployConfig, type DeployInput } from '../../electron/shared/contract/docker';
+import { cleanup, ensureServices, freePort, inspect, rawDocker, testCore, uniqueName, type TestCore } from './docker-helpers';
+
+const PREFIX = 'it-compose';
+let t: TestCore;
+
+beforeAll(async () => {
+  await ensureServices();
+  await cleanup(PREFIX);
+  t = await testCore();
+});
+afterAll(async () => {
+  await t?.core.close();
+  await cleanup(PREFIX);
+});
+
+/** compose sizes ("4g", "1536m") and durations ("10s", "1500ms") back to Docker's numbers. */
+function bytes(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)([bkmg])$/.exec(v);
+  if (!m) throw new Error(`bad size ${v}`);
+  return Number(m[1]) * { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2] as 'b' | 'k' | 'm' | 'g'];
+}
+function ns(v: string): number {
+  const m = /^(\d+)(ms|s)$/.exec(v);
+  if (!m) throw new Error(`bad duration ${v}`);
+  return Number(m[1]) * (m[2] === 's' ? 1e9 : 1e6);
+}
+
+interface Service {
+  image: string;
+  container_name: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports: string[];
+  volumes?: Array<{ type: string; source: string; target: string; read_only?: boolean }>;
+  labels: Record<string, string>;
+  restart: string;
+  healthcheck: { test: string[]; interval: string; timeout: string; retries: number; start_period: string };
+  shm_size?: string;
+  cap_add?: string[];
+  security_opt?: string[];
+  networks?: string[];
+  deploy?: { resources: { limits?: { memory?: string; cpus?: string }; reservations?: { devices: Array<{ driver: string; count?: string; device_ids?: string[]; capabilities: string[] }> } } };
+}
+
+/** What the image itself brings (ENV, LABEL), so only what the app set is compared. */
+async function imageDefaults(image: string): Promise<{ env: Set<string>; labels: Record<string, string> }> {
+  const i = await rawDocker().getImage(image).inspect();
+  return { env: new Set(i.Config.Env ?? []), labels: i.Config.Labels ?? {} };
+}
+
+/** Field by field: the compose service against `docker inspect` of the container the app created. */
+async function expectSameAsContainer(svc: Service, c: Docker.ContainerInspectInfo): Promise<void> {
+  const img = await imageDefaults(c.Config.Image);
+  expect(svc.image).toBe(c.Config.Image);
+  expect(svc.container_name).toBe(c.Name.replace(/^\//, ''));
+  if (svc.command) expect(svc.command).toEqual(c.Config.Cmd);
+  const ownEnv = (c.Config.Env ?? []).filter((e) => !img.env.has(e));
+  expect(Object.entries(svc.environment ?? {}).map(([k, v]) => `${k}=${v}`).sort()).toEqual(ownEnv.sort());
+  const bindings = Object.entries(c.HostConfig.PortBindings ?? {}).flatMap(([key, list]) =>
+    (list as Array<{ HostIp: string; HostPort: string }>).map((b) => `${b.HostIp}:${b.HostPort}:${parseInt(key, 10)}`),
+  );
+  expect(svc.ports).toEqual(bindings);
+  expect((svc.volumes ?? []).map((v) => ({ Type: v.type, Source: v.source, Target: v.target, ReadOnly: v.read_only ?? false }))).toEqual(
+    (c.HostConfig.Mounts ?? []).map((m) => ({ Type: m.Type, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly ?? false })),
+  );
+  const ownLabels = Object.fromEntries(Object.entries(c.Config.Labels ?? {}).filter(([k, v]) => img.labels[k] !== v));
+  expect(svc.labels).toEqual(ownLabels);
+  expect(svc.restart).toBe(c.HostConfig.RestartPolicy?.Name);
+  const hc = c.Config.Healthcheck!;
+  expect(svc.healthcheck.test).toEqual(hc.Test);
+  expect(ns(svc.healthcheck.interval)).toBe(hc.Interval);
+  expect(ns(svc.healthcheck.timeout)).toBe(hc.Timeout);
+  expect(ns(svc.healthcheck.start_period)).toBe(hc.StartPeriod);
+  expect(svc.healthcheck.retries).toBe(hc.Retries);
+  if (svc.shm_size) expect(bytes(svc.shm_size)).toBe(c.HostConfig.ShmSize);
+  expect(svc.cap_add ?? null).toEqual(c.HostConfig.CapAdd ?? null);
+  expect(svc.security_opt ?? null).toEqual(c.HostConfig.SecurityOpt ?? null);
+  expect(svc.networks?.[0] ?? 'default').toBe(c.HostConfig.NetworkMode);
+  const limits = svc.deploy?.resources.limits;
+  expect(limits?.memory ? bytes(limits.memory) : 0).toBe(c.HostConfig.Memory ?? 0);
+  expect(limits?.cpus ? Number(limits.cpus) * 1e9 : 0).toBe(c.HostConfig.NanoCpus ?? 0);
+  const devices = svc.deploy?.resources.reservations?.devices ?? [];
+  expect(devices.map((d) => ({ Driver: d.driver, DeviceIDs: d.device_ids ?? null, Count: d.count === 'all' ? -1 : d.device_ids ? 0 : Number(d.count), Capabilities: [d.capabilities] }))).toEqual(
+    (c.HostConfig.DeviceRequests ?? []).map((r) => ({ Driver: r.Driver, DeviceIDs: r.DeviceIDs ?? null, Count: r.Count, Capabilities: r.Capabilities })),
+  );
+}
+
+async function exportAndCompare(req: DeployInput & { name: string }): Promise<Record<string, Service>> {
+  const done = await t.task('docker.deploy', { ...req, createOnly: true });
+  expect(done.error).toBeUndefined();
+  const { yaml } = await t.call('docker.compose', { name: req.name });
+  const doc = parse(yaml) as { name: string; services: Record<string, Service>; volumes?: Record<string, { name: string; labels: Record<string, string> }>; networks?: Record<string, { name: string; labels: Record<string, string> }> };
+  expect(doc.name).toBe(`slm-deck-${req.name}`);
+  for (const [key, svc] of Object.entries(doc.services)) {
+    expect(key).toBe(svc.container_name);
+    await expectSameAsContainer(svc, await inspect(svc.container_name));
+  }
+  for (const v of Object.values(doc.volumes ?? {})) {
+    expect((await rawDocker().getVolume(v.name).inspect()).Labels).toEqual(v.labels);
+  }
+  for (const n of Object.values(doc.networks ?? {})) {
+    expect((await rawDocker().getNetwork(n.name).inspect()).Labels).toEqual(n.labels);
+  }
+  return doc.services;
+}
+
+describe('compose export equals what the app creates', () => {
+  it('Ollama with Open WebUI: two services, shared network and volumes', async () => {
+    const name = uniqueName('compose-ollama');
+    const services = await exportAndCompare({ ...defaultDeployConfig('ollama'), name, hostPort: await freePort(), openWebUi: true, webUiPort: await freePort(), memoryLimitGb: 1.5, cpus: 1, env: { OLLAMA_DEBUG: '1' } });
+    expect(Object.keys(services)).toEqual([`slm-deck-${name}`, `slm-deck-${name}-webui`]);
+  });
+
+  it('vLLM CPU: command, shm size, capabilities and security options', async () => {
+    const name = uniqueName('compose-vllm-cpu');
+    await exportAndCompare({ ...defaultDeployConfig('vllm-cpu'), name, hostPort: await freePort(), cpus: 2, memoryLimitGb: 2 });
+  });
+
+  it('vLLM GPU: the GPU reservation', async () => {
+    const name = uniqueName('compose-vllm-gpu');
+    await exportAndCompare({ ...defaultDeployConfig('vllm-gpu'), name, hostPort: await freePort(), gpus: ['all'], memoryLimitGb: 2 });
+    const name2 = uniqueName('compose-vllm-gpu');
+    await exportAndCompare({ ...defaultDeployConfig('vllm-gpu'), name: name2, hostPort: await freePort(), gpus: ['0', '1'], memoryLimitGb: 2 });
+  });
+});

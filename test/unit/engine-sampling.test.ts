@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { Prng } from '../../electron/engine/prng';
+import { Sampler, type SamplingParams } from '../../electron/engine/sampling';
+
+const params = (p: Partial<SamplingParams> = {}): SamplingParams => ({
+  temperature: 1,
+  topP: 1,
+  topK: 0,
+  repetitionPenalty: 1,
+  seed: 1,
+  ...p,
+});
+
+function draw(p: SamplingParams, logits: number[], n: number, limit = logits.length): number[] {
+  const s = new Sampler(p, limit);
+  return Array.from({ length: n }, () => s.sample(Float32Array.from(logits)));
+}
+
+function frequencies(tokens: number[], size: number): number[] {
+  const f = new Array<number>(size).fill(0);
+  for (const t of tokens) f[t]++;
+  return f.map((c) => c / tokens.length);
+}
+
+describe('Prng', () => {
+  it('is a fixed sequence per seed (tiny-model weights and seeded sampling depend on it)', () => {
+    const a = new Prng(42);
+    expect([a.nextUint32(), a.nextUint32(), a.nextUint32()]).toEqual([2837322924, 544945897, 479756282]);
+    const b = new Prng(42);
+    const c = new Prng(43);
+    const xs = Array.from({ length: 100 }, () => b.next());
+    const ys = Array.from({ length: 100 }, () => c.next());
+    expect(xs).not.toEqual(ys);
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+
+  it('is roughly uniform', () => {
+    const r = new Prng(7);
+    const bins = new Array<number>(10).fill(0);
+    for (let i = 0; i < 50_000; i++) bins[Math.floor(r.next() * 10)]++;
+    for (const b of bins) {
+      expect(b / 50_000).toBeGreaterThan(0.09);
+      expect(b / 50_000).toBeLessThan(0.11);
+    }
+  });
+});
+
+describe('Sampler', () => {
+  it('is greedy at temperature 0, lowest id on ties', () => {
+    expect(draw(params({ temperature: 0 }), [0.1, 3, -1, 3], 5)).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('reproduces the same draws for the same seed and differs for another seed', () => {
+    const logits = [1, 1.2, 0.8, 1.1, 0.9, 1];
+    const a = draw(params({ seed: 123 }), logits, 200);
+    const b = draw(params({ seed: 123 }), logits, 200);
+    const c = draw(params({ seed: 124 }), logits, 200);
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+  });
+
+  it('draws from softmax(logits / T)', () => {
+    const logits = [0, Math.log(2), Math.log(3)];
+    const f = frequencies(draw(params({ seed: 5 }), logits, 30_000), 3);
+    expect(f[0]).toBeCloseTo(1 / 6, 1);
+    expect(f[1]).toBeCloseTo(2 / 6, 1);
+    expect(f[2]).toBeCloseTo(3 / 6, 1);
+    // T = 2 flattens: probabilities proportional to sqrt(1, 2, 3).
+    const g = frequencies(draw(params({ seed: 5, temperature: 2 }), logits, 30_000), 3);
+    const z = 1 + Math.SQRT2 + Math.sqrt(3);
+    expect(g[0]).toBeCloseTo(1 / z, 1);
+    expect(g[2]).toBeCloseTo(Math.sqrt(3) / z, 1);
+  });
+
+  it('top_k keeps only the k most likely tokens', () => {
+    const tokens = draw(params({ topK: 2, temperature: 5 }), [3, 2.9, 2.8, 2.7], 2000);
+    expect(new Set(tokens)).toEqual(new Set([0, 1]));
+  });
+
+  it('top_p keeps the smallest set reaching the mass', () => {
+    // probabilities 0.5, 0.3, 0.2
+    const logits = [Math.log(0.5), Math.log(0.3), Math.log(0.2)];
+    expect(new Set(draw(params({ topP: 0.5 }), logits, 1000))).toEqual(new Set([0]));
+    expect(new Set(draw(params({ topP: 0.75 }), logits, 2000))).toEqual(new Set([0, 1]));
+    expect(new Set(draw(params({ topP: 1 }), logits, 2000))).toEqual(new Set([0, 1, 2]));
+  });
+
+  it('top_p over many near-equal tokens falls back to sorting and still respects the mass', () => {
+    const logits = Array.from({ length: 100 }, (_, i) => -i * 0.01);
+    const tokens = draw(params({ topP: 0.5, seed: 9 }), logits, 3000);
+    // p_i ~ e^(-0.01 i): the 38 most likely tokens hold the first half of the mass.
+    expect(Math.max(...tokens)).toBeLessThanOrEqual(37);
+    expect(new Set(tokens).size).toBeGreaterThan(30);
+  });
+
+  it('repetition penalty discourages tokens already seen', () => {
+    const s = new Sampler(params({ temperature: 0, repetitionPenalty: 2 }), 3);
+    expect(s.sample(Float32Array.of(1, 3, 2))).toBe(1);
+    s.observeOne(1);
+    // 3 / 2 = 1.5 < 2: token 2 wins now; negative logits are multiplied, not divided.
+    expect(s.sample(Float32Array.of(1, 3, 2))).toBe(2);
+    s.observe([0, 2]);
+    expect(s.sample(Float32Array.of(-1, 3, 2))).toBe(1);
+  });
+
+  it('never picks ids past the tokenizer vocabulary (padded logits)', () => {
+    expect(draw(params({ temperature: 0 }), [0, 1, 9, 9], 3, 2)).toEqual([1, 1, 1]);
+    expect(draw(params({ temperature: 3 }), [0, 1, 9, 9], 500, 2).every((t) => t < 2)).toBe(true);
+  });
+
+  it('ignores tokens whose probability is negligible (> 30 logits below the best)', () => {
+    expect(new Set(draw(params({ temperature: 1 }), [0, 0, -40], 3000))).toEqual(new Set([0, 1]));
+  });
+});
