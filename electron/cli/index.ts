@@ -7,6 +7,8 @@ import { registerServe } from './commands/serve';
 import { registerSettings } from './commands/settings';
 import { registerContainers } from './commands/containers';
 import { registerDeploy } from './commands/deploy';
+import { registerModels } from './commands/models';
+import { registerVariant } from './commands/variant';
 
 const program = new Command()
   .name('slm-deck')
@@ -23,5 +25,7 @@ registerHardware(program);
 registerDeploy(program);
 registerContainers(program);
 registerMonitor(program);
+registerModels(program);
+registerVariant(program);
 
 await program.parseAsync(process.argv);

@@ -3,7 +3,8 @@ import { methods } from '../shared/contract';
 import type { BackendRegistry } from './chat/backend-registry';
 import type { ChatService } from './chat/chat-service';
 import { createChat } from './chat/create-chat';
-import { createDockerDomain, type DockerDomain } from './docker';
+import { createBench } from './bench/create-bench';
+import { createDockerDomain, verdictFromPlan, type DockerDomain } from './docker';
 import { EventBus } from './events/event-bus';
 import { createHardware } from './hardware/create-hardware';
 import { createMetrics, type MetricsDomain } from './metrics/create-metrics';
@@ -61,10 +62,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   );
   await settings.load();
   const chat = createChat({ home: opts.home, bus, log, settings });
-  const docker = createDockerDomain({ home: opts.home, bus, tasks, settings, log, appVersion: APP_VERSION, chatBackends: chat.backends });
-  const metrics = await createMetrics({ home: opts.home, bus, log, dockerClient: () => docker.connection.client(), ollamaUrl: () => settings.get().ollamaUrl });
+  const docker = createDockerDomain({ home: opts.home, bus, tasks, settings, log, appVersion: APP_VERSION, chatBackends: chat.backends, verdict: verdictFromPlan((i) => hardware.handlers['hardware.plan'](i, { transport: 'cli', signal: new AbortController().signal })) });
+  const metrics = await createMetrics({ home: opts.home, bus, log, dockerClient: () => docker.connection.client(), ollamaUrl: () => settings.get().ollamaUrl, chatBackends: () => chat.backends.list() });
   const hardware = createHardware({ home: opts.home, settings, log, dockerStatus: (o) => docker.connection.status(o) });
   const ollama = createOllama({ home: opts.home, settings, tasks, bus, log, hardwareProfile: () => hardware.service.profile() });
+  const bench = createBench({ home: opts.home, bus, tasks, log, appVersion: APP_VERSION, resolveBackend: (id) => chat.backends.resolve(id), hardware: () => hardware.service.profile(), deployments: () => docker.service.list(), metrics: metrics.service });
 
   const app: DomainHandlers<'app'> = {
     'app.info': (_p, ctx) => ({
@@ -94,6 +96,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...metrics.handlers,
     ...hardware.handlers,
     ...ollama.handlers,
+    ...bench.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log.child('rpc'));

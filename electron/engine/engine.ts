@@ -39,6 +39,8 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Generate past EOS up to maxTokens (vLLM's ignore_eos), for benchmarks. */
   ignoreEos?: boolean;
+  /** Called once the request has a slot and prefill begins (e.g. to send HTTP headers). */
+  onStart?: () => void;
 }
 
 export interface ChatMessage {
@@ -70,6 +72,8 @@ export interface EngineStats {
   waiting: number;
   concurrency: number;
   maxQueue: number;
+  /** Bytes held by the KV-cache buffers of all slots (kept between requests for reuse). */
+  kvCacheBytes: number;
 }
 
 /** Phi-4-mini's model card system prompt for tool use, used when the request has no system turn. */
@@ -116,6 +120,7 @@ export class Engine {
       waiting: this.queue.waiting,
       concurrency: this.queue.concurrency,
       maxQueue: this.queue.maxWaiting,
+      kvCacheBytes: this.decoders.reduce((n, d) => n + (d?.kv.bytes ?? 0), 0),
     };
   }
 
@@ -162,6 +167,7 @@ export class Engine {
     try {
       const result = await this.queue.run(
         async (slot) => {
+          opts.onStart?.();
           const decoder = (this.decoders[slot] ??= new Decoder(this.model));
           const history = (this.histories[slot] ??= []);
           return generate(

@@ -107,11 +107,6 @@ export class KvCache {
     return this.backing.reduce((n, b) => n + b.byteLength, 0);
   }
 
-  /** Forget the content but keep the buffers for the next request. */
-  clear(): void {
-    this.length = 0;
-  }
-
   /** Release memory (e.g. after a very long request). */
   release(): void {
     this.backing = [];

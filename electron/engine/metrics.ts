@@ -43,7 +43,7 @@ export class EngineMetrics {
     if (g.completionTokens > 1) this.timePerOutputToken.observe(g.decodeSeconds / (g.completionTokens - 1));
   }
 
-  render(live: { running: number; waiting: number; model: string }): string {
+  render(live: { running: number; waiting: number; model: string; kvCacheBytes?: number }): string {
     const model = live.model.replace(/["\\\n]/g, '_');
     const lines = [
       '# HELP slm_engine_info Loaded model.',
@@ -55,6 +55,9 @@ export class EngineMetrics {
       '# HELP slm_engine_requests_waiting Requests waiting in the queue.',
       '# TYPE slm_engine_requests_waiting gauge',
       `slm_engine_requests_waiting ${live.waiting}`,
+      '# HELP slm_engine_kv_cache_bytes Memory held by the KV-cache buffers of all slots.',
+      '# TYPE slm_engine_kv_cache_bytes gauge',
+      `slm_engine_kv_cache_bytes ${live.kvCacheBytes ?? 0}`,
       '# HELP slm_engine_requests_total Finished generation requests by outcome.',
       '# TYPE slm_engine_requests_total counter',
       ...Object.entries(this.requests).map(([k, v]) => `slm_engine_requests_total{outcome="${k}"} ${v}`),

@@ -140,7 +140,10 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
   /** Refuse at once rather than queue past the limit (checked before any work). */
   const ensureCapacity = () => {
     const s = engine.stats();
-    if (s.running >= s.concurrency && s.waiting >= s.maxQueue) throw new QueueFullError(s.running, s.waiting);
+    if (s.running >= s.concurrency && s.waiting >= s.maxQueue) {
+      engine.metrics.recordRequest('rejected');
+      throw new QueueFullError(s.running, s.waiting);
+    }
   };
 
   async function chatCompletions(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -177,7 +180,8 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
       return;
     }
 
-    // Headers go out with the first event, so errors before it (e.g. prompt too long) get a status.
+    // Headers go out once the request has a slot: errors before that (prompt too long, cancelled
+    // while queued) still get a proper status, and a queued client is not told 200 too early.
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`;
     let started = false;
@@ -194,7 +198,7 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
     };
     let r: ChatResult;
     try {
-      r = await engine.chat(request, onEvent);
+      r = await engine.chat({ ...request, onStart: start }, onEvent);
     } catch (e) {
       if (!started) throw e;
       const err = toHttpError(e);
@@ -246,6 +250,7 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
       status: 'healthy',
       model: s.model,
       queue: { running: s.running, waiting: s.waiting, concurrency: s.concurrency, max_waiting: s.maxQueue },
+      kv_cache_bytes: s.kvCacheBytes,
       context_length: engine.spec.contextLength,
       kv_mode: engine.model.plan.mode,
       execution_providers: engine.model.executionProviders,
@@ -274,7 +279,7 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
       GET: (_q, res) => {
         const s = engine.stats();
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-        res.end(engine.metrics.render({ running: s.running, waiting: s.waiting, model: s.model }));
+        res.end(engine.metrics.render(s));
       },
     },
     '/v1/chat/completions': { POST: chatCompletions },

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ErrorInfo } from './errors';
 import { appEvents, appMethods } from './contract/app';
+import { benchEvents, benchMethods } from './contract/bench';
 import { chatEvents, chatMethods } from './contract/chat';
 import { dockerEvents, dockerMethods } from './contract/docker';
 import { hardwareMethods } from './contract/hardware';
@@ -19,6 +20,7 @@ export const methods = {
   ...dockerMethods,
   ...hardwareMethods,
   ...ollamaMethods,
+  ...benchMethods,
 };
 
 export const events = {
@@ -27,6 +29,7 @@ export const events = {
   ...chatEvents,
   ...dockerEvents,
   ...ollamaEvents,
+  ...benchEvents,
 };
 
 export type Methods = typeof methods;

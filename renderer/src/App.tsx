@@ -1,9 +1,9 @@
 import { useEffect } from 'react';
 import { useCall, useInvalidateOn } from './api/hooks';
-import { Placeholder } from './components/Placeholder';
 import { LiveStrip } from './components/LiveStrip';
 import { StatusBar } from './components/StatusBar';
 import { DeployPage } from './features/deploy/DeployPage';
+import { ModelsPage } from './features/models/ModelsPage';
 import { OverviewPage } from './features/overview/OverviewPage';
 import { PlaygroundPage } from './features/playground/PlaygroundPage';
 import { MonitorPage } from './features/monitor/MonitorPage';
@@ -29,7 +29,7 @@ function PageView({ page }: { page: Page }) {
     case 'deploy':
       return <DeployPage />;
     case 'models':
-      return <Placeholder title="Models" text="Ollama models and Modelfile variants will appear here." />;
+      return <ModelsPage />;
     case 'playground':
       return <PlaygroundPage />;
     case 'monitor':

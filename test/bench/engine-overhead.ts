@@ -1,11 +1,11 @@
 /**
  * Per-token cost of the engine (queue, slot, sampler, streaming detokenizer, stop strings, KV
  * bookkeeping) against a bare onnxruntime loop (same rewritten tiny model, KV buffers written in
- * place, argmax) in the same run. Rounds alternate the loops; the overhead is the median of per-round
- * ratios of decode cost per token (prefill excluded: the engine would reuse the cached prompt, the
- * bare loop cannot). ORT runs on one thread so the process CPU time is the work done; the pass/fail
- * figure uses CPU time, which other load on a shared machine barely moves; wall time is reported too.
- * Target: under 5 %.
+ * place, argmax) in the same run, decode cost per token (prefill excluded: the engine would reuse the
+ * cached prompt, the bare loop cannot). ORT runs on one thread, so process CPU time is the work done.
+ * Rounds alternate the loops. The pass/fail figure compares each loop's best round (noise on a shared
+ * machine only ever adds time); the median of per-round ratios and wall-clock figures are reported
+ * too. Target: under 5 %.
  *
  *   node --import tsx test/bench/engine-overhead.ts      env: BENCH_TOKENS=256 BENCH_ROUNDS=15
  */
@@ -110,8 +110,10 @@ try {
     if (i >= WARMUP) for (const name of order) costs[name].push(round[name]);
   }
   const pct = (a: Cost[], key: keyof Cost) => round2(median(a.map((x, i) => (x[key] / costs.bare[i][key] - 1) * 100)));
+  const best = (a: Cost[], key: keyof Cost) => Math.min(...a.map((x) => x[key]));
+  const bestPct = (a: Cost[], key: keyof Cost) => round2((best(a, key) / best(costs.bare, key) - 1) * 100);
   const ms = (a: Cost[], key: keyof Cost) => Math.round(median(a.map((x) => x[key])) * 10000) / 10000;
-  const overhead = pct(costs.engine, 'cpuMs');
+  const overhead = bestPct(costs.engine, 'cpuMs');
   console.log(
     JSON.stringify({
       bench: 'engine-overhead',
@@ -124,8 +126,9 @@ try {
       engine_tokens_per_second: Math.round(1000 / ms(costs.engine, 'wallMs')),
       bare_tokens_per_second: Math.round(1000 / ms(costs.bare, 'wallMs')),
       engine_overhead_pct: overhead,
-      engine_overhead_wall_pct: pct(costs.engine, 'wallMs'),
-      sampled_overhead_pct: pct(costs.sampled, 'cpuMs'),
+      engine_overhead_median_round_pct: pct(costs.engine, 'cpuMs'),
+      engine_overhead_wall_pct: bestPct(costs.engine, 'wallMs'),
+      sampled_overhead_pct: bestPct(costs.sampled, 'cpuMs'),
       target: { engine_overhead_pct_max: TARGET_PCT },
       pass: overhead < TARGET_PCT,
     }),

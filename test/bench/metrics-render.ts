@@ -14,6 +14,13 @@ const UPDATES = 240;
 const SPACING_MS = 50;
 const TARGET_P95_MS = 16;
 
+interface BenchResult {
+  frameMs: number[];
+  scriptMs: number[];
+  points: number;
+  series: number;
+}
+
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
@@ -56,11 +63,13 @@ const browser = await launchBrowser();
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   await page.goto(url);
-  await page.waitForFunction(() => typeof window.runBench === 'function' && document.querySelectorAll('figure[data-chart] canvas').length === 4);
-  // Warm-up (JIT, first layout), then the measured run.
-  await page.evaluate(() => window.runBench(20, 20));
-  const idle = await page.evaluate(([n, s]) => window.runBench(n, s, true), [UPDATES, SPACING_MS] as const);
-  const r = await page.evaluate(([n, s]) => window.runBench(n, s), [UPDATES, SPACING_MS] as const);
+  // Page-side code is written as strings: this file is type-checked for Node, without DOM types.
+  await page.waitForFunction("typeof window.runBench === 'function' && document.querySelectorAll('figure[data-chart] canvas').length === 4");
+  const run = (updates: number, idle: boolean) => page.evaluate<BenchResult>(`window.runBench(${updates}, ${SPACING_MS}, ${idle})`);
+  // Warm-up (JIT, first layout), then the measured runs.
+  await run(20, false);
+  const idle = await run(UPDATES, true);
+  const r = await run(UPDATES, false);
   const p95 = pct(r.frameMs, 95);
   const result = {
     bench: 'metrics-render',

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createDockerClient } from '../../electron/core/docker/client';
 import { LABEL } from '../../electron/core/docker/labels';
+import { spawnEngine, type EngineProcess } from '../../electron/engine/spawn-engine';
+import { TINY_MODEL_ID } from '../../electron/engine/tiny-model/spec';
 import { launchBrowser } from '../helpers/browser';
 import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
 
@@ -17,6 +19,7 @@ const NAME = `slm-deck-metrics-e2e-${process.pid}`;
 let browser: Browser;
 let served: Served;
 let docker: Docker;
+let engine: EngineProcess | undefined;
 
 beforeAll(async () => {
   docker = createDockerClient(DOCKER_HOST);
@@ -41,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await served?.stop();
+  await engine?.stop();
   await docker?.getContainer(NAME).remove({ force: true }).catch(() => undefined);
 });
 
@@ -51,18 +55,20 @@ async function chart(page: Page, title: string) {
   return { points: Number(points ?? 0), series: Number(series ?? 0), last: JSON.parse(last ?? '[]') as (number | null)[] };
 }
 
-/** metrics.status over a second WebSocket, as any client could ask it. */
-async function status(): Promise<{ running: boolean; watchers: number; scopes: string[] }> {
+/** One call over its own WebSocket, as any client of `slm-deck serve` could make it. */
+async function rpc<T>(method: string, params: unknown): Promise<T> {
   const token = new URL(served.openUrl).searchParams.get('token')!;
   const ws = new WebSocket(`${served.url.replace('http', 'ws')}/ws?token=${token}`);
   await new Promise((r, j) => ws.once('open', r).once('error', j));
-  ws.send(JSON.stringify({ type: 'call', id: 1, method: 'metrics.status', params: {} }));
-  const msg = await new Promise<{ envelope: { ok: true; result: { running: boolean; watchers: number; scopes: string[] } } }>((r) =>
+  ws.send(JSON.stringify({ type: 'call', id: 1, method, params }));
+  const msg = await new Promise<{ envelope: { ok: boolean; result: T; error?: { message: string } } }>((r) =>
     ws.once('message', (d) => r(JSON.parse(String(d)))),
   );
   ws.close();
+  if (!msg.envelope.ok) throw new Error(`${method}: ${msg.envelope.error?.message}`);
   return msg.envelope.result;
 }
+const status = () => rpc<{ running: boolean; watchers: number; scopes: string[] }>('metrics.status', {});
 
 describe('Monitor page (slm-deck serve + Chromium)', () => {
   it('draws host and container charts that keep updating, with window, pause, hover values and CSV export', async () => {
@@ -156,6 +162,65 @@ describe('Monitor page (slm-deck serve + Chromium)', () => {
     await expect.poll(() => strip.locator('[data-metric="cpu"] .live-value').textContent()).toMatch(/%$/);
     await strip.click();
     await page.getByRole('heading', { name: 'Monitor', level: 1 }).waitFor();
+    await page.close();
+  });
+
+  it('while a chat streams from the real engine, the tokens/s chart moves (chat stream and engine counter)', async () => {
+    engine = await spawnEngine({ modelDir: path.join(ROOT, 'resources', 'models', TINY_MODEL_ID) });
+    const backend = await rpc<{ id: string }>('chat.addBackend', { label: 'Tiny engine', baseUrl: engine.url, kind: 'openai' });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${served.openUrl}#/monitor`);
+    const table = page.getByRole('table', { name: 'Current values' });
+    // The engine is found through the chat backends and scraped at its /metrics.
+    await table.getByRole('row', { name: /Tiny engine tokens\/s/ }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => table.getByRole('row', { name: /Tiny engine requests running/ }).locator('td').first().textContent()).toBe('0');
+
+    const conv = await rpc<{ id: string }>('chat.create', { backendId: backend.id, params: { temperature: 2, seed: 7, max_tokens: 400 } });
+    const maxOf = (name: RegExp) => table.getByRole('row', { name }).locator('td').nth(2).textContent();
+    for (let i = 0; i < 3; i++) {
+      await rpc('chat.send', { conversationId: conv.id, content: `Tell me a long story, part ${i + 1}.` });
+      await page.waitForTimeout(1200);
+    }
+    await expect.poll(() => maxOf(/Tiny engine tokens\/s/), { timeout: 20_000 }).toMatch(/^[1-9][\d.]* tok\/s$/);
+    await expect.poll(() => maxOf(/Chat tokens\/s/), { timeout: 20_000 }).toMatch(/^[1-9][\d.]* tok\/s$/);
+    expect(await page.locator('figure[data-chart="Tokens per second"]').getAttribute('data-series')).toBe('2');
+    await page.close();
+  });
+
+  it('after the server restarts, the page watches again and the charts resume by themselves', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${served.openUrl}#/monitor`);
+    await expect.poll(async () => (await chart(page, 'CPU')).points, { timeout: 20_000 }).toBeGreaterThanOrEqual(6);
+    const port = Number(new URL(served.url).port);
+    const token = new URL(served.openUrl).searchParams.get('token')!;
+    await served.stop();
+    await expect.poll(() => page.getByTestId('connection-state').textContent()).toContain('Reconnecting');
+    served = await startServe({ home: served.home, port, env: { SLM_DECK_TOKEN: token } });
+    await expect.poll(() => page.getByTestId('connection-state').textContent(), { timeout: 15_000 }).toContain('Connected');
+    // A new server has a new buffer: the page reloads it and keeps drawing.
+    await expect.poll(async () => (await status()).watchers, { timeout: 15_000 }).toBe(1);
+    await expect.poll(async () => (await chart(page, 'CPU')).points, { timeout: 10_000 }).toBeLessThan(6);
+    const n = (await chart(page, 'CPU')).points;
+    await expect.poll(async () => (await chart(page, 'CPU')).points, { timeout: 10_000 }).toBeGreaterThan(n);
+    await page.close();
+  });
+
+  it('the sampling interval can be changed from the page; the charts restart on the new grid', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${served.openUrl}#/monitor`);
+    await expect.poll(async () => (await chart(page, 'CPU')).points, { timeout: 30_000 }).toBeGreaterThanOrEqual(10);
+    const before = (await chart(page, 'CPU')).points;
+    await page.getByLabel('Sample every').selectOption('500');
+    await expect.poll(async () => (await rpc<{ intervalMs: number }>('metrics.status', {})).intervalMs).toBe(500);
+    // A new buffer: fewer rows than before at first, then growing twice as fast.
+    await expect.poll(async () => (await chart(page, 'CPU')).points, { timeout: 10_000 }).toBeLessThan(before);
+    await expect.poll(async () => (await chart(page, 'CPU')).points, { timeout: 10_000 }).toBeGreaterThanOrEqual(8);
+    const csv = await rpc<{ csv: string }>('metrics.exportCsv', { series: ['host.cpu'], windowSeconds: 60 });
+    const times = csv.csv.trimEnd().split('\r\n').slice(1).map((l) => Date.parse(l.split(',')[0]));
+    for (let i = 1; i < times.length; i++) expect(times[i] % 500).toBe(0);
+    expect(times.filter((t, i) => i > 0 && t - times[i - 1] === 500).length).toBeGreaterThanOrEqual(times.length - 2);
+    await page.getByLabel('Sample every').selectOption('1000');
+    await expect.poll(async () => (await rpc<{ intervalMs: number }>('metrics.status', {})).intervalMs).toBe(1000);
     await page.close();
   });
 });

@@ -22,6 +22,7 @@ class SocketRelay {
   }
 
   async up(): Promise<void> {
+    if (this.server) return;
     const server = net.createServer((client) => {
       const upstream = net.connect(this.target);
       this.conns.add(client).add(upstream);
@@ -35,7 +36,10 @@ class SocketRelay {
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
     });
-    await new Promise<void>((r) => server.listen(this.path, r));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.path, resolve);
+    });
     this.server = server;
   }
 

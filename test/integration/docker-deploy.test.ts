@@ -165,6 +165,15 @@ describe('deploy with stand-in images from the local registry', () => {
     }
   });
 
+  it('asks the planner first: a config that cannot fit this machine is refused with the planner’s reason', async () => {
+    const name = uniqueName('deploy-nofit');
+    const done = await t.task('docker.deploy', { ...defaultDeployConfig('vllm-cpu'), name, hostPort: await freePort(), contextLength: 131072, parallel: 64, memoryLimitGb: 1, cpus: 1 });
+    expect(done.error?.code).toBe('insufficient_resources');
+    expect(done.error?.message).toMatch(/^This will not fit on this machine: \S/);
+    expect(done.error?.hint).toMatch(/deploy anyway/);
+    expect((await rawDocker().listContainers({ all: true, filters: { name: [`slm-deck-${name}`] } })).length).toBe(0);
+  });
+
   it('refuses the embedded backend and malformed requests before starting a task', async () => {
     await expect(t.call('docker.deploy', { ...defaultDeployConfig('ollama'), backend: 'embedded' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/embedded engine runs inside SLM Deck/) });
     await expect(t.call('docker.deploy', { ...defaultDeployConfig('ollama'), hostPort: 70000 })).rejects.toMatchObject({ code: 'invalid_input' });

@@ -10,6 +10,8 @@ import { isDeckError } from '../../electron/shared/errors';
 import { DOCKER_HOST, ensureServices, rawDocker, REGISTRY, testCore, type TestCore } from './docker-helpers';
 
 const MB = 1024 * 1024;
+/** Storage folder of the test registry (test/services/up.sh). */
+const REGISTRY_STORE = path.join(process.env.SLM_TEST_STATE ?? '/tmp/slm-deck-test', 'registry');
 let t: TestCore;
 const repos: string[] = [];
 
@@ -42,8 +44,16 @@ afterAll(async () => {
   await t?.core.close();
   for (const repo of repos) {
     await rawDocker().getImage(`${REGISTRY}/${repo}:v1`).remove({ force: true }).catch(() => undefined);
+    // The random layers are unique to this test: delete them from the registry too, so runs do not pile up.
     const m = await manifest(repo).catch(() => null);
+    for (const l of m?.layers ?? []) {
+      await fetch(`http://127.0.0.1:5000/v2/${repo}/blobs/${l.digest}`, { method: 'DELETE' }).catch(() => undefined);
+      // The registry frees blob data only on garbage collection; these blobs are ours alone, so drop the bytes now.
+      const hex = l.digest.replace(/^sha256:/, '');
+      rmSync(path.join(REGISTRY_STORE, 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex), { recursive: true, force: true });
+    }
     if (m?.digest) await fetch(`http://127.0.0.1:5000/v2/${repo}/manifests/${m.digest}`, { method: 'DELETE' }).catch(() => undefined);
+    rmSync(path.join(REGISTRY_STORE, 'docker', 'registry', 'v2', 'repositories', repo), { recursive: true, force: true });
   }
 });
 

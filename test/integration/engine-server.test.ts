@@ -108,7 +108,7 @@ describe('engine HTTP server (child process, tiny model)', () => {
     const res = await fetch(`${engine.url}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
-    for (const name of ['slm_engine_tokens_generated_total', 'slm_engine_time_to_first_token_seconds_bucket', 'slm_engine_requests_running', 'slm_engine_requests_waiting']) {
+    for (const name of ['slm_engine_tokens_generated_total', 'slm_engine_time_to_first_token_seconds_bucket', 'slm_engine_requests_running', 'slm_engine_requests_waiting', 'slm_engine_kv_cache_bytes']) {
       expect(text).toContain(name);
     }
   });
@@ -218,6 +218,7 @@ describe('engine HTTP server (child process, tiny model)', () => {
     const third = await post('/v1/chat/completions', long);
     expect(third.status).toBe(503);
     expect(third.headers.get('retry-after')).toBe('1');
+    expect(await metric('slm_engine_requests_total{outcome="rejected"}')).toBe(1);
     expect(await json<ErrorBody>(third)).toMatchObject({ error: { type: 'server_busy', code: 'queue_full', message: expect.stringMatching(/busy/) } });
     abort.abort();
     await Promise.allSettled([first, second]);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startOllamaFake, type OllamaFake } from '../fakes/ollama';
 import { coreFor, progressOf, type TestCore } from './ollama-helpers';
 
@@ -21,11 +21,12 @@ const Q8_WEIGHTS = 4_082_018_688;
 
 describe('ollama.pull as a task', () => {
   it('aggregates per-layer progress into one bar, shows the steps, and installs the model', async () => {
-    await setup({ pull: { intervalMs: 1 } });
-    let id: string | undefined;
-    const snaps = progressOf(t.core, () => id);
+    // Slow enough for several throttled (10/s) progress events.
+    await setup({ pull: { intervalMs: 15 } });
+    const task = { id: '' };
+    const snaps = progressOf(t.core, () => task.id);
     const changed = t.events('ollama.changed');
-    id = (await t.call('ollama.pull', { model: 'phi4-mini:3.8b-q8_0' })).taskId;
+    const id = (task.id = (await t.call('ollama.pull', { model: 'phi4-mini:3.8b-q8_0' })).taskId);
     const done = await t.wait(id);
     expect(done).toMatchObject({ state: 'succeeded', kind: 'ollama.pull', progress: 1 });
     const result = done.result as { bytesTotal: number; resumedFromBytes: number; steps: string[] };
@@ -73,7 +74,8 @@ describe('ollama.pull as a task', () => {
     expect(await t.call('tasks.cancel', { taskId: first.taskId })).toEqual({ cancelled: true });
     const cancelled = await t.wait(first.taskId);
     expect(cancelled.state).toBe('cancelled');
-    fake.releasePull();
+    // The server sees the client go away, as Ollama does when a pull is cancelled.
+    await vi.waitFor(() => expect(fake.activePulls).toBe(0));
     const weights = [...fake.partial.entries()];
     expect(weights).toHaveLength(1);
     expect(weights[0][1]).toBe(1_000_000_000);

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StatsSample } from '../../electron/shared/contract/docker';
+import { EventBus } from '../../electron/core/events/event-bus';
+import { ChatStreamSource } from '../../electron/core/metrics/chat-stream-source';
 import { ContainerSource, type ContainerFeed, type WatchedContainer } from '../../electron/core/metrics/container-source';
+import { chatBackendEngines } from '../../electron/core/metrics/engine-targets';
 import { EngineSource, engineKey } from '../../electron/core/metrics/engine-source';
 import { HostSource } from '../../electron/core/metrics/host-source';
 import { NvidiaSmiLoop } from '../../electron/core/metrics/nvidia-loop';
@@ -135,7 +138,7 @@ describe('ContainerSource', () => {
       { id: 'a1', name: 'slm-deck-vllm' },
       { id: 'b2', name: 'slm-deck-ollama' },
     ];
-    const src = new ContainerSource(feed, 50);
+    const src = new ContainerSource(feed, { pollMs: 50, failingPollMs: 50 });
     expect(feed.open.size).toBe(0);
     src.start();
     await until(() => feed.open.size === 2 && src.collect(ctx(Date.now())).every((r) => r.value !== null));
@@ -163,6 +166,31 @@ describe('ContainerSource', () => {
     src.stop();
     await until(() => feed.open.size === 0);
     expect(src.status()[0].state).toBe('idle');
+  });
+});
+
+describe('ContainerSource between polls', () => {
+  it('an announced change (docker.changed) opens the new container at once; a stream that ends re-checks the list', async () => {
+    const feed = new ScriptedFeed();
+    let announce: () => void = () => undefined;
+    let lists = 0;
+    const list = feed.list.bind(feed);
+    feed.list = async () => {
+      lists++;
+      return list();
+    };
+    const src = new ContainerSource(feed, { pollMs: 60_000, changes: (fn) => ((announce = fn), () => (announce = () => undefined)) });
+    src.start();
+    await until(() => src.status()[0].state === 'ok');
+    expect(feed.open.size).toBe(0);
+    feed.running = [{ id: 'n1', name: 'slm-deck-new' }];
+    announce();
+    announce();
+    await until(() => feed.open.size === 1);
+    expect(lists).toBe(2);
+    src.stop();
+    expect(() => announce()).not.toThrow();
+    await until(() => feed.open.size === 0);
   });
 });
 
@@ -243,5 +271,56 @@ describe('EngineSource', () => {
     const r = await src.collect(ctx(1000));
     expect(seen).toEqual(['http://127.0.0.1:8000/metrics']);
     expect(r.map((x) => x.def.label)).toEqual(['mine requests running']);
+  });
+});
+
+describe('engine targets from chat backends', () => {
+  it('scrapes OpenAI-style servers at their root and Ollama through /api/ps', async () => {
+    const provider = chatBackendEngines(async () => [
+      { id: 'embedded', kind: 'openai', baseUrl: 'http://127.0.0.1:41234/v1', label: 'Embedded engine', source: 'embedded', removable: false },
+      { id: 'ollama', kind: 'ollama', baseUrl: 'http://127.0.0.1:11434', label: 'Ollama', source: 'settings', removable: false },
+      { id: 'custom:1', kind: 'openai', baseUrl: 'http://localhost:8000/v1/', label: 'my vLLM', source: 'custom', removable: true },
+    ]);
+    expect(await provider()).toEqual([
+      { kind: 'onnx', url: 'http://127.0.0.1:41234', label: 'Embedded engine' },
+      { kind: 'ollama', url: 'http://127.0.0.1:11434', label: 'Ollama' },
+      { kind: 'vllm', url: 'http://localhost:8000', label: 'my vLLM' },
+    ]);
+  });
+
+  it('a server that never answered is asked again only every 10 s', async () => {
+    let calls = 0;
+    const src = new EngineSource((async () => {
+      calls++;
+      return textResponse('no', 404);
+    }) as typeof fetch);
+    src.setWatchTargets('w', [{ kind: 'vllm', url: 'http://127.0.0.1:9' }]);
+    for (let t = 0; t < 10_000; t += 1000) await src.collect(ctx(1_000_000 + t));
+    expect(calls).toBe(1);
+    await src.collect(ctx(1_010_000));
+    expect(calls).toBe(2);
+  });
+});
+
+describe('ChatStreamSource', () => {
+  it('tokens/s of replies as chat.delta reports them, only while started', async () => {
+    const bus = new EventBus();
+    const src = new ChatStreamSource(bus);
+    const delta = (messageId: string, tokens: number) =>
+      bus.emit('chat.delta', { conversationId: 'c', messageId, content: 'x', contentAt: 0, reasoningAt: 0, tokens, ttftMs: 10 });
+    delta('m1', 5);
+    expect(src.collect(ctx(1000))).toEqual([]);
+    src.start();
+    delta('m1', 10);
+    expect(src.collect(ctx(1000))[0].value).toBeNull();
+    delta('m1', 30);
+    delta('m2', 10);
+    delta('m1', 30);
+    const r = src.collect(ctx(3000));
+    expect(r[0].def).toMatchObject({ id: 'chat.tokens', unit: 'tokensPerSecond', group: 'tokens' });
+    expect(r[0].value).toBe(15); // 20 more in m1, 10 in m2, over 2 s
+    expect(src.collect(ctx(4000))[0].value).toBe(0);
+    src.stop();
+    expect(bus.listenerCount('chat.delta')).toBe(0);
   });
 });

@@ -231,10 +231,11 @@ export class ChatService {
     const abort = new AbortController();
     const run: Run = { abort, done: Promise.resolve() };
     this.runs.set(c.id, run);
-    run.done = this.o.store
-      .save(c.id)
-      .then(() => this.changed(c.id))
-      .then(() => this.reply(c, backend, assistant, abort.signal))
+    // The request goes out at once; the user's message is written meanwhile (not before:
+    // an fsync must not add to the time to first token).
+    const saved = this.o.store.save(c.id).then(() => this.changed(c.id));
+    run.done = Promise.all([saved, this.reply(c, backend, assistant, abort.signal)])
+      .then(() => undefined)
       .catch((e) => this.o.log.error('reply failed', { id: c.id, error: e instanceof Error ? e.stack : String(e) }))
       .finally(() => this.runs.delete(c.id));
     return { conversationId: c.id, userMessageId: user.id, assistantMessageId: assistant.id };

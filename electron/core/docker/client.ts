@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { DeckError } from '../../shared/errors';
 import { socketPath } from './endpoint';
+
+/** docker-modem honours an `agent` option; dockerode's type definitions leave it out. */
+function withAgent(o: Docker.DockerOptions, agent: http.Agent): Docker.DockerOptions {
+  return Object.assign(o, { agent });
+}
 
 /**
  * A dockerode client for exactly this endpoint. Every connection key is given explicitly,
@@ -11,7 +18,8 @@ import { socketPath } from './endpoint';
 export function createDockerClient(url: string, env: NodeJS.ProcessEnv = process.env): Docker {
   const sock = socketPath(url);
   if (sock !== null) {
-    return new Docker({ socketPath: sock, host: undefined, port: undefined, protocol: 'http' });
+    // No keep-alive: a pooled connection to a daemon that restarted fails with EPIPE; a local socket is cheap to open.
+    return new Docker(withAgent({ socketPath: sock, host: undefined, port: undefined, protocol: 'http' }, new http.Agent({ keepAlive: false })));
   }
   let u: URL;
   try {
@@ -41,7 +49,8 @@ export function createDockerClient(url: string, env: NodeJS.ProcessEnv = process
             key: readFileSync(path.join(certDir, 'key.pem')),
           }
         : {};
-    return new Docker({ socketPath: undefined, host: u.hostname, port, protocol: tls ? 'https' : 'http', ...certs });
+    const agent = tls ? new https.Agent({ keepAlive: false, ...certs }) : new http.Agent({ keepAlive: false });
+    return new Docker(withAgent({ socketPath: undefined, host: u.hostname, port, protocol: tls ? 'https' : 'http', ...certs }, agent));
   }
   throw new DeckError('invalid_input', `Unsupported Docker endpoint "${url}".`, 'Use unix://, tcp://, ssh:// or npipe://.');
 }

@@ -175,7 +175,7 @@ export async function probeDocker(
             : 'Your user may not open this socket; fix its permissions or pick another Docker endpoint in Settings.',
       };
     }
-    if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENOTFOUND') {
+    if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENOTFOUND') {
       const what = code === 'ETIMEDOUT' ? `did not answer within ${Math.round(timeoutMs / 1000)} s` : `refused the connection (${code})`;
       return { ...base, state: 'not-running', message: `Docker at ${candidate.url} ${what}.`, hint: startHint(candidate, d.platform) };
     }

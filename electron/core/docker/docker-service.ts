@@ -31,7 +31,7 @@ import { builtinResolveModel, type ModelResolver } from './model-ref';
 import { checkPort as probePort } from './ports';
 import { imageExists, pullImage } from './pull';
 import { buildSpec } from './specs';
-import { withResolver, type SpecContext } from './specs/common';
+import { endpointFromLabel, withResolver, type SpecContext } from './specs/common';
 import { engineModelFolder } from './specs/onnx-engine';
 import { statsOnce } from './stats';
 import { Watches } from './watches';
@@ -207,7 +207,7 @@ export class DockerService {
         'Install the NVIDIA Container Toolkit and restart Docker, or deploy vllm-cpu / ollama on the CPU.',
       );
     }
-    if (this.o.verdict && !req.force) {
+    if (this.o.verdict && !req.force && !req.createOnly) {
       const v = await this.o.verdict(req);
       if (v?.verdict === 'wont-fit') {
         throw new DeckError('insufficient_resources', `This will not fit on this machine: ${v.reason}`, 'Lower the context length or parallel sequences, pick a smaller model form or another backend, or deploy anyway (force).');
@@ -423,7 +423,7 @@ export class DockerService {
     const serverInfo = infos.find((i) => roleOf(i.Config.Labels) === 'server') ?? infos[0];
     const labels = serverInfo.Config.Labels ?? {};
     const name = labels[LABEL.deployment];
-    const endpoint = EndpointSchema.safeParse(parseJson(labels[LABEL.endpoint]));
+    const endpoint = EndpointSchema.omit({ curl: true }).safeParse(parseJson(labels[LABEL.endpoint]));
     const request = DeployInputSchema.safeParse(parseJson(labels[LABEL.request]));
     const server = containers.find((c) => c.role === 'server') ?? containers[0];
     const state = deploymentState(containers);
@@ -435,7 +435,7 @@ export class DockerService {
       state,
       health: server.health,
       containers,
-      endpoint: endpoint.success ? endpoint.data : null,
+      endpoint: endpoint.success ? endpointFromLabel(endpoint.data) : null,
       request: request.success ? request.data : null,
       createdAt: item.Created * 1000,
       uptimeSeconds: server.startedAt ? Math.max(0, Math.round((Date.now() - server.startedAt) / 1000)) : null,

@@ -29,7 +29,8 @@ export function daemonMessage(e: unknown): string {
     if (typeof json === 'string' && json.trim()) return json.trim();
     const reason = (e as { reason?: unknown }).reason;
     const msg = (e as { message?: unknown }).message;
-    if (typeof msg === 'string') return msg.replace(/^\(HTTP code \d+\)\s*/, '').trim() || String(reason ?? '');
+    // dockerode: "(HTTP code 404) unexpected - <daemon message>"
+    if (typeof msg === 'string') return msg.replace(/^\(HTTP code \d+\)\s*([^-]*?\s-\s)?/, '').trim() || String(reason ?? '');
   }
   return String(e);
 }

@@ -17,6 +17,7 @@ export { DockerConnection, type DockerStatus } from './connection';
 export { DockerService } from './docker-service';
 export { containerStats } from './stats';
 export { mirrorImage } from './mirror';
+export { verdictFromPlan } from './plan-verdict';
 
 function safeCatalog() {
   try {

@@ -7,7 +7,10 @@ import { def, errorText, type CollectContext, type MetricSource, type Reading } 
 export type EngineTargetProvider = () => EngineTarget[] | Promise<EngineTarget[]>;
 
 const KIND_LABEL = { vllm: 'vLLM', onnx: 'ONNX engine', ollama: 'Ollama' } as const;
-const PROVIDER_REFRESH_MS = 5000;
+/** Providers are asked again on announced changes (deployments, chat backends) and at least this often. */
+const PROVIDER_REFRESH_MS = 30_000;
+/** A server that never answered (no Ollama installed, an OpenAI server without /metrics) is asked less often. */
+const ABSENT_RETRY_MS = 10_000;
 
 /** host:port of a base URL: the key of an engine's series, stable across label changes. */
 export function engineKey(url: string): string {
@@ -19,6 +22,7 @@ export function engineKey(url: string): string {
 interface EngineState {
   target: EngineTarget;
   answered: boolean;
+  retryAt: number;
   prevTokens: { value: number; at: number } | null;
   status: SourceStatus;
 }
@@ -39,7 +43,23 @@ export class EngineSource implements MetricSource {
   /** Tokens reported by the chat service for servers without a token counter (Ollama). */
   private reportedTokens = new Map<string, number>();
 
-  constructor(private fetchFn: typeof fetch = fetch) {}
+  private offChanges: (() => void) | null = null;
+
+  constructor(
+    private fetchFn: typeof fetch = fetch,
+    /** Announcements that the set of engines may have changed; subscribed only while sampling. */
+    private changes?: (onChange: () => void) => () => void,
+  ) {}
+
+  start(): void {
+    this.providedAt = -Infinity;
+    this.offChanges ??= this.changes?.(() => this.invalidate()) ?? null;
+  }
+
+  /** Ask the providers again at the next tick. */
+  invalidate(): void {
+    this.providedAt = -Infinity;
+  }
 
   addProvider(p: EngineTargetProvider): void {
     this.providers.push(p);
@@ -58,6 +78,8 @@ export class EngineSource implements MetricSource {
   }
 
   stop(): void {
+    this.offChanges?.();
+    this.offChanges = null;
     for (const e of this.engines.values()) {
       e.prevTokens = null;
       e.status = { ...e.status, state: 'idle', message: 'Not sampled right now.' };
@@ -89,10 +111,11 @@ export class EngineSource implements MetricSource {
         keys.add(key);
         let e = this.engines.get(key);
         if (!e) {
-          e = { target: t, answered: false, prevTokens: null, status: { name: `engine ${key}`, scope: 'engines', state: 'idle', message: '' } };
+          e = { target: t, answered: false, retryAt: 0, prevTokens: null, status: { name: `engine ${key}`, scope: 'engines', state: 'idle', message: '' } };
           this.engines.set(key, e);
         }
         e.target = t;
+        if (!e.answered && ctx.now < e.retryAt) return [];
         return this.collectOne(key, e, ctx);
       }),
     );
@@ -138,6 +161,7 @@ export class EngineSource implements MetricSource {
       return out;
     } catch (err) {
       e.prevTokens = null;
+      if (!e.answered) e.retryAt = ctx.now + ABSENT_RETRY_MS;
       const what = ctx.signal.aborted ? `no answer within ${ctx.intervalMs} ms` : errorText(err);
       e.status = e.answered
         ? {

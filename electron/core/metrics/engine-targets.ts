@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { ChatBackend } from '../../shared/contract/chat';
 import { EndpointSchema } from '../../shared/contract/docker';
 import type { Backend } from '../../shared/contract/deploy-config';
 import type { EngineKind, EngineTarget } from '../../shared/contract/metrics';
@@ -44,4 +45,18 @@ export function deploymentEngines(client: () => Promise<{ docker: Docker }>): En
 /** The Ollama URL setting: a native install or a remote server counts too. */
 export function settingsOllama(url: () => string): EngineTargetProvider {
   return () => [{ kind: 'ollama', url: url(), label: 'Ollama' }];
+}
+
+/**
+ * Every chat backend (embedded engine, deployments, custom OpenAI URLs): OpenAI-style servers
+ * are scraped at their root's /metrics (vLLM and our engine have one; others simply never
+ * answer and get no series), Ollama through /api/ps.
+ */
+export function chatBackendEngines(list: () => Promise<ChatBackend[]>): EngineTargetProvider {
+  return async () =>
+    (await list()).map((b) => ({
+      kind: b.kind === 'ollama' ? 'ollama' : b.id === 'embedded' || b.source === 'embedded' ? 'onnx' : 'vllm',
+      url: b.baseUrl.replace(/\/v1\/?$/, ''),
+      label: b.label,
+    }));
 }

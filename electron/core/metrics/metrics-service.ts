@@ -35,6 +35,8 @@ export interface MetricsServiceOptions {
   gpu?: MetricSource;
   containers?: MetricSource;
   engines?: EngineSource;
+  /** Tokens/s of chat streams (engines scope). */
+  chat?: MetricSource;
   intervalMs?: number;
   /** Rows are sent in batches of about this long (default 1 s: one row per event at 1 Hz). */
   batchMs?: number;
@@ -88,7 +90,7 @@ export class MetricsService {
   constructor(private opts: MetricsServiceOptions) {
     this.intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.buffer = new RingBuffer(capacityFor(this.intervalMs));
-    this.sources = [opts.host, opts.gpu, opts.containers, opts.engines].filter((s): s is MetricSource => !!s);
+    this.sources = [opts.host, opts.gpu, opts.containers, opts.engines, opts.chat].filter((s): s is MetricSource => !!s);
   }
 
   /** Builds the service with the interval saved in `home` (a corrupt file is kept as .bak and the default used). */

@@ -9,15 +9,18 @@ export function unreachableHint(url: string): string {
   );
 }
 
+/** The system error code (ECONNREFUSED…) under fetch's "fetch failed", else the innermost message. */
 function causeCode(e: unknown): string | undefined {
   let cur: unknown = e;
+  let innermost: string | undefined;
   for (let depth = 0; cur && depth < 5; depth++) {
-    const c = cur as { code?: unknown; errors?: unknown[]; cause?: unknown };
+    const c = cur as { code?: unknown; errors?: unknown[]; cause?: unknown; message?: unknown };
     if (typeof c.code === 'string') return c.code;
+    if (depth > 0 && typeof c.message === 'string' && c.message) innermost = c.message;
     if (Array.isArray(c.errors) && c.errors.length) cur = c.errors[0];
     else cur = c.cause;
   }
-  return undefined;
+  return innermost;
 }
 
 /** A failure before any answer: refused, unknown host, timeout, or the caller cancelled. */

@@ -68,7 +68,7 @@ export async function followProgress(stream: AsyncIterable<Progress>, ctx: Pick<
   const steps: string[] = [];
   for await (const p of stream) {
     const step = stepPrefix + stepLabel(p.status ?? '');
-    if (steps.at(-1) !== step) steps.push(step);
+    if (!steps.includes(step)) steps.push(step);
     if (bytes.add(p)) {
       ctx.update({
         step,

@@ -12,6 +12,8 @@ const NOTES: Record<string, string> = {
 /**
  * Suggested pulls are the catalog's Ollama forms (resources/catalog/models.json), with the
  * hardware planner's verdict for this machine at the default context when a profile is at hand.
+ * The question here is "does it fit in memory?" for an Ollama that already answers (often a
+ * native install), so Docker's own state does not decide the verdict.
  */
 export function suggestionsFrom(catalog: Catalog, installed: ReadonlySet<string>, profile: HardwareProfile | null): Suggestion[] {
   const out: Suggestion[] = [];
@@ -28,7 +30,8 @@ export function suggestionsFrom(catalog: Catalog, installed: ReadonlySet<string>
         installed: installed.has(form.ollamaTag.toLowerCase()),
       };
       if (profile) {
-        const row = fitRow(catalog, { backend: 'ollama', model, form, context: DEFAULT_CONTEXT, parallel: 1 }, machineView(profile));
+        const asNative = { ...profile, docker: { ...profile.docker, reachable: true, gpuPassthrough: true, memTotalBytes: undefined } };
+        const row = fitRow(catalog, { backend: 'ollama', model, form, context: DEFAULT_CONTEXT, parallel: 1 }, machineView(asNative));
         s.fit = { verdict: row.verdict === 'unavailable' ? 'unknown' : row.verdict, reason: row.reason };
       }
       out.push(s);

@@ -90,8 +90,9 @@ export function generateTinyModel(dir: string): string {
   return dir;
 }
 
-const isCli = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isCli) {
+// CLI only when this source file itself is the script (never from a bundle that includes it).
+const self = typeof import.meta.url === 'string' && import.meta.url.endsWith('/generate.ts') ? fileURLToPath(import.meta.url) : null;
+if (self && process.argv[1] && path.resolve(process.argv[1]) === self) {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
   const dir = path.resolve(process.argv[2] ?? path.join(root, 'resources', 'models', TINY_MODEL_ID));
   generateTinyModel(dir);

@@ -18,8 +18,12 @@ export function LiveStrip() {
   const gpus = seriesOf(feed, ['vram']);
   const vram = total(gpus.map((s) => latest(s)));
   const vramMax = gpus.reduce((m, s) => m + (s.def.max ?? 0), 0);
+  // The chat's own stream rate and the servers' counters describe the same tokens when the
+  // Playground talks to a scraped server, so the larger one is shown rather than their sum.
   const tokens = seriesOf(feed, ['tokens']);
-  const tps = total(tokens.map((s) => latest(s)));
+  const chat = latest(feed.series.get('chat.tokens'));
+  const servers = total(tokens.filter((s) => s.def.id !== 'chat.tokens').map((s) => latest(s)));
+  const tps = chat === null ? servers : servers === null ? chat : Math.max(chat, servers);
 
   const items = [
     { key: 'cpu', label: 'CPU', value: formatMetric(cpu, 'percent'), bar: cpu === null ? null : cpu / 100 },

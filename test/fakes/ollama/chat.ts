@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { ModelRecord } from './library';
 import { HttpError, NdjsonStream, nowIso, sendJson } from './wire';
 
@@ -144,7 +144,6 @@ function numCtx(options: Record<string, unknown>): number {
 async function emit(
   env: ChatEnv,
   res: ServerResponse,
-  req: IncomingMessage,
   p: Plan,
   chunk: (kind: 'thinking' | 'content' | 'tools', text: string, calls?: Plan['toolCalls']) => unknown,
   final: (evalCount: number) => unknown,
@@ -166,7 +165,7 @@ async function emit(
   const out = new NdjsonStream(res);
   let sent = 0;
   for (const [kind, text] of steps) {
-    if (out.closed || req.destroyed) return;
+    if (out.closed) return;
     if (p.dieAfterChunks !== undefined && sent >= p.dieAfterChunks) {
       env.socketOf(res)?.destroy();
       return;
@@ -186,7 +185,7 @@ async function emit(
   out.end();
 }
 
-export async function handleChat(env: ChatEnv, body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse, keepAlive: number | 'forever' | undefined): Promise<void> {
+export async function handleChat(env: ChatEnv, body: Record<string, unknown>, res: ServerResponse, keepAlive: number | 'forever' | undefined): Promise<void> {
   const name = typeof body.model === 'string' ? body.model : '';
   if (!name) throw new HttpError(400, 'model is required');
   const model = env.findModel(name);
@@ -218,7 +217,6 @@ export async function handleChat(env: ChatEnv, body: Record<string, unknown>, re
   await emit(
     env,
     res,
-    req,
     p,
     (kind, text, calls) => ({
       ...head(),
@@ -247,7 +245,7 @@ export async function handleChat(env: ChatEnv, body: Record<string, unknown>, re
   );
 }
 
-export async function handleGenerate(env: ChatEnv, body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse, keepAlive: number | 'forever' | undefined): Promise<void> {
+export async function handleGenerate(env: ChatEnv, body: Record<string, unknown>, res: ServerResponse, keepAlive: number | 'forever' | undefined): Promise<void> {
   const name = typeof body.model === 'string' ? body.model : '';
   const model = name ? env.findModel(name) : undefined;
   if (!model) throw new HttpError(404, `model '${name}' not found`);
@@ -271,7 +269,6 @@ export async function handleGenerate(env: ChatEnv, body: Record<string, unknown>
   await emit(
     env,
     res,
-    req,
     p,
     (kind, text) => ({ ...head(), response: kind === 'content' ? text : '', ...(kind === 'thinking' ? { thinking: text } : {}), done: false }),
     (n) => ({ ...head(), response: '', done: true, done_reason: p.doneReason, context, ...stats(c, n) }),

@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { handleChat, handleGenerate, type InferenceRecord, type ScriptedReply } from './chat';
 import { LIBRARY, manifestDigest, sha, totalSize, type Layer, type ModelRecord } from './library';
 import { displayShortest, nameKey, parseName, type ModelName } from './names';
-import { checkTypes, HttpError, NdjsonStream, nowIso, parseJsonBody, parseKeepAlive, readBody, sendEmpty, sendJson, sendText } from './wire';
+import { checkTypes, HttpError, NdjsonStream, parseJsonBody, parseKeepAlive, readBody, sendEmpty, sendJson, sendText } from './wire';
 
 /**
  * A protocol fake of the Ollama HTTP API, written from docs/api.md, docs/openapi.yaml and
@@ -60,6 +60,8 @@ export class OllamaFake {
   readonly loaded = new Map<string, Loaded>();
   readonly requests: RequestRecord[] = [];
   readonly inferences: InferenceRecord[] = [];
+  /** Pull streams whose client is still connected. */
+  activePulls = 0;
   /** Each pull's progress lines, for assertions. */
   readonly pullLog: Array<{ model: string; lines: unknown[] }> = [];
   private scripts: ScriptedReply[] = [];
@@ -192,17 +194,17 @@ export class OllamaFake {
       if (is('POST', '/api/show')) return sendJson(res, 200, this.show(parse()));
       if (is('DELETE', '/api/delete')) return this.remove(parse(), res);
       if (is('POST', '/api/copy')) return this.copy(parse(), res);
-      if (is('POST', '/api/pull')) return await this.pull(parse(), req, res);
-      if (is('POST', '/api/create')) return await this.create(parse(), req, res);
+      if (is('POST', '/api/pull')) return await this.pull(parse(), res);
+      if (is('POST', '/api/create')) return await this.create(parse(), res);
       if (is('POST', '/api/chat')) {
         const b = parse();
         checkTypes(b, { model: 'string', messages: 'array', stream: 'boolean', tools: 'array', options: 'object' }, 'ChatRequest');
-        return await handleChat(this.chatEnv(), b, req, res, parseKeepAlive(b.keep_alive));
+        return await handleChat(this.chatEnv(), b, res, parseKeepAlive(b.keep_alive));
       }
       if (is('POST', '/api/generate')) {
         const b = parse();
         checkTypes(b, { model: 'string', prompt: 'string', system: 'string', stream: 'boolean', options: 'object' }, 'GenerateRequest');
-        return await handleGenerate(this.chatEnv(), b, req, res, parseKeepAlive(b.keep_alive));
+        return await handleGenerate(this.chatEnv(), b, res, parseKeepAlive(b.keep_alive));
       }
       if (blob && method === 'HEAD') return this.headBlob(blob[1], res);
       if (blob && method === 'POST') return this.postBlob(blob[1], raw, res);
@@ -320,7 +322,7 @@ export class OllamaFake {
 
   // ---- pull ----------------------------------------------------------------------------
 
-  private async pull(body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async pull(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
     checkTypes(body, { model: 'string', name: 'string', stream: 'boolean', insecure: 'boolean' }, 'PullRequest');
     const name = (body.model as string) || (body.name as string) || '';
     const parsed = parseName(name);
@@ -341,8 +343,15 @@ export class OllamaFake {
       else sendJson(res, status ?? 500, { error: msg });
     };
     let closed = false;
-    res.on('close', () => (closed = true));
-    const result = await this.runPull(parsed, emit, () => closed || req.destroyed);
+    this.activePulls++;
+    const onClosed = new Promise<void>((r) =>
+      res.on('close', () => {
+        closed = true;
+        this.activePulls--;
+        r();
+      }),
+    );
+    const result = await this.runPull(parsed, emit, () => closed, onClosed);
     if (result === 'gone') return;
     if (result !== 'ok') return fail(result);
     if (out) out.end();
@@ -354,6 +363,7 @@ export class OllamaFake {
     name: ModelName,
     emit: (o: unknown) => void,
     gone: () => boolean,
+    closed: Promise<void> = new Promise(() => undefined),
   ): Promise<'ok' | 'gone' | string> {
     emit({ status: 'pulling manifest' });
     const key = displayShortest(name).toLowerCase();
@@ -382,7 +392,8 @@ export class OllamaFake {
           if (trouble.kind === 'error') {
             return trouble.message ?? `max retries exceeded: Get "https://dd20bb891979d25aebc8bec07b2b3bbc.r2.cloudflarestorage.com/ollama/docker/registry/v2/blobs/${layer.digest.replace(':', '/')}": read: connection reset by peer`;
           }
-          await this.hold();
+          // Held until released, or until the client goes away (a cancelled pull).
+          await Promise.race([this.hold(), closed]);
           if (gone()) return 'gone';
           continue;
         }
@@ -408,7 +419,7 @@ export class OllamaFake {
 
   // ---- create --------------------------------------------------------------------------
 
-  private async create(body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async create(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
     checkTypes(
       body,
       {
@@ -443,7 +454,7 @@ export class OllamaFake {
       base = this.findModel(body.from);
       if (!base) {
         // CreateHandler -> parseFromModel pulls a base that is not installed yet.
-        const r = await this.runPull(fromName, emit, () => closed || req.destroyed);
+        const r = await this.runPull(fromName, emit, () => closed);
         if (r === 'gone') return;
         if (r !== 'ok') return fail(r);
         base = this.findModel(body.from)!;

@@ -9,6 +9,9 @@ const Usage = z
   .object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() })
   .nullish();
 
+/** Server-side decode speed: the SLM Deck engine's `tokens_per_second`, llama.cpp's `predicted_per_second`. */
+const Timings = z.object({ tokens_per_second: z.number().nullish(), predicted_per_second: z.number().nullish() }).nullish();
+
 const ToolCallDelta = z.object({
   index: z.number().optional(),
   id: z.string().nullish(),
@@ -32,6 +35,7 @@ const Chunk = z.object({
     )
     .nullish(),
   usage: Usage,
+  timings: Timings,
 });
 
 const Completion = z.object({
@@ -51,6 +55,7 @@ const Completion = z.object({
     )
     .min(1),
   usage: Usage,
+  timings: Timings,
 });
 
 const Models = z.object({ data: z.array(z.object({ id: z.string(), owned_by: z.string().nullish() })) });
@@ -114,6 +119,8 @@ export class OpenAiClient implements ChatClient {
         if (choice.finish_reason) finish = choice.finish_reason;
       }
       if (chunk.usage) yield usageEvent(chunk.usage);
+      const tps = decodeRate(chunk.timings);
+      if (tps) yield { type: 'usage', decodeTokensPerSec: tps };
     }
     if (calls.size) {
       yield {
@@ -143,7 +150,14 @@ function* completionEvents(c: z.infer<typeof Completion>): Generator<StreamEvent
     yield { type: 'tool_calls', calls: calls.map((tc, i) => toolCall(tc.id || `call_${i}`, tc.function.name, tc.function.arguments ?? '')) };
   }
   if (c.usage) yield usageEvent(c.usage);
+  const tps = decodeRate(c.timings);
+  if (tps) yield { type: 'usage', decodeTokensPerSec: tps };
   yield { type: 'finish', reason: choice.finish_reason ?? 'stop' };
+}
+
+function decodeRate(t: z.infer<typeof Timings>): number | undefined {
+  const tps = t?.tokens_per_second ?? t?.predicted_per_second;
+  return tps && tps > 0 ? tps : undefined;
 }
 
 function usageEvent(u: NonNullable<z.infer<typeof Usage>>): StreamEvent {

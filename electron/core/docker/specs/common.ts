@@ -135,3 +135,14 @@ export function ollamaEndpoint(url: string, model: string): Endpoint {
   const body = JSON.stringify({ model, messages: [{ role: 'user', content: SAMPLE_PROMPT }], stream: false });
   return { url, api: 'ollama', model, curl: `curl ${url}/api/chat -d '${body}'` };
 }
+
+/** The endpoint as kept in a label: without the curl line, which is rebuilt from the rest. */
+export function endpointLabel(e: Endpoint): string {
+  const { curl: _curl, ...rest } = e;
+  return JSON.stringify(rest);
+}
+
+export function endpointFromLabel(e: Omit<Endpoint, 'curl'>): Endpoint {
+  const base = e.api === 'ollama' ? ollamaEndpoint(e.url, e.model) : openAiEndpoint(e.url, e.model);
+  return { ...base, ...(e.webUiUrl ? { webUiUrl: e.webUiUrl } : {}) };
+}

@@ -2,7 +2,7 @@ import type { ContainerSpec, DeployRequest, DeploymentSpec } from '../../../shar
 import { containerName, LABEL } from '../labels';
 import { mirrorImage } from '../mirror';
 import {
-  baseLabels, deploymentName, envList, gpuRequests, healthcheck, hostForUrl, httpProbe, limits, ollamaEndpoint, ports,
+  baseLabels, deploymentName, endpointLabel, envList, gpuRequests, healthcheck, hostForUrl, httpProbe, limits, ollamaEndpoint, ports,
   requestLabel, volumeLabels, VOLUMES, type SpecContext,
 } from './common';
 
@@ -48,7 +48,7 @@ export function buildOllamaSpec(req: DeployRequest, ctx: SpecContext): Deploymen
         OLLAMA_CONTEXT_LENGTH: String(req.contextLength),
         ...req.env,
       }),
-      Labels: { ...baseLabels(req, 'server', model.served, ctx.appVersion), [LABEL.request]: requestLabel(req), [LABEL.endpoint]: JSON.stringify(endpoint) },
+      Labels: { ...baseLabels(req, 'server', model.served, ctx.appVersion), [LABEL.request]: requestLabel(req), [LABEL.endpoint]: endpointLabel(endpoint) },
       ExposedPorts: ports(OLLAMA_PORT, req.hostPort, req.bindHost).ExposedPorts,
       Healthcheck: healthcheck(ollamaHealthProbe(), 60),
       HostConfig: {

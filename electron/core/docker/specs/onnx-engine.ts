@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ContainerSpec, DeployRequest, DeploymentSpec } from '../../../shared/contract/docker';
 import { containerName, LABEL } from '../labels';
 import {
-  baseLabels, deploymentName, envList, healthcheck, hostForUrl, httpProbe, limits, openAiEndpoint, ports, requestLabel,
+  baseLabels, deploymentName, endpointLabel, envList, healthcheck, hostForUrl, httpProbe, limits, openAiEndpoint, ports, requestLabel,
   type SpecContext,
 } from './common';
 
@@ -48,7 +48,7 @@ export function buildOnnxEngineSpec(req: DeployRequest, ctx: SpecContext): Deplo
         SLM_ENGINE_PARALLEL: String(req.parallel),
         ...req.env,
       }),
-      Labels: { ...baseLabels(req, 'server', model.served, ctx.appVersion), [LABEL.request]: requestLabel(req), [LABEL.endpoint]: JSON.stringify(endpoint) },
+      Labels: { ...baseLabels(req, 'server', model.served, ctx.appVersion), [LABEL.request]: requestLabel(req), [LABEL.endpoint]: endpointLabel(endpoint) },
       ExposedPorts: ports(ENGINE_PORT, req.hostPort, req.bindHost).ExposedPorts,
       Healthcheck: healthcheck(httpProbe(url, [`node -e "fetch('${url}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"`]), 300),
       HostConfig: {

@@ -2,7 +2,7 @@ import type { ContainerSpec, DeployRequest, DeploymentSpec } from '../../../shar
 import { containerName, LABEL } from '../labels';
 import { mirrorImage } from '../mirror';
 import {
-  baseLabels, deploymentName, envList, gib, healthcheck, hostForUrl, limits, openAiEndpoint, ports, requestLabel,
+  baseLabels, deploymentName, endpointLabel, envList, gib, healthcheck, hostForUrl, limits, openAiEndpoint, ports, requestLabel,
   volumeLabels, VOLUMES, type SpecContext,
 } from './common';
 import { VLLM_PORT, vllmArgs, vllmOptions } from './vllm-args';
@@ -43,7 +43,7 @@ export function buildVllmCpuSpec(req: DeployRequest, ctx: SpecContext): Deployme
         ...(ctx.hfToken ? { HF_TOKEN: ctx.hfToken } : {}),
         ...req.env,
       }),
-      Labels: { ...baseLabels(req, 'server', model.served, ctx.appVersion), [LABEL.request]: requestLabel(req), [LABEL.endpoint]: JSON.stringify(endpoint) },
+      Labels: { ...baseLabels(req, 'server', model.served, ctx.appVersion), [LABEL.request]: requestLabel(req), [LABEL.endpoint]: endpointLabel(endpoint) },
       ExposedPorts: ports(VLLM_PORT, req.hostPort, req.bindHost).ExposedPorts,
       Healthcheck: healthcheck(vllmHealthProbe(), VLLM_START_PERIOD_SEC),
       HostConfig: {

@@ -2,7 +2,7 @@ import type { ContainerSpec, DeployRequest, DeploymentSpec } from '../../../shar
 import { containerName, LABEL } from '../labels';
 import { mirrorImage } from '../mirror';
 import {
-  baseLabels, deploymentName, envList, gib, gpuRequests, healthcheck, hostForUrl, httpProbe, limits, openAiEndpoint, ports,
+  baseLabels, deploymentName, endpointLabel, envList, gib, gpuRequests, healthcheck, hostForUrl, httpProbe, limits, openAiEndpoint, ports,
   requestLabel, volumeLabels, VOLUMES, type SpecContext,
 } from './common';
 import { VLLM_PORT, vllmArgs, vllmOptions } from './vllm-args';
@@ -35,7 +35,7 @@ export function buildVllmGpuSpec(req: DeployRequest, ctx: SpecContext): Deployme
       Image: mirrorImage(VLLM_GPU_IMAGE, ctx.mirror),
       Cmd: vllmArgs(req, model, 'gpu', warnings),
       Env: envList({ ...(ctx.hfToken ? { HF_TOKEN: ctx.hfToken } : {}), ...req.env }),
-      Labels: { ...baseLabels(req, 'server', model.served, ctx.appVersion), [LABEL.request]: requestLabel(req), [LABEL.endpoint]: JSON.stringify(endpoint) },
+      Labels: { ...baseLabels(req, 'server', model.served, ctx.appVersion), [LABEL.request]: requestLabel(req), [LABEL.endpoint]: endpointLabel(endpoint) },
       ExposedPorts: ports(VLLM_PORT, req.hostPort, req.bindHost).ExposedPorts,
       Healthcheck: healthcheck(vllmHealthProbe(), VLLM_START_PERIOD_SEC),
       HostConfig: {

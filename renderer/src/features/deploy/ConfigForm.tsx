@@ -47,18 +47,29 @@ export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, bus
     }
   };
 
+  // Inputs carry id `deploy-<key>`; the help line is their description, not part of their name.
   const field = (key: keyof FormState & string, label: string, input: ReactNode, help?: string) => {
     const err = issueFor(key);
     return (
-      <label className="field">
-        <span>{label}</span>
+      <div className="field">
+        <label htmlFor={`deploy-${key}`}>{label}</label>
         {input}
-        {err ? <small className="field-error">{err}</small> : help ? <small className="muted">{help}</small> : null}
-      </label>
+        {err ? (
+          <small className="field-error" id={`deploy-${key}-help`}>
+            {err}
+          </small>
+        ) : help ? (
+          <small className="muted" id={`deploy-${key}-help`}>
+            {help}
+          </small>
+        ) : null}
+      </div>
     );
   };
+  const ids = (key: string) => ({ id: `deploy-${key}`, 'aria-describedby': `deploy-${key}-help` });
   const text = (key: keyof FormState & string, extra: { placeholder?: string; inputMode?: 'numeric' | 'decimal' } = {}) => (
     <input
+      {...ids(key)}
       name={key}
       value={String(form[key])}
       aria-invalid={Boolean(issueFor(key)) || (portField === key)}
@@ -80,7 +91,7 @@ export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, bus
           'model',
           'Model',
           models.length ? (
-            <select name="model" value={form.model} onChange={(e) => set('model', e.target.value)}>
+            <select {...ids('model')} name="model" value={form.model} onChange={(e) => set('model', e.target.value)}>
               {!models.some((m) => m.ref === form.model) && <option value={form.model}>{form.model}</option>}
               {models.map((m) => (
                 <option key={m.ref} value={m.ref} disabled={Boolean(m.unavailable)} title={m.unavailable}>
@@ -97,6 +108,7 @@ export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, bus
           'hostPort',
           'Host port',
           <input
+            {...ids('hostPort')}
             name="hostPort"
             inputMode="numeric"
             value={form.hostPort}
@@ -158,7 +170,7 @@ export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, bus
         {field(
           'env',
           'Extra environment (KEY=VALUE per line)',
-          <textarea name="env" rows={3} value={form.env} onChange={(e) => set('env', e.target.value)} />,
+          <textarea {...ids('env')} name="env" rows={3} value={form.env} onChange={(e) => set('env', e.target.value)} />,
         )}
       </details>
       <label className="check">

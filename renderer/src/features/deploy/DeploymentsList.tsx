@@ -127,7 +127,8 @@ export function DeploymentsList({ onLogs, onCompose }: { onLogs: (name: string) 
                     {d.containers.flatMap((c) => c.ports.map((p) => `${p.hostIp}:${p.hostPort}→${p.containerPort}`)).join(', ')}
                   </div>
                 </td>
-                <td className="row-actions">
+                <td>
+                  <div className="row-actions">
                   {d.state === 'stopped' || d.state === 'created' ? (
                     <button type="button" className="small" disabled={busy === d.name} onClick={() => act(d.name, 'docker.start')}>
                       Start
@@ -158,6 +159,7 @@ export function DeploymentsList({ onLogs, onCompose }: { onLogs: (name: string) 
                       }}
                     />
                   )}
+                  </div>
                 </td>
               </tr>
             ))}

@@ -5,6 +5,8 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { seriesOf, useMetricsFeed, windowStart, type FeedSeries, type FeedState } from './feed';
 import { TimeChart } from './TimeChart';
 
+const INTERVALS = [250, 500, 1000, 2000, 5000];
+
 const WINDOWS = [
   { label: '1 min', ms: 60_000 },
   { label: '5 min', ms: 5 * 60_000 },
@@ -108,8 +110,9 @@ export function MonitorPage() {
   const live = useMetricsFeed(['host', 'gpu', 'containers', 'engines']);
   const [windowMs, setWindowMs] = useState(60_000);
   const [frozen, setFrozen] = useState<FeedState | null>(null);
-  const [exportError, setExportError] = useState<DeckClientError | null>(null);
+  const [actionError, setActionError] = useState<DeckClientError | null>(null);
   const [exporting, setExporting] = useState(false);
+  const [configuring, setConfiguring] = useState(false);
   const state = frozen ?? live;
   const paused = frozen !== null;
 
@@ -120,21 +123,33 @@ export function MonitorPage() {
   });
 
   const onExport = async () => {
-    setExportError(null);
+    setActionError(null);
     setExporting(true);
     try {
       const r = await call('metrics.exportCsv', { windowSeconds: Math.round(windowMs / 1000) });
       download(r.filename, r.csv);
     } catch (e) {
-      setExportError(e as DeckClientError);
+      setActionError(e as DeckClientError);
     } finally {
       setExporting(false);
     }
   };
 
+  // A new interval starts a new buffer on the server; the feed reloads it when the next batch carries the new epoch.
+  const onInterval = async (intervalMs: number) => {
+    setActionError(null);
+    setConfiguring(true);
+    try {
+      await call('metrics.configure', { intervalMs });
+    } catch (e) {
+      setActionError(e as DeckClientError);
+    } finally {
+      setConfiguring(false);
+    }
+  };
+
   const from = windowStart(state.at, windowMs);
   const rows = [...state.series.values()].filter((s) => !TABLE_SKIP.includes(s.def.group));
-  const seconds = state.intervalMs / 1000;
 
   return (
     <section className="page monitor" aria-labelledby="monitor-title">
@@ -160,19 +175,36 @@ export function MonitorPage() {
         <button type="button" onClick={() => void onExport()} disabled={exporting}>
           {exporting ? 'Exporting…' : 'Export CSV'}
         </button>
-        <span className="muted" data-testid="monitor-rate">
-          {paused ? 'Paused · ' : ''}one sample every {seconds} s · {Math.round((state.capacity * state.intervalMs) / 60_000)} min kept ·{' '}
-          {state.at.length} rows
+        <label className="inline-field">
+          <span>Sample every</span>
+          <select
+            value={state.intervalMs}
+            disabled={configuring}
+            onChange={(e) => void onInterval(Number(e.target.value))}
+            aria-describedby="monitor-rate"
+          >
+            {(INTERVALS.includes(state.intervalMs) ? INTERVALS : [...INTERVALS, state.intervalMs].sort((a, b) => a - b)).map((ms) => (
+              <option key={ms} value={ms}>
+                {ms < 1000 ? `${ms} ms` : `${ms / 1000} s`}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="muted" id="monitor-rate" data-testid="monitor-rate">
+          {paused ? 'Paused · ' : ''}
+          {Math.round((state.capacity * state.intervalMs) / 60_000)} min kept · {state.at.length} rows
         </span>
       </div>
-      <ErrorBox error={exportError} title="Could not export" />
+      <ErrorBox error={actionError} title="That did not work" />
       <ul className="monitor-sources" aria-label="Sources">
         {state.sources
           .filter((s) => s.state !== 'idle')
           .map((s) => (
-            <li key={s.name} title={s.hint ?? s.message}>
-              <span className={`pill ${s.state === 'ok' ? 'ok' : s.state === 'failing' ? 'bad' : 'warn'}`}>{s.name}</span>{' '}
-              <span className="muted small">{s.message}</span>
+            <li key={s.name} title={s.hint ?? s.message} data-state={s.state}>
+              <span className={`pill ${s.state === 'ok' ? 'ok' : s.state === 'failing' ? 'bad' : 'muted'}`}>{s.name}</span>
+              {/* Nothing there (no GPU, no Ollama) is not news: its explanation stays in the tooltip and the empty chart. */}
+              {s.state !== 'absent' && <span className="muted small"> {s.message}</span>}
+              {s.state === 'failing' && s.hint && <span className="small"> {s.hint}</span>}
             </li>
           ))}
       </ul>

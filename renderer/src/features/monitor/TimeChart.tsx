@@ -85,7 +85,8 @@ export function TimeChart({ title, unit, at, series, windowMs, paused, yMax, hei
       width: Math.max(200, el.clientWidth),
       height,
       padding: [8, 8, 0, 0],
-      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+      // One cursor across every chart: hovering a moment shows CPU, memory and tokens/s of that second together.
+      cursor: { drag: { x: false, y: false }, points: { size: 6 }, sync: { key: 'slm-deck-monitor' } },
       legend: { live: true },
       scales: {
         x: { time: true, range: (_u, _min, max) => [max - windowRef.current / 1000, max] },

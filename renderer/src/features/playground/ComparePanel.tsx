@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import type { ChatParams } from '../../../../electron/shared/contract/chat';
 import { call, type DeckClientError } from '../../api/client';
-import { useCall } from '../../api/hooks';
+
 import { ErrorBox } from '../../components/ErrorBox';
 import { Composer } from './Composer';
 import { Transcript } from './Transcript';
 import { useConversation } from './use-conversation';
+import { useLiveCall } from './use-live-call';
 
 interface Target {
   backendId: string;
@@ -24,7 +25,7 @@ export function ComparePanel({
   system: string;
   params: ChatParams;
 }) {
-  const backends = useCall('chat.backends', {});
+  const backends = useLiveCall('chat.backends', {});
   const [targets, setTargets] = useState<Target[]>([]);
   const [error, setError] = useState<DeckClientError | null>(null);
   const list = backends.data ?? [];
@@ -81,8 +82,8 @@ export function ComparePanel({
 }
 
 function TargetPicker({ index, target, onChange, onRemove }: { index: number; target: Target; onChange: (t: Target) => void; onRemove?: () => void }) {
-  const backends = useCall('chat.backends', {});
-  const models = useCall('chat.models', { backendId: target.backendId }, { enabled: Boolean(target.backendId), staleTime: 10_000 });
+  const backends = useLiveCall('chat.backends', {});
+  const models = useLiveCall('chat.models', { backendId: target.backendId }, { enabled: Boolean(target.backendId), staleTime: 10_000 });
   return (
     <div className="compare-target">
       <label className="field compact">

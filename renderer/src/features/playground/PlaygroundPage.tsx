@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
 import type { Conversation, Preset } from '../../../../electron/shared/contract/chat';
 import { call, type DeckClientError } from '../../api/client';
-import { useCall } from '../../api/hooks';
+
 import { ErrorBox } from '../../components/ErrorBox';
 import { usePlaygroundDraft } from '../../stores/playground-draft';
 import { ComparePanel } from './ComparePanel';
@@ -12,6 +12,7 @@ import { useHashParams } from './hash-params';
 import { SetupPanel, type Setup } from './SetupPanel';
 import { Transcript } from './Transcript';
 import { conversationKey, useChatEventSync, useConversation } from './use-conversation';
+import { useLiveCall } from './use-live-call';
 
 const SETUP_KEY = 'slm-deck-playground-setup';
 
@@ -36,8 +37,9 @@ export function PlaygroundPage() {
   const compareIds = (hash.get('compare') ?? '').split(',').filter(Boolean);
   const [setup, setSetupState] = useState<Setup>(loadSetup);
   const [error, setError] = useState<DeckClientError | null>(null);
-  const backends = useCall('chat.backends', {});
-  const presets = useCall('chat.presets', {});
+  const [pending, setPending] = useState<Partial<Setup>>({});
+  const backends = useLiveCall('chat.backends', {});
+  const presets = useLiveCall('chat.presets', {});
   const conv = useConversation(selected);
   const draft = usePlaygroundDraft();
 
@@ -52,7 +54,13 @@ export function PlaygroundPage() {
     if (list?.length && !list.some((b) => b.id === setup.backendId)) setSetup({ ...setup, backendId: list[0].id, model: undefined });
   }, [backends.data]);
 
-  const select = useCallback((id: string | null) => setHash({ c: id, view: null }), [setHash]);
+  const select = useCallback(
+    (id: string | null) => {
+      setPending({});
+      setHash({ c: id, view: null });
+    },
+    [setHash],
+  );
 
   const open = async (s: Setup & { title?: string }): Promise<Conversation> => {
     const c = await call('chat.create', {
@@ -98,9 +106,11 @@ export function PlaygroundPage() {
     });
 
   const c = conv.data;
-  const current: Setup = c ? { backendId: c.backendId, model: c.model, system: c.system, params: c.params, tools: c.tools } : setup;
+  const current: Setup = c ? { backendId: c.backendId, model: c.model, system: c.system, params: c.params, tools: c.tools, ...pending } : setup;
   const changeSetup = async (patch: Partial<Setup>) => {
     if (!c) return setSetup({ ...setup, ...patch });
+    // Optimistic: controls reflect the change at once; the server's answer replaces it.
+    setPending((p) => ({ ...p, ...patch }));
     try {
       const updated = await call('chat.update', {
         id: c.id,
@@ -108,10 +118,12 @@ export function PlaygroundPage() {
         ...('model' in patch ? { model: patch.model ?? '' } : {}),
       });
       qc.setQueryData(conversationKey(c.id), updated);
+      setPending({});
       // The next new chat starts from what was chosen last.
       setSetup({ backendId: updated.backendId, model: updated.model, system: updated.system, params: updated.params, tools: updated.tools });
     } catch (e) {
       setError(e as DeckClientError);
+      setPending({});
     }
   };
   const streaming = Boolean(c?.messages.some((m) => m.status === 'streaming'));

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { ChatParams, ToolName } from '../../../../electron/shared/contract/chat';
-import { useAction, useCall } from '../../api/hooks';
+import { useAction } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
+import { useLiveCall } from './use-live-call';
 
 export interface Setup {
   backendId: string;
@@ -22,9 +23,9 @@ const NUMERIC: { key: keyof ChatParams; label: string; step: string; hint: strin
 
 /** Backend, model, system prompt, parameters and tools of the open conversation (or of the next one). */
 export function SetupPanel({ value, onChange }: { value: Setup; onChange: (patch: Partial<Setup>) => void }) {
-  const backends = useCall('chat.backends', {});
-  const tools = useCall('chat.tools', {});
-  const models = useCall('chat.models', { backendId: value.backendId }, { enabled: Boolean(value.backendId), staleTime: 10_000 });
+  const backends = useLiveCall('chat.backends', {});
+  const tools = useLiveCall('chat.tools', {});
+  const models = useLiveCall('chat.models', { backendId: value.backendId }, { enabled: Boolean(value.backendId), staleTime: 10_000 });
   const [system, setSystem] = useState(value.system);
   const [adding, setAdding] = useState(false);
   const backend = backends.data?.find((b) => b.id === value.backendId);
@@ -36,7 +37,7 @@ export function SetupPanel({ value, onChange }: { value: Setup; onChange: (patch
     <aside className="pg-setup" aria-label="Chat settings">
       <label className="field">
         <span>Backend</span>
-        <select value={value.backendId} onChange={(e) => onChange({ backendId: e.target.value, model: undefined })}>
+        <select aria-label="Backend" value={value.backendId} onChange={(e) => onChange({ backendId: e.target.value, model: undefined })}>
           {!backend && <option value={value.backendId}>{value.backendId ? `${value.backendId} (not available)` : 'Choose…'}</option>}
           {backends.data?.map((b) => (
             <option key={b.id} value={b.id}>
@@ -70,7 +71,7 @@ export function SetupPanel({ value, onChange }: { value: Setup; onChange: (patch
 
       <label className="field">
         <span>Model</span>
-        <select value={value.model ?? ''} onChange={(e) => onChange({ model: e.target.value || undefined })}>
+        <select aria-label="Model" value={value.model ?? ''} onChange={(e) => onChange({ model: e.target.value || undefined })}>
           <option value="">{models.data?.length ? `Server default (${models.data[0].id})` : 'Server default'}</option>
           {value.model && !models.data?.some((m) => m.id === value.model) && <option value={value.model}>{value.model}</option>}
           {models.data?.map((m) => (

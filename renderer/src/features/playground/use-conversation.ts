@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import type { ChatDelta, ChatMessage, Conversation } from '../../../../electron/shared/contract/chat';
-import { useCall, useEvent, useInvalidateOn } from '../../api/hooks';
+import { useEvent, useInvalidateOn } from '../../api/hooks';
+import { useLiveCall } from './use-live-call';
 
 export interface LiveFigures {
   tokens: number;
@@ -14,7 +15,7 @@ export const conversationKey = (id: string) => ['chat.get', { id }];
 
 /** One conversation from the cache that useChatEventSync keeps current. */
 export function useConversation(id: string | null) {
-  return useCall('chat.get', { id: id ?? '' }, { enabled: Boolean(id), staleTime: Infinity });
+  return useLiveCall('chat.get', { id: id ?? '' }, { enabled: Boolean(id), staleTime: Infinity });
 }
 
 /**
@@ -25,6 +26,10 @@ export function useConversation(id: string | null) {
 export function useChatEventSync(): void {
   const qc = useQueryClient();
   useInvalidateOn('chat.changed', ['chat.list']);
+  // Titles and settings change on the server too (first message, another window): refetch.
+  useEvent('chat.changed', ({ conversationId }) => {
+    if (conversationId) void qc.invalidateQueries({ queryKey: conversationKey(conversationId) });
+  });
   useInvalidateOn('chat.backendsChanged', ['chat.backends']);
 
   useEvent('chat.message', ({ conversationId, message }) => {

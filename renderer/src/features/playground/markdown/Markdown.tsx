@@ -122,7 +122,7 @@ export function CodeBlock({ code, lang }: { code: string; lang: string }) {
     <figure className="code-block">
       <figcaption>
         <span>{lang || 'text'}</span>
-        <button type="button" className="small" onClick={copy} aria-label={`Copy ${lang || 'code'}`}>
+        <button type="button" className="small" onClick={copy} aria-label={copied ? 'Copied' : `Copy ${lang || 'code'}`}>
           {copied ? 'Copied' : 'Copy'}
         </button>
       </figcaption>

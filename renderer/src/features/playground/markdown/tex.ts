@@ -82,5 +82,5 @@ export function texToText(tex: string): string {
 }
 
 function wrap(s: string): string {
-  return /^[\p{L}\p{N}.]+$/u.test(s) ? s : `(${s})`;
+  return /^√?[\p{L}\p{N}.]+$/u.test(s) ? s : `(${s})`;
 }

@@ -1,0 +1,69 @@
+import { useEffect, useState } from 'react';
+import { useCall, useInvalidateOn } from '../../api/hooks';
+import { ErrorBox } from '../../components/ErrorBox';
+import { useConnection } from '../../stores/connection';
+import { InstalledModels } from './InstalledModels';
+import { LoadedModels } from './LoadedModels';
+import { OllamaStatusCard } from './OllamaStatusCard';
+import { PullBox } from './PullBox';
+import { VariantsSection } from './VariantsSection';
+
+/**
+ * Ollama models (installed, loaded, pulls) and Modelfile variants. Mounted once the connection
+ * has opened (calls made before that fail); a later reconnect refetches without losing edits.
+ */
+export function ModelsPage() {
+  const open = useConnection((s) => s.state === 'open');
+  const [ready, setReady] = useState(open);
+  useEffect(() => {
+    if (open) setReady(true);
+  }, [open]);
+  if (!ready) {
+    return (
+      <section className="page models" aria-busy>
+        <h1>Models</h1>
+        <p className="muted">Connecting…</p>
+      </section>
+    );
+  }
+  return <ModelsContent />;
+}
+
+function ModelsContent() {
+  const status = useCall('ollama.status', {});
+  useInvalidateOn('ollama.changed', ['ollama.list', 'ollama.ps', 'ollama.suggestions', 'ollama.show']);
+  useInvalidateOn('variants.changed', ['variants.list', 'variants.get']);
+  useInvalidateOn('settings.changed', ['ollama.status', 'ollama.list', 'ollama.ps', 'ollama.suggestions']);
+  const up = status.data?.reachable === true;
+  return (
+    <section className="page models" aria-labelledby="models-title">
+      <h1 id="models-title">Models</h1>
+      {status.error && <ErrorBox error={status.error} />}
+      {status.data && <OllamaStatusCard status={status.data} onRetry={() => void status.refetch()} />}
+      {up && (
+        <>
+          <section className="card" aria-labelledby="installed-title">
+            <h2 id="installed-title">Installed</h2>
+            <InstalledModels />
+          </section>
+          <section className="card" aria-labelledby="loaded-title">
+            <h2 id="loaded-title">Loaded in memory</h2>
+            <LoadedModels />
+          </section>
+          <section className="card" aria-labelledby="pull-title">
+            <h2 id="pull-title">Pull</h2>
+            <PullBox />
+          </section>
+        </>
+      )}
+      <section aria-labelledby="variants-title">
+        <h2 id="variants-title">Modelfile variants</h2>
+        <p className="muted">
+          A variant is a Modelfile kept with its versions under the SLM Deck folder, so it can be compared, exported and created again on
+          another machine.
+        </p>
+        <VariantsSection />
+      </section>
+    </section>
+  );
+}

@@ -1,0 +1,69 @@
+import { useEffect, useState } from 'react';
+import type { ErrorCode } from '../../../../electron/shared/errors';
+import { call } from '../../api/client';
+import { ErrorBox } from '../../components/ErrorBox';
+import { formatBytes, formatDuration } from '../../components/format';
+import { useTasks } from '../../stores/tasks';
+
+/**
+ * A long operation (pull, create) as the user follows it: one bar, bytes and speed, the steps
+ * Ollama reported, Cancel while running, and the error with its hint when it fails.
+ */
+export function TaskProgress({ taskId, label, onRetry }: { taskId: string; label: string; onRetry?: () => void }) {
+  const task = useTasks((s) => s.tasks[taskId]);
+  const [steps, setSteps] = useState<string[]>([]);
+  useEffect(() => {
+    if (task?.step && !['Starting', 'Failed', 'Cancelled'].includes(task.step)) {
+      setSteps((s) => (s.includes(task.step) ? s : [...s, task.step]));
+    }
+  }, [task?.step]);
+  if (!task) return <p aria-busy>Starting…</p>;
+  const result = task.result as { steps?: string[] } | undefined;
+  const shown = result?.steps ?? steps;
+  const running = task.state === 'running';
+  return (
+    <div className="task-progress" data-state={task.state} aria-label={`${label} progress`}>
+      <div className="row-head">
+        <strong>{task.title}</strong>
+        <span className={`pill ${task.state === 'succeeded' ? 'ok' : task.state === 'running' ? 'warn' : 'bad'}`}>{task.state}</span>
+        {running && (
+          <button type="button" className="small" onClick={() => void call('tasks.cancel', { taskId })}>
+            Cancel
+          </button>
+        )}
+        {!running && task.state !== 'succeeded' && onRetry && (
+          <button type="button" className="small" onClick={onRetry}>
+            {task.state === 'cancelled' ? 'Resume' : 'Try again'}
+          </button>
+        )}
+      </div>
+      {running && (
+        <div className="bar-line">
+          <progress max={1} value={task.progress ?? undefined} aria-label={`${label} progress bar`} />
+          <span>
+            {task.step}
+            {task.detail ? ` · ${task.detail}` : ''}
+          </span>
+          {task.bytesTotal ? (
+            <span className="muted">
+              {formatBytes(task.bytesDone)} of {formatBytes(task.bytesTotal)}
+              {task.speed ? ` · ${formatBytes(task.speed)}/s` : ''}
+              {task.etaSeconds !== undefined ? ` · ${formatDuration(task.etaSeconds)} left` : ''}
+            </span>
+          ) : null}
+        </div>
+      )}
+      {shown.length > 0 && (
+        <ol className="steps" aria-label="Steps">
+          {shown.map((s) => (
+            <li key={s} data-current={running && s === task.step}>
+              {s}
+            </li>
+          ))}
+        </ol>
+      )}
+      {task.state === 'cancelled' && <p className="muted">Cancelled. Ollama keeps what was downloaded: pulling again resumes from there.</p>}
+      {task.error && <ErrorBox error={{ code: task.error.code as ErrorCode, message: task.error.message, hint: task.error.hint }} title={`${label} failed`} />}
+    </div>
+  );
+}

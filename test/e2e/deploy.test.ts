@@ -1,0 +1,100 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../helpers/browser';
+import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
+import { cleanup, DOCKER_HOST, ensureServices, freePort, inspect, rawDocker, REGISTRY, uniqueName } from '../integration/docker-helpers';
+
+const PREFIX = 'it-e2e';
+let browser: Browser;
+let served: Served | undefined;
+
+beforeAll(async () => {
+  await ensureServices();
+  await cleanup(PREFIX);
+  browser = await launchBrowser();
+  const home = tempHome();
+  // The settings file of a fresh home: the test daemon, through the local registry mirror.
+  writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ version: 1, dockerEndpoint: DOCKER_HOST, registryMirror: REGISTRY }));
+  served = await startServe({ home });
+});
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+  await cleanup(PREFIX);
+});
+
+describe('Deploy page', () => {
+  it('deploys the Ollama stand-in, watches it become healthy, reads its logs and removes it', async () => {
+    const name = uniqueName('e2e');
+    const port = await freePort();
+    // A fresh pull shows the progress phase.
+    await rawDocker().getImage(`${REGISTRY}/ollama/ollama:latest`).remove({ force: true }).catch(() => undefined);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${served!.openUrl}#/deploy`);
+    await expect.poll(() => page.getByTestId('docker-state').textContent(), { timeout: 15_000 }).toBe('Docker running');
+
+    await page.getByRole('group', { name: 'Backend' }).getByRole('button', { name: /Ollama \(Docker\)/ }).click();
+    const form = page.getByRole('form', { name: 'Deployment settings' });
+    await form.getByLabel('Name', { exact: true }).fill(name);
+    await form.getByLabel('Host port').fill(String(port));
+    await form.getByLabel('Memory limit (GB)').fill('1');
+    await form.getByLabel('CPU limit').fill('1');
+    await form.getByRole('button', { name: 'Deploy', exact: true }).click();
+
+    const progress = page.getByTestId('deploy-progress');
+    await progress.waitFor();
+    await expect.poll(() => progress.getAttribute('data-state'), { timeout: 90_000 }).toBe('succeeded');
+    const done = page.getByTestId('deploy-done');
+    expect(await done.textContent()).toContain('healthy');
+    expect(await page.getByTestId('endpoint-url').getAttribute('href')).toBe(`http://127.0.0.1:${port}`);
+    expect(await done.locator('pre').textContent()).toContain(`curl http://127.0.0.1:${port}/api/chat`);
+
+    // The container really is there, as configured, and answers.
+    const c = await inspect(`slm-deck-${name}`);
+    expect(c.State.Health?.Status).toBe('healthy');
+    expect(c.HostConfig.PortBindings).toEqual({ '11434/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
+    expect(await (await fetch(`http://127.0.0.1:${port}/api/tags`)).json()).toEqual({ models: [] });
+
+    const row = page.locator(`tr[data-deployment="${name}"]`);
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('running');
+    // The page scrolls inside its main pane: a tall viewport shows the form, the result and the list.
+    await page.setViewportSize({ width: 1280, height: 1500 });
+    await page.screenshot({ path: path.join(ROOT, 'docs', 'deploy.png') });
+
+    await row.getByRole('button', { name: 'Logs' }).click();
+    await expect.poll(() => page.getByTestId('log-view').textContent(), { timeout: 10_000 }).toContain('stand-in ollama: serving /www on port 11434');
+    await page.getByLabel('Search logs').fill('no such line');
+    await expect.poll(() => page.getByTestId('log-view').textContent()).toBe('');
+
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await row.getByRole('alertdialog').getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => page.locator(`tr[data-deployment="${name}"]`).count(), { timeout: 15_000 }).toBe(0);
+    expect((await rawDocker().listContainers({ all: true, filters: { name: [`slm-deck-${name}`] } })).length).toBe(0);
+    await page.close();
+  });
+
+  it('shows a busy port before deploying and offers the next free one', async () => {
+    const port = await freePort();
+    const net = await import('node:net');
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(port, '127.0.0.1', r));
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${served!.openUrl}#/deploy`);
+      const form = page.getByRole('form', { name: 'Deployment settings' });
+      await form.getByLabel('Host port').fill(String(port));
+      await form.getByLabel('Context length (tokens)').click();
+      const warning = page.getByTestId('port-check');
+      await warning.waitFor();
+      expect(await warning.textContent()).toContain(`Port ${port} on 127.0.0.1 is already in use by`);
+      await warning.getByRole('button', { name: /^Use \d+$/ }).click();
+      expect(Number(await form.getByLabel('Host port').inputValue())).toBeGreaterThan(port);
+      await page.close();
+    } finally {
+      srv.close();
+    }
+  });
+});

@@ -1,0 +1,310 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnEngine, type EngineProcess } from '../../electron/engine/spawn-engine';
+import { TINY_ANSWER, TINY_MODEL_ID } from '../../electron/engine/tiny-model/spec';
+import type { ChatMessage, Conversation } from '../../electron/shared/contract/chat';
+import { startOllamaFake, type OllamaFake } from '../fakes/ollama';
+import { launchBrowser } from '../helpers/browser';
+import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
+import { startSlowLink, type SlowLink } from '../integration/chat-slow-link';
+
+/**
+ * The Playground in Chromium, served by the real `slm-deck serve`, chatting with the real
+ * ONNX engine running the tiny demo model (and the Ollama protocol fake for what only
+ * Ollama does). Run `node scripts/build.js` first.
+ */
+const MODEL_DIR = path.join(ROOT, 'resources', 'models', TINY_MODEL_ID);
+const SLOW = 'Tiny engine (slow link)';
+const LONG_ID = 'longconversation01';
+const TURNS = 80;
+
+let browser: Browser;
+let engine: EngineProcess;
+let link: SlowLink;
+let fake: OllamaFake;
+let served: Served;
+let home: string;
+let ollamaLabel: string;
+
+/**
+ * A conversation of 80 turns, written as the app would have saved it: long on screen, short
+ * enough in tokens for the tiny model's 4K context.
+ */
+function seedLongConversation(dir: string): void {
+  const messages: ChatMessage[] = [];
+  for (let i = 1; i <= TURNS; i++) {
+    messages.push({ id: `u${i}`, role: 'user', content: `Question ${i}?`, status: 'done', createdAt: i });
+    messages.push({ id: `a${i}`, role: 'assistant', content: `Answer ${i}.${'\n\n- point'.repeat(i % 4)}`, status: 'done', createdAt: i });
+  }
+  const c: Conversation = {
+    version: 1,
+    id: LONG_ID,
+    title: 'A very long conversation',
+    createdAt: 1,
+    updatedAt: 2,
+    backendId: 'custom:slow',
+    backendLabel: SLOW,
+    system: '',
+    params: {},
+    tools: [],
+    messages,
+  };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${LONG_ID}.json`), JSON.stringify(c));
+}
+
+async function openPlayground(hash = ''): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${served.openUrl}#/playground${hash}`);
+  await page.getByRole('heading', { name: 'Playground', level: 1 }).waitFor();
+  await expect.poll(() => page.getByTestId('connection-state').textContent()).toContain('Connected');
+  return page;
+}
+
+const composer = (page: Page) => page.getByRole('textbox', { name: 'Message' });
+const lastReply = (page: Page) => page.getByTestId('transcript').getByTestId('message-assistant').last();
+
+async function pickBackend(page: Page, label: string, model?: string): Promise<void> {
+  await page.getByLabel('Backend', { exact: true }).selectOption({ label });
+  if (model) {
+    await expect.poll(() => page.getByLabel('Model', { exact: true }).locator('option').allTextContents()).toContainEqual(expect.stringContaining(model));
+    await page.getByLabel('Model', { exact: true }).selectOption(model);
+  }
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  engine = await spawnEngine({ modelDir: MODEL_DIR });
+  link = await startSlowLink({ host: '127.0.0.1', port: engine.port }, 250);
+  fake = await startOllamaFake({ installed: ['phi4-mini', 'qwen3:0.6b'] });
+  ollamaLabel = `Ollama (127.0.0.1:${fake.port})`;
+  home = tempHome('slm-deck-playground-e2e-');
+  writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ version: 1, ollamaUrl: fake.url }));
+  writeFileSync(
+    path.join(home, 'chat-backends.json'),
+    JSON.stringify({ version: 1, backends: [{ id: 'custom:slow', label: SLOW, baseUrl: `${link.url}/v1`, kind: 'openai' }] }),
+  );
+  seedLongConversation(path.join(home, 'conversations'));
+  served = await startServe({ home });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+  await link?.close();
+  await engine?.stop();
+  await fake?.close();
+});
+
+describe('playground in a browser', () => {
+  it('sends a prompt and shows the known answer with its stats; Esc stops a streaming reply; a reload finds both', async () => {
+    const page = await openPlayground();
+    // The engine joins as an OpenAI-compatible URL.
+    await page.getByRole('button', { name: '+ Add OpenAI-compatible URL' }).click();
+    await page.getByLabel('Name').fill('Tiny engine');
+    await page.getByLabel('URL').fill(engine.url);
+    await page.getByRole('button', { name: 'Add backend' }).click();
+    await expect.poll(() => page.getByLabel('Backend', { exact: true }).locator('option:checked').textContent()).toBe('Tiny engine');
+
+    await page.getByRole('button', { name: '+ New chat' }).click();
+    await composer(page).fill('Hello! Who are you?');
+    await composer(page).press('Enter');
+    await expect.poll(() => lastReply(page).locator('.md').textContent()).toBe(TINY_ANSWER);
+    const stats = lastReply(page).getByTestId('stats');
+    await expect.poll(() => stats.textContent()).toMatch(/TTFT \d+ ms.*tok\/s.*\d+ → 13 tokens.*Tiny engine.*slm-deck-tiny-demo/);
+    await expect.poll(() => page.getByRole('heading', { level: 2 }).textContent()).toBe('Hello! Who are you?');
+
+    // Over the slow link the reply arrives token by token: watch it grow, then stop it with Esc.
+    await page.getByRole('button', { name: '+ New chat' }).click();
+    await pickBackend(page, SLOW);
+    await composer(page).fill('Who are you, slowly?');
+    await composer(page).press('Enter');
+    const reply = lastReply(page);
+    await expect.poll(() => reply.getAttribute('data-status')).toBe('streaming');
+    await expect.poll(async () => (await reply.locator('.md').textContent())!.split(' ').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    const seen = (await reply.locator('.md').textContent())!;
+    expect(TINY_ANSWER.startsWith(seen)).toBe(true);
+    await expect.poll(() => reply.getByTestId('live-stats').textContent()).toMatch(/\d+ tokens…/);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => reply.getAttribute('data-status')).toBe('stopped');
+    await reply.getByText('Stopped').waitFor();
+    const partial = (await reply.locator('.md').textContent())!;
+    expect(partial.length).toBeGreaterThanOrEqual(seen.length);
+    expect(partial.length).toBeLessThan(TINY_ANSWER.length);
+    expect(TINY_ANSWER.startsWith(partial)).toBe(true);
+
+    // Reload: the stopped conversation is still open (its id is in the URL) and both are listed.
+    await page.reload();
+    await expect.poll(() => lastReply(page).getAttribute('data-status')).toBe('stopped');
+    expect(await lastReply(page).locator('.md').textContent()).toBe(partial);
+    const list = page.getByRole('navigation', { name: 'Conversations' });
+    await list.getByRole('button', { name: /Hello! Who are you\?/ }).click();
+    await expect.poll(() => lastReply(page).locator('.md').textContent()).toBe(TINY_ANSWER);
+    await list.getByRole('button', { name: /Who are you, slowly\?/ }).waitFor();
+    await page.close();
+  });
+
+  it('shows tool calls with their results, a collapsible reasoning block and rendered Markdown', async () => {
+    const page = await openPlayground();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.getByRole('button', { name: '+ New chat' }).click();
+    await pickBackend(page, 'Tiny engine');
+    // One click on the seed's function-calling prompt: the engine calls the tool, gets the result, answers.
+    await page.getByRole('button', { name: /Tools: circle area/ }).click();
+    const transcript = page.getByTestId('transcript');
+    await transcript.getByTestId('tool-call').getByText('calculate_circle_area').waitFor();
+    await expect.poll(() => transcript.getByTestId('tool-result').textContent()).toContain('"area": 78.539816');
+    await expect.poll(() => lastReply(page).locator('.md').textContent()).toBe(TINY_ANSWER);
+    await expect.poll(() => page.getByRole('checkbox', { name: 'calculate_circle_area' }).isChecked()).toBe(true);
+
+    // A reasoning model on Ollama: thinking goes into the Reasoning block, the answer renders as Markdown.
+    fake.script({
+      thinking: 'The user wants the Fibonacci numbers in a table and as code.',
+      content:
+        'Here is a **table**:\n\n| n | fib(n) |\n|---:|:---|\n| 1 | 1 |\n| 10 | 55 |\n\n```python\ndef fib(n):\n    # dynamic programming: keep the last two values\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n```\n\nGrowth: $F_n \\approx \\frac{\\phi^n}{\\sqrt{5}}$. <script>alert(1)</script>',
+    });
+    await pickBackend(page, ollamaLabel, 'qwen3:0.6b');
+    await page.getByRole('checkbox', { name: 'Think (reasoning models)' }).check();
+    await composer(page).fill('Fibonacci, please');
+    await composer(page).press('Enter');
+    const reply = lastReply(page);
+    await expect.poll(() => reply.getAttribute('data-status')).toBe('done');
+    const reasoning = reply.locator('details.reasoning');
+    expect(await reasoning.locator('summary').textContent()).toBe('Reasoning');
+    expect(await reasoning.getAttribute('open')).toBeNull();
+    await reasoning.locator('summary').click();
+    await reasoning.getByText('The user wants the Fibonacci numbers').waitFor();
+    expect(await reply.getByRole('table').locator('td').allTextContents()).toEqual(['1', '1', '10', '55']);
+    expect(await reply.locator('strong').textContent()).toBe('table');
+    expect(await reply.getByRole('math').textContent()).toBe('Fₙ ≈ φⁿ/√5');
+    // Model output is text, never markup.
+    expect(await reply.locator('script').count()).toBe(0);
+    await reply.getByText('<script>alert(1)</script>').waitFor();
+    await reply.getByRole('button', { name: 'Copy python' }).click();
+    await reply.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toContain('def fib(n):\n    # dynamic programming');
+    await expect.poll(() => reply.getByTestId('stats').textContent()).toMatch(/40\.0 tok\/s.*qwen3:0\.6b.*think true/);
+
+    await page.setViewportSize({ width: 1400, height: 1300 });
+    await transcript.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.screenshot({ path: path.join(ROOT, 'docs', 'playground.png') });
+    await page.close();
+  });
+
+  it('an error mid-stream keeps what arrived and says what happened', async () => {
+    const page = await openPlayground();
+    await page.getByRole('button', { name: '+ New chat' }).click();
+    await pickBackend(page, ollamaLabel, 'phi4-mini:latest');
+    fake.script({ content: 'Step one. Step two. Step three.', error: { message: 'llama runner process has terminated: signal: killed', afterChunks: 2 } });
+    await composer(page).fill('Three steps');
+    await composer(page).press('Enter');
+    const reply = lastReply(page);
+    await expect.poll(() => reply.getAttribute('data-status')).toBe('error');
+    expect(await reply.locator('.md').textContent()).toBe('Step one.');
+    const box = reply.getByRole('alert');
+    expect(await box.textContent()).toContain('The reply failed');
+    expect(await box.textContent()).toContain('llama runner process has terminated');
+    expect(await box.textContent()).toContain('What arrived before the error is kept.');
+    // The conversation goes on.
+    fake.script({ content: 'Recovered.' });
+    await composer(page).fill('Again');
+    await composer(page).press('Enter');
+    await expect.poll(() => lastReply(page).locator('.md').textContent()).toBe('Recovered.');
+    await page.close();
+  });
+
+  it('compare: one prompt to the engine and Ollama, streaming side by side with their own stats', async () => {
+    const page = await openPlayground();
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    const targets = page.getByRole('group', { name: 'Backends to compare' });
+    await targets.getByLabel('Backend 1').selectOption({ label: 'Tiny engine' });
+    await targets.getByLabel('Backend 2').selectOption({ label: ollamaLabel });
+    await expect.poll(() => targets.getByLabel('Model 2').locator('option').allTextContents()).toContain('phi4-mini:latest');
+    await targets.getByLabel('Model 2').selectOption('phi4-mini:latest');
+    fake.script({ content: 'I am phi4-mini, served by Ollama.' });
+    await composer(page).fill('Hello! Who are you?');
+    await composer(page).press('Enter');
+    const panes = page.getByTestId('compare-pane');
+    await expect.poll(() => panes.count()).toBe(2);
+    await expect.poll(() => panes.nth(0).getByTestId('message-assistant').locator('.md').textContent()).toBe(TINY_ANSWER);
+    await expect.poll(() => panes.nth(1).getByTestId('message-assistant').locator('.md').textContent()).toBe('I am phi4-mini, served by Ollama.');
+    await expect.poll(() => panes.nth(0).getByTestId('stats').textContent()).toMatch(/13 tokens.*Tiny engine/);
+    await expect.poll(() => panes.nth(1).getByTestId('stats').textContent()).toMatch(/40\.0 tok\/s.*phi4-mini:latest/);
+    // Both panes are saved conversations, marked as a comparison.
+    await expect.poll(() => page.getByRole('navigation', { name: 'Conversations' }).getByText('compare', { exact: true }).count()).toBe(2);
+    await page.close();
+  });
+
+  it('a long conversation renders only what is on screen, and sticks to the bottom until the user scrolls up', async () => {
+    const page = await openPlayground(`?c=${LONG_ID}`);
+    const transcript = page.getByTestId('transcript');
+    await transcript.getByText(`Question ${TURNS}?`).waitFor();
+    const rendered = await transcript.locator('article').count();
+    expect(rendered).toBeGreaterThan(2);
+    // 160 messages, of which a screenful plus some margin is in the page.
+    expect(rendered).toBeLessThan(50);
+    await transcript.evaluate((el) => (el.scrollTop = 0));
+    await transcript.getByText('Question 1?', { exact: true }).waitFor();
+    expect(await transcript.getByText(`Question ${TURNS}?`).count()).toBe(0);
+    await page.getByRole('button', { name: '↓ Jump to latest' }).click();
+    await transcript.getByText(`Question ${TURNS}?`).waitFor();
+
+    // A reply streams over the slow link; the view follows it...
+    await composer(page).fill('And number 201?');
+    await composer(page).press('Enter');
+    const reply = lastReply(page);
+    await expect.poll(async () => (await reply.locator('.md').textContent())!.length, { timeout: 15_000 }).toBeGreaterThan(5);
+    const gap = () => transcript.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+    expect(await gap()).toBeLessThan(40);
+    // ...until the user scrolls up to read: then it stays where the user is.
+    await transcript.hover();
+    await page.mouse.wheel(0, -1500);
+    await page.getByRole('button', { name: '↓ Jump to latest' }).waitFor();
+    // What the user is reading: the first message whose top is inside the view.
+    const reading = () =>
+      transcript.evaluate((el) => {
+        const top = el.getBoundingClientRect().top;
+        const visible = [...el.querySelectorAll('article')].find((a) => a.getBoundingClientRect().top >= top);
+        return visible?.textContent?.slice(0, 40) ?? '';
+      });
+    const before = await reading();
+    expect(before).not.toBe('');
+    await expect.poll(() => reply.getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
+    expect(await reading()).toBe(before);
+    expect(await gap()).toBeGreaterThan(500);
+    await page.getByRole('button', { name: '↓ Jump to latest' }).click();
+    await expect.poll(gap).toBeLessThan(40);
+    expect(await reply.locator('.md').textContent()).toBe(TINY_ANSWER);
+    await page.close();
+  });
+
+  it('searches, renames, exports and deletes conversations', async () => {
+    const page = await openPlayground();
+    const list = page.getByRole('navigation', { name: 'Conversations' });
+    await page.getByLabel('Search conversations').fill('phi4-mini, served');
+    await expect.poll(() => list.getByRole('listitem').count()).toBe(1);
+    await list.getByRole('button', { name: /Compare: Hello! Who are you\?/ }).click();
+    await list.getByRole('button', { name: 'Rename' }).click();
+    await list.getByLabel('New title').fill('Engine vs Ollama');
+    await list.getByLabel('New title').press('Enter');
+    await list.getByRole('button', { name: /Engine vs Ollama/ }).waitFor();
+
+    const [md] = await Promise.all([page.waitForEvent('download'), list.getByRole('button', { name: 'Export .md' }).click()]);
+    expect(md.suggestedFilename()).toMatch(/^\d{4}-\d{2}-\d{2}-engine-vs-ollama\.md$/);
+    const text = readFileSync((await md.path())!, 'utf8');
+    expect(text).toContain('# Engine vs Ollama');
+    expect(text).toContain('## Assistant\n\nI am phi4-mini, served by Ollama.');
+    const [json] = await Promise.all([page.waitForEvent('download'), list.getByRole('button', { name: 'Export .json' }).click()]);
+    expect(JSON.parse(readFileSync((await json.path())!, 'utf8'))).toMatchObject({ title: 'Engine vs Ollama', backendLabel: ollamaLabel });
+
+    await list.getByRole('button', { name: 'Delete' }).click();
+    await list.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect.poll(() => list.getByText('Nothing matches.').count()).toBe(1);
+    await page.getByLabel('Search conversations').fill('');
+    await list.getByRole('button', { name: /A very long conversation/ }).waitFor();
+    expect(await list.getByRole('button', { name: /Engine vs Ollama/ }).count()).toBe(0);
+    await page.close();
+  });
+});
