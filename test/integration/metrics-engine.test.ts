@@ -56,7 +56,12 @@ describe('engine series from the real ONNX engine', () => {
   it('tokens/s integrates to exactly the tokens the engine generated; running requests show up', async () => {
     const { watchId } = service.watch({ scopes: ['engines'], engines: [{ kind: 'onnx', url: engine.url, label: 'tiny engine' }] });
     await until('first rate', () => values(`${key()}.tokens`).some((v) => v !== null));
-    expect(service.snapshot().series.map((s) => s.label)).toEqual(['tiny engine tokens/s', 'tiny engine requests running', 'tiny engine requests waiting']);
+    expect(service.snapshot().series.map((s) => s.label)).toEqual([
+      'tiny engine tokens/s',
+      'tiny engine requests running',
+      'tiny engine requests waiting',
+      'tiny engine KV cache memory',
+    ]);
 
     let generated = 0;
     for (let i = 0; i < 4; i++) {
@@ -73,6 +78,8 @@ describe('engine series from the real ONNX engine', () => {
     await res.body?.cancel().catch(() => undefined);
     await until('no running request', () => values(`${key()}.running`).at(-1) === 0);
     const snap = service.snapshot();
+    // The engine keeps KV buffers for its slot once it has generated.
+    expect(snap.series.find((s) => s.id === `${key()}.kvBytes`)!.values.at(-1)).toBeGreaterThan(0);
     const tokens = snap.series.find((s) => s.id === `${key()}.tokens`)!.values;
     expect(tokens.every((v) => v === null || v >= 0)).toBe(true);
     expect(Math.max(...tokens.filter((v): v is number => v !== null))).toBeGreaterThan(0);

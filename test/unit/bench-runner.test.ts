@@ -194,7 +194,7 @@ describe('benchmark runner (scripted servers)', () => {
         const v = benchMetricValue(cell, m.key);
         const text = measurements[i][`${m.label} (${m.unit})`];
         if (v === null) expect(text).toBe('—');
-        else expect(Number(text)).toBeCloseTo(v, m.decimals - 1 < 0 ? 0 : m.decimals);
+        else expect(Number(text)).toBe(Number(v.toFixed(m.decimals)));
       });
     });
     const comparison = parseMarkdownTable(md, '## Comparison');

@@ -31,6 +31,7 @@ describe('Prometheus text from vLLM /metrics', () => {
       running: 2,
       waiting: 1,
       kvCachePercent: 12.5,
+      kvCacheBytes: null,
     });
   });
 
@@ -45,7 +46,7 @@ describe('Prometheus text from vLLM /metrics', () => {
 
   it('sums data-parallel engines and averages their KV cache use', () => {
     const c = engineCounters(parsePrometheus(read('vllm-metrics-dp2.prom')));
-    expect(c).toEqual({ generationTokens: 1000, running: 6, waiting: 5, kvCachePercent: 40 });
+    expect(c).toEqual({ generationTokens: 1000, running: 6, waiting: 5, kvCachePercent: 40, kvCacheBytes: null });
   });
 
   it('falls back to gpu_cache_usage_perc on vLLM before 0.9', () => {

@@ -19,6 +19,24 @@ export interface MetricsLike {
   unwatch(watchId: string): boolean;
   sampleNow(): Promise<void>;
   snapshot(input: { series?: string[] }): MetricsSnapshot;
+  status(): { intervalMs: number };
+}
+
+/**
+ * A row in the current interval slot, so even a level shorter than the interval has a
+ * sample in its window. sampleNow() skips while a scheduled tick is still collecting, so
+ * wait for that one (at most about an interval).
+ */
+async function markRow(metrics: MetricsLike): Promise<void> {
+  const interval = metrics.status().intervalMs;
+  const slot = Math.floor(Date.now() / interval) * interval;
+  const deadline = Date.now() + interval * 2;
+  while (Date.now() < deadline) {
+    await metrics.sampleNow().catch(() => undefined);
+    const at = metrics.snapshot({ series: [] }).at;
+    if (at.length && at[at.length - 1] >= slot) return;
+    await new Promise((r) => setTimeout(r, Math.max(20, interval / 20)));
+  }
 }
 
 /** Peak of per-row sums (several GPUs add up) over rows inside [from - interval, to]. */
@@ -45,7 +63,7 @@ export function metricsMemoryProbe(metrics: MetricsLike): MemoryProbe {
       if (!scopes.length) return { mark: async () => undefined, peak: () => null, end: () => undefined };
       const { watchId } = metrics.watch({ scopes, ...(engines.length ? { engines } : {}) });
       return {
-        mark: () => metrics.sampleNow().catch(() => undefined),
+        mark: () => markRow(metrics),
         peak: (series, from, to) => (series.length ? peakOf(metrics.snapshot({ series }), series, from, to) : null),
         end: () => void metrics.unwatch(watchId),
       };

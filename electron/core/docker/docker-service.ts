@@ -1,43 +1,29 @@
-import { promises as fs } from 'node:fs';
 import type Docker from 'dockerode';
-import type { Backend } from '../../shared/contract/deploy-config';
-import {
-  DeployInputSchema,
-  EndpointSchema,
-  type ContainerInfo,
-  type Deployment,
-  type DeployRequest,
-  type DeployResult,
-  type DeploymentSpec,
-  type GpuCheck,
-  type LogLine,
-  type PortCheck,
-  type StatsSample,
-} from '../../shared/contract/docker';
-import { DeckError, isDeckError } from '../../shared/errors';
+import type { Deployment, DeployRequest, DeployResult, DeploymentSpec, GpuCheck, LogLine, PortCheck, StatsSample } from '../../shared/contract/docker';
+import { DeckError } from '../../shared/errors';
 import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
 import type { TaskContext } from '../tasks/task-registry';
 import { composeYaml } from './compose';
 import type { DockerConnection } from './connection';
-import { checkDiskSpace } from './disk';
+import { runDeploy, type VerdictFn } from './deploy-task';
+import { describeDeployment } from './deployment-view';
 import { httpStatus, toDeckError } from './errors';
 import { checkGpu } from './gpu-check';
-import { waitHealthy } from './health';
 import { LABEL, MANAGED_FILTER } from './labels';
 import { mergeByTime, readLogs, searchLines } from './logs';
 import { mirrorImage } from './mirror';
 import { builtinResolveModel, type ModelResolver } from './model-ref';
+import { containerName, deploymentContainers, publishedPorts, roleOf } from './objects';
 import { checkPort as probePort } from './ports';
-import { imageExists, pullImage } from './pull';
+import { pullImage } from './pull';
 import { buildSpec } from './specs';
-import { endpointFromLabel, withResolver, type SpecContext } from './specs/common';
+import { withResolver, type SpecContext } from './specs/common';
 import { engineModelFolder } from './specs/onnx-engine';
 import { statsOnce } from './stats';
 import { Watches } from './watches';
 
-/** The planner's verdict for a config, when the hardware domain provides one. */
-export type VerdictFn = (req: DeployRequest) => Promise<{ verdict: 'fits' | 'tight' | 'wont-fit'; reason: string } | null>;
+export type { VerdictFn } from './deploy-task';
 
 export interface DockerServiceOptions {
   conn: DockerConnection;
@@ -56,58 +42,6 @@ export interface DockerServiceOptions {
 }
 
 type Item = Docker.ContainerInfo;
-
-function roleOf(labels: Record<string, string> | undefined): 'server' | 'webui' {
-  return labels?.[LABEL.role] === 'webui' ? 'webui' : 'server';
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** One container's view for the deployments list, from its inspect data. */
-export function containerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
-  const labels = i.Config.Labels ?? {};
-  const health = i.State.Health?.Status;
-  const started = Date.parse(i.State.StartedAt);
-  const ports: ContainerInfo['ports'] = [];
-  for (const [key, binds] of Object.entries(i.HostConfig.PortBindings ?? {})) {
-    for (const b of (binds as Array<{ HostIp: string; HostPort: string }> | null) ?? []) {
-      ports.push({ hostIp: b.HostIp, hostPort: Number(b.HostPort), containerPort: parseInt(key, 10) });
-    }
-  }
-  return {
-    id: i.Id,
-    name: i.Name.replace(/^\//, ''),
-    role: roleOf(labels),
-    image: i.Config.Image,
-    state: i.State.Status,
-    // Docker keeps the last health of a stopped container; it means nothing once it is down.
-    health: i.State.Running && (health === 'starting' || health === 'healthy' || health === 'unhealthy') ? health : 'none',
-    startedAt: i.State.Running && Number.isFinite(started) ? started : null,
-    exitCode: i.State.Running ? null : i.State.ExitCode,
-    ports,
-    gpuRequested: (i.HostConfig.DeviceRequests ?? []).length > 0,
-  };
-}
-
-export function deploymentState(containers: ContainerInfo[]): Deployment['state'] {
-  const server = containers.find((c) => c.role === 'server') ?? containers[0];
-  const states = new Set(containers.map((c) => c.state));
-  if (states.size > 1 && states.has('running')) return 'partial';
-  if (!server) return 'stopped';
-  if (server.state === 'restarting') return 'restarting';
-  if (server.state === 'created') return 'created';
-  if (server.state !== 'running') return 'stopped';
-  if (server.health === 'starting') return 'starting';
-  if (server.health === 'unhealthy') return 'unhealthy';
-  return 'running';
-}
 
 /**
  * Deployments: spec -> pull -> create -> start -> healthy, and everything after
@@ -161,208 +95,33 @@ export class DockerService {
   /* ------------------------------------------------------------ deploy */
 
   async deploy(req: DeployRequest, task: TaskContext): Promise<DeployResult> {
-    const { signal } = task;
     task.update({ step: 'Checking Docker' });
     const { docker, status } = await this.o.conn.client();
-    const spec = this.withWarnings(req, buildSpec(req, this.specContext(status.arch ?? this.hostArch(), await this.o.hfToken())));
+    const ctx = this.specContext(status.arch ?? this.hostArch(), await this.o.hfToken());
+    const spec = this.withWarnings(req, buildSpec(req, ctx));
     const log = this.o.log.child('deploy');
     log.info('deploy', { name: spec.name, backend: spec.backend });
-
-    await this.checkNames(docker, spec, req.replace === true, signal);
-
-    task.update({ step: 'Checking ports' });
-    const dockerPorts = await this.publishedPorts(docker, spec.name);
-    const reserved = new Set(spec.containers.map((c) => c.hostPort));
-    for (const c of spec.containers) {
-      const check = await probePort(req.bindHost, c.hostPort, { dockerPorts, reserved });
-      if (!check.free) throw portError(check, c.role === 'webui' ? 'webUiPort' : 'hostPort');
-    }
-
-    for (const c of spec.containers) {
-      const nano = c.create.HostConfig.NanoCpus;
-      if (nano !== undefined && status.cpus && nano / 1e9 > status.cpus) {
-        throw new DeckError(
-          'insufficient_resources',
-          `${c.name} asks for ${nano / 1e9} CPUs, but Docker has only ${status.cpus}.`,
-          `Set the CPU limit to ${status.cpus} or less (or no limit).`,
-          { field: 'cpus' },
-        );
-      }
-      const mem = c.create.HostConfig.Memory;
-      if (mem !== undefined && status.memoryBytes && mem > status.memoryBytes) {
-        throw new DeckError(
-          'insufficient_resources',
-          `${c.name} asks for a ${(mem / 1024 ** 3).toFixed(1)} GB memory limit, but Docker has only ${(status.memoryBytes / 1024 ** 3).toFixed(1)} GB.`,
-          'Lower the memory limit (Docker Desktop: raise its memory in Settings > Resources).',
-          { field: 'memoryLimitGb' },
-        );
-      }
-    }
-
-    const wantsGpu = spec.containers.some((c) => (c.create.HostConfig.DeviceRequests ?? []).length > 0);
-    if (wantsGpu && !status.gpu.available && !req.force && !req.createOnly) {
-      throw new DeckError(
-        'insufficient_resources',
-        `Docker at ${status.endpoint} cannot give containers an NVIDIA GPU (no nvidia runtime or CDI devices).`,
-        'Install the NVIDIA Container Toolkit and restart Docker, or deploy vllm-cpu / ollama on the CPU.',
+    try {
+      const { gpuCheck } = await runDeploy(
+        {
+          docker,
+          status,
+          spec,
+          modelFolder: spec.backend === 'onnx-engine' ? engineModelFolder(req, ctx) : null,
+          mirror: this.o.mirror(),
+          verdict: this.o.verdict,
+          log,
+          changed: (action) => this.changed(spec.name, action),
+        },
+        req,
+        task,
       );
-    }
-    if (this.o.verdict && !req.force && !req.createOnly) {
-      const v = await this.o.verdict(req);
-      if (v?.verdict === 'wont-fit') {
-        throw new DeckError('insufficient_resources', `This will not fit on this machine: ${v.reason}`, 'Lower the context length or parallel sequences, pick a smaller model form or another backend, or deploy anyway (force).');
-      }
-    }
-    if (spec.backend === 'onnx-engine' && !status.remote) {
-      const folder = engineModelFolder(req, this.specContext(status.arch ?? this.hostArch(), null));
-      try {
-        await fs.stat(folder);
-      } catch {
-        throw new DeckError('not_found', `The model folder ${folder} does not exist.`, 'Download the model on the Models page first, or give its folder as modelPath.');
-      }
-    }
-
-    task.update({ step: 'Checking images' });
-    const images = [...new Set(spec.containers.map((c) => c.image))];
-    const missing: string[] = [];
-    for (const ref of images) if (!(await imageExists(docker, ref))) missing.push(ref);
-    const localOnly = missing.filter((ref) => ref.startsWith('slm-deck/onnx-engine:'));
-    if (localOnly.length) {
-      throw new DeckError('not_found', `The engine image ${localOnly[0]} is not built yet.`, 'Build the ONNX engine image first (Deploy page, ONNX engine card), then deploy again.');
-    }
-    await checkDiskSpace(spec, missing, status);
-    for (const ref of missing) {
-      task.update({ step: `Pulling ${ref}` });
-      await pullImage(docker, ref, {
-        signal,
-        mirror: this.o.mirror(),
-        onProgress: (u) => task.update({ ...u, step: `Pulling ${ref}: ${u.step ?? ''}` }),
-      });
-    }
-
-    task.update({ step: 'Creating volumes', progress: null });
-    await this.ensureVolumes(docker, spec, signal);
-    if (spec.network) await this.ensureNetwork(docker, spec.network, signal);
-
-    const created: string[] = [];
-    try {
-      for (const c of spec.containers) {
-        task.update({ step: `Creating ${c.name}` });
-        await docker.createContainer({ ...c.create, abortSignal: signal });
-        created.push(c.name);
-      }
-      this.changed(spec.name, 'create');
-      if (!req.createOnly) {
-        for (const c of spec.containers) {
-          task.update({ step: `Starting ${c.name}` });
-          await docker.getContainer(c.name).start();
-        }
-        this.changed(spec.name, 'start');
-      }
-    } catch (e) {
-      await this.removeQuietly(docker, created);
-      throw toDeckError(e, `create and start ${spec.name}`, signal);
-    }
-
-    if (!req.createOnly) {
-      try {
-        await waitHealthy(docker, spec.containers.map((c) => c.name), {
-          timeoutSec: spec.healthTimeoutSec,
-          signal,
-          onStep: (step, detail) => task.update({ step, ...(detail ? { detail } : {}) }),
-        });
-      } catch (e) {
-        // Cancelled: leave nothing behind. Crashed: stop the restart loop but keep the container
-        // and its logs. Timed out: keep it running, it may still be loading the model.
-        if (signal.aborted) await this.removeQuietly(docker, created);
-        else if (isDeckError(e) && e.code === 'server_error') {
-          for (const n of created) await docker.getContainer(n).stop({ t: 5 }).catch(() => undefined);
-        }
-        throw toDeckError(e, `start ${spec.name}`, signal);
-      }
-    }
-
-    let gpuCheck: GpuCheck | null = null;
-    if (wantsGpu && !req.createOnly) {
-      task.update({ step: 'Checking that the GPU is used' });
-      const server = spec.containers[0].name;
-      gpuCheck = await checkGpu(docker, server, await readLogs(docker, server, 500)).catch(() => null);
       if (gpuCheck) this.gpuChecks.set(spec.name, gpuCheck);
-    }
-    const deployment = await this.get(spec.name);
-    log.info('deployed', { name: spec.name, state: deployment.state });
-    return { deployment, gpuCheck };
-  }
-
-  private async checkNames(docker: Docker, spec: DeploymentSpec, replace: boolean, signal: AbortSignal): Promise<void> {
-    const existing = await this.containersOf(docker, spec.name);
-    if (existing.length) {
-      if (!replace) {
-        throw new DeckError(
-          'conflict',
-          `A deployment named "${spec.name}" already exists (${existing.map((c) => `${c.Names[0]?.replace(/^\//, '')}: ${c.State}`).join(', ')}).`,
-          'Remove it first, choose another name, or deploy with "replace".',
-        );
-      }
-      await this.removeQuietly(docker, existing.map((c) => c.Id));
-      this.changed(spec.name, 'destroy');
-    }
-    for (const c of spec.containers) {
-      const same = await docker.listContainers({ all: true, filters: { name: [`^/${c.name}$`] }, abortSignal: signal } as Docker.ContainerListOptions);
-      if (same.length) {
-        throw new DeckError(
-          'conflict',
-          `A container named ${c.name} exists that SLM Deck did not create.`,
-          `Rename or remove it (\`docker rm -f ${c.name}\`), or give this deployment another name.`,
-        );
-      }
-    }
-  }
-
-  /** Host ports published by any container (not just ours) except this deployment's own. */
-  private async publishedPorts(docker: Docker, except?: string): Promise<Map<number, string>> {
-    const map = new Map<number, string>();
-    const all = await docker.listContainers({ all: true });
-    for (const c of all) {
-      if (except && c.Labels?.[LABEL.deployment] === except && c.Labels?.[LABEL.managed] === 'true') continue;
-      const name = c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12);
-      for (const p of c.Ports ?? []) if (p.PublicPort) map.set(p.PublicPort, name);
-      // Stopped containers keep their bindings in HostConfig; inspect would tell, but running ones are what collide now.
-    }
-    return map;
-  }
-
-  private async ensureVolumes(docker: Docker, spec: DeploymentSpec, signal: AbortSignal): Promise<void> {
-    for (const v of spec.volumes) {
-      try {
-        await docker.getVolume(v.name).inspect({ abortSignal: signal });
-      } catch (e) {
-        if (httpStatus(e) !== 404) throw toDeckError(e, `inspect volume ${v.name}`, signal);
-        await docker.createVolume({ Name: v.name, Labels: v.labels, abortSignal: signal } as Parameters<Docker['createVolume']>[0]).catch((err: unknown) => {
-          throw toDeckError(err, `create volume ${v.name}`, signal);
-        });
-      }
-    }
-  }
-
-  private async ensureNetwork(docker: Docker, net: NonNullable<DeploymentSpec['network']>, signal: AbortSignal): Promise<void> {
-    try {
-      await docker.getNetwork(net.name).inspect();
+      const deployment = await this.get(spec.name);
+      log.info('deployed', { name: spec.name, state: deployment.state });
+      return { deployment, gpuCheck };
     } catch (e) {
-      if (httpStatus(e) !== 404) throw toDeckError(e, `inspect network ${net.name}`, signal);
-      await docker.createNetwork({ Name: net.name, Driver: 'bridge', Labels: net.labels, abortSignal: signal }).catch((err: unknown) => {
-        throw toDeckError(err, `create network ${net.name}`, signal);
-      });
-    }
-  }
-
-  private async removeQuietly(docker: Docker, idsOrNames: string[]): Promise<void> {
-    for (const id of idsOrNames) {
-      try {
-        await docker.getContainer(id).remove({ force: true });
-      } catch (e) {
-        this.o.log.warn('could not remove container', { id, error: e instanceof Error ? e.message : String(e) });
-      }
+      throw this.fail(e, `deploy ${spec.name}`, task.signal);
     }
   }
 
@@ -381,14 +140,15 @@ export class DockerService {
 
   private async containersOf(docker: Docker, name: string): Promise<Item[]> {
     try {
-      return await docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${LABEL.deployment}=${name}`] } });
+      return await deploymentContainers(docker, name);
     } catch (e) {
       throw this.fail(e, `list the containers of ${name}`);
     }
   }
 
-  private fail(e: unknown, what: string): DeckError {
-    const err = toDeckError(e, what);
+  /** A DeckError for people; a lost connection also makes the next call re-check Docker. */
+  private fail(e: unknown, what: string, signal?: AbortSignal): DeckError {
+    const err = toDeckError(e, what, signal);
     if (err.code === 'docker_unavailable') this.o.conn.invalidate();
     return err;
   }
@@ -417,30 +177,8 @@ export class DockerService {
     return this.describe(docker, items);
   }
 
-  private async describe(docker: Docker, items: Item[]): Promise<Deployment> {
-    const infos = await Promise.all(items.map((i) => docker.getContainer(i.Id).inspect()));
-    const containers = infos.map(containerInfo).sort((a, b) => (a.role === b.role ? 0 : a.role === 'server' ? -1 : 1));
-    const serverInfo = infos.find((i) => roleOf(i.Config.Labels) === 'server') ?? infos[0];
-    const labels = serverInfo.Config.Labels ?? {};
-    const name = labels[LABEL.deployment];
-    const endpoint = EndpointSchema.omit({ curl: true }).safeParse(parseJson(labels[LABEL.endpoint]));
-    const request = DeployInputSchema.safeParse(parseJson(labels[LABEL.request]));
-    const server = containers.find((c) => c.role === 'server') ?? containers[0];
-    const state = deploymentState(containers);
-    const item = items.find((i) => i.Id === server.id) ?? items[0];
-    return {
-      name,
-      backend: (labels[LABEL.backend] ?? 'ollama') as Backend,
-      model: labels[LABEL.model] ?? '',
-      state,
-      health: server.health,
-      containers,
-      endpoint: endpoint.success ? endpointFromLabel(endpoint.data) : null,
-      request: request.success ? request.data : null,
-      createdAt: item.Created * 1000,
-      uptimeSeconds: server.startedAt ? Math.max(0, Math.round((Date.now() - server.startedAt) / 1000)) : null,
-      gpu: this.gpuChecks.get(name) ?? null,
-    };
+  private describe(docker: Docker, items: Item[]): Promise<Deployment> {
+    return describeDeployment(docker, items, (name) => this.gpuChecks.get(name) ?? null);
   }
 
   private async ordered(name: string): Promise<{ docker: Docker; items: Item[] }> {
@@ -551,7 +289,7 @@ export class DockerService {
     if (s.state === 'reachable') {
       try {
         const { docker } = await this.o.conn.client();
-        dockerPorts = await this.publishedPorts(docker);
+        dockerPorts = await publishedPorts(docker);
       } catch {
         dockerPorts = undefined;
       }
@@ -585,7 +323,8 @@ export class DockerService {
   }
 
   private nameOf(items: Item[], id: string): string {
-    return items.find((i) => i.Id === id)?.Names[0]?.replace(/^\//, '') ?? id.slice(0, 12);
+    const item = items.find((i) => i.Id === id);
+    return item ? containerName(item) : id.slice(0, 12);
   }
 
   async logs(name: string, opts: { role?: 'server' | 'webui'; tail?: number; search?: string }): Promise<LogLine[]> {
@@ -617,14 +356,4 @@ export class DockerService {
   close(): void {
     this.watches.closeAll();
   }
-}
-
-function portError(check: PortCheck, field: string): DeckError {
-  const who = check.holder?.container ? `stop ${check.holder.container}` : check.holder?.pid ? `stop ${check.holder.command} (pid ${check.holder.pid})` : 'stop the program using it';
-  return new DeckError(
-    'port_in_use',
-    check.message,
-    check.suggestion ? `Use port ${check.suggestion} instead, or ${who}.` : `Choose another port, or ${who}.`,
-    { field, ...check },
-  );
 }

@@ -4,7 +4,7 @@ import { firstSum, meanOf, type PromText } from './prometheus';
 /**
  * Metric names per quantity, first match wins. vLLM renamed gpu_cache_usage_perc to
  * kv_cache_usage_perc in 0.9; our ONNX engine (electron/engine/metrics.ts) serves the
- * slm_engine_* names and has no KV-cache gauge.
+ * slm_engine_* names, with KV-cache memory in bytes rather than a usage fraction.
  */
 export const ENGINE_METRIC_NAMES = {
   generationTokens: ['vllm:generation_tokens_total', 'slm_engine_tokens_generated_total'],
@@ -12,6 +12,8 @@ export const ENGINE_METRIC_NAMES = {
   waiting: ['vllm:num_requests_waiting', 'slm_engine_requests_waiting'],
   /** A fraction, 1 = full. */
   kvCacheUsage: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'],
+  /** Bytes held by KV-cache buffers (our engine; vLLM preallocates and reports usage as a fraction instead). */
+  kvCacheBytes: ['slm_engine_kv_cache_bytes'],
 } as const;
 
 export interface EngineCounters {
@@ -20,6 +22,7 @@ export interface EngineCounters {
   waiting: number | null;
   /** 0..100 */
   kvCachePercent: number | null;
+  kvCacheBytes: number | null;
 }
 
 export function engineCounters(p: PromText): EngineCounters {
@@ -29,6 +32,7 @@ export function engineCounters(p: PromText): EngineCounters {
     running: firstSum(p, ENGINE_METRIC_NAMES.running),
     waiting: firstSum(p, ENGINE_METRIC_NAMES.waiting),
     kvCachePercent: kv === null ? null : kv * 100,
+    kvCacheBytes: firstSum(p, ENGINE_METRIC_NAMES.kvCacheBytes),
   };
 }
 

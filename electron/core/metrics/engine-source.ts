@@ -155,6 +155,9 @@ export class EngineSource implements MetricSource {
         if (c.kvCachePercent !== null) {
           out.push({ def: def(`engine.${key}.kv`, `${name} KV cache`, 'percent', 'kv-cache', 'engines', name, 100), value: c.kvCachePercent });
         }
+        if (c.kvCacheBytes !== null) {
+          out.push({ def: def(`engine.${key}.kvBytes`, `${name} KV cache memory`, 'bytes', 'engine-memory', 'engines', name), value: c.kvCacheBytes });
+        }
         e.status = { name: `engine ${key}`, scope: 'engines', state: 'ok', message: `${name}: /metrics answering` };
       }
       e.answered = true;

@@ -15,6 +15,7 @@ declare global {
 }
 
 const TOKEN_KEY = 'slm-deck-token';
+const CALL_WAIT_MS = 10_000;
 
 /** The token arrives once in the URL; keep it for reloads of this tab and drop it from the address bar. */
 export function takeToken(): string | null {
@@ -48,6 +49,8 @@ export class WsBridge implements DeckBridge {
   private pending = new Map<number, (env: Envelope<unknown>) => void>();
   private listeners = new Map<string, Set<(p: unknown) => void>>();
   private retry = 0;
+  /** Calls made while (re)connecting wait for the socket instead of failing at once. */
+  private waiting: Array<() => void> = [];
 
   constructor(
     private token: string | null,
@@ -59,14 +62,14 @@ export class WsBridge implements DeckBridge {
 
   private async connect(again: boolean): Promise<void> {
     this.onState(again ? 'reconnecting' : 'connecting');
-    if (!this.token) return this.onState('unauthorized');
+    if (!this.token) return this.unauthorized();
     let status = 0;
     try {
       status = (await fetch('/api/session', { headers: { Authorization: `Bearer ${this.token}` } })).status;
     } catch {
       return this.scheduleReconnect();
     }
-    if (status === 401) return this.onState('unauthorized');
+    if (status === 401) return this.unauthorized();
     if (status !== 204) return this.scheduleReconnect();
 
     const proto = window.location.protocol === 'https:' ? 'wss' : 'ws';
@@ -76,6 +79,7 @@ export class WsBridge implements DeckBridge {
       this.retry = 0;
       for (const name of this.listeners.keys()) this.send({ type: 'subscribe', event: name });
       this.onState('open');
+      for (const go of this.waiting.splice(0)) go();
       if (again) this.onReconnect();
     };
     ws.onmessage = (m) => this.receive(JSON.parse(String(m.data)) as ServerMessage);
@@ -86,6 +90,11 @@ export class WsBridge implements DeckBridge {
       this.pending.clear();
       this.scheduleReconnect();
     };
+  }
+
+  private unauthorized(): void {
+    this.onState('unauthorized');
+    for (const go of this.waiting.splice(0)) go();
   }
 
   private scheduleReconnect(): void {
@@ -109,7 +118,8 @@ export class WsBridge implements DeckBridge {
     return true;
   }
 
-  call(method: string, params: unknown): Promise<Envelope<unknown>> {
+  async call(method: string, params: unknown): Promise<Envelope<unknown>> {
+    if (this.ws?.readyState !== WebSocket.OPEN) await this.whenOpen(CALL_WAIT_MS);
     const id = this.nextId++;
     return new Promise((resolve) => {
       if (!this.send({ type: 'call', id, method, params })) {
@@ -117,6 +127,20 @@ export class WsBridge implements DeckBridge {
         return;
       }
       this.pending.set(id, resolve);
+    });
+  }
+
+  private whenOpen(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const go = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiting = this.waiting.filter((w) => w !== go);
+        resolve();
+      }, ms);
+      this.waiting.push(go);
     });
   }
 

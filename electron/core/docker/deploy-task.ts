@@ -1,0 +1,192 @@
+import { promises as fs } from 'node:fs';
+import type Docker from 'dockerode';
+import type { DeployRequest, DeploymentSpec, DockerStatus, GpuCheck, PortCheck } from '../../shared/contract/docker';
+import { DeckError, isDeckError } from '../../shared/errors';
+import type { Logger } from '../log/logger';
+import type { TaskContext } from '../tasks/task-registry';
+import { checkDiskSpace } from './disk';
+import { toDeckError } from './errors';
+import { checkGpu } from './gpu-check';
+import { waitHealthy } from './health';
+import { LABEL } from './labels';
+import { readLogs } from './logs';
+import { containerName, deploymentContainers, ensureNetwork, ensureVolumes, publishedPorts, removeQuietly } from './objects';
+import { checkPort } from './ports';
+import { imageExists, pullImage } from './pull';
+
+/** The planner's verdict for a request, when the hardware domain provides one. */
+export type VerdictFn = (req: DeployRequest) => Promise<{ verdict: 'fits' | 'tight' | 'wont-fit'; reason: string } | null>;
+
+export interface DeployDeps {
+  docker: Docker;
+  status: DockerStatus;
+  /** Built with the secrets (HF token) the containers need. */
+  spec: DeploymentSpec;
+  /** onnx-engine: the model folder on the Docker host. */
+  modelFolder: string | null;
+  mirror: string;
+  verdict?: VerdictFn;
+  log: Logger;
+  changed(action: string): void;
+}
+
+function portError(check: PortCheck, field: string): DeckError {
+  const who = check.holder?.container ? `stop ${check.holder.container}` : check.holder?.pid ? `stop ${check.holder.command} (pid ${check.holder.pid})` : 'stop the program using it';
+  return new DeckError(
+    'port_in_use',
+    check.message,
+    check.suggestion ? `Use port ${check.suggestion} instead, or ${who}.` : `Choose another port, or ${who}.`,
+    { field, ...check },
+  );
+}
+
+/**
+ * Everything that can be known to fail before touching anything: name, ports, limits
+ * against the daemon, GPU passthrough, the planner, the model folder, images, disk space.
+ * Returns the containers a `replace` will remove and the images still to pull.
+ */
+async function preflight(d: DeployDeps, req: DeployRequest, task: TaskContext): Promise<{ replacing: Docker.ContainerInfo[]; missing: string[] }> {
+  const { docker, status, spec } = d;
+  const existing = await deploymentContainers(docker, spec.name);
+  if (existing.length && !req.replace) {
+    throw new DeckError(
+      'conflict',
+      `A deployment named "${spec.name}" already exists (${existing.map((c) => `${containerName(c)}: ${c.State}`).join(', ')}).`,
+      'Remove it first, choose another name, or deploy with "replace".',
+    );
+  }
+  for (const c of spec.containers) {
+    const same = await docker.listContainers({ all: true, filters: { name: [`^/${c.name}$`] } });
+    if (same.some((s) => s.Labels?.[LABEL.deployment] !== spec.name || s.Labels?.[LABEL.managed] !== 'true')) {
+      throw new DeckError('conflict', `A container named ${c.name} exists that SLM Deck did not create.`, `Rename or remove it (\`docker rm -f ${c.name}\`), or give this deployment another name.`);
+    }
+  }
+
+  task.update({ step: 'Checking ports' });
+  // Ports of the deployment being replaced are freed before the new one starts.
+  const replacing = new Set(existing.map((c) => c.Id));
+  const dockerPorts = await publishedPorts(docker, (c) => replacing.has(c.Id));
+  const freedSoon = new Set(existing.flatMap((c) => (c.Ports ?? []).map((p) => p.PublicPort).filter((p): p is number => !!p)));
+  const reserved = new Set(spec.containers.map((c) => c.hostPort));
+  for (const c of spec.containers) {
+    if (freedSoon.has(c.hostPort)) continue;
+    const check = await checkPort(req.bindHost, c.hostPort, { dockerPorts, reserved });
+    if (!check.free) throw portError(check, c.role === 'webui' ? 'webUiPort' : 'hostPort');
+  }
+
+  for (const c of spec.containers) {
+    const nano = c.create.HostConfig.NanoCpus;
+    if (nano !== undefined && status.cpus && nano / 1e9 > status.cpus) {
+      throw new DeckError('insufficient_resources', `${c.name} asks for ${nano / 1e9} CPUs, but Docker has only ${status.cpus}.`, `Set the CPU limit to ${status.cpus} or less (or no limit).`, { field: 'cpus' });
+    }
+    const mem = c.create.HostConfig.Memory;
+    if (mem !== undefined && status.memoryBytes && mem > status.memoryBytes) {
+      throw new DeckError(
+        'insufficient_resources',
+        `${c.name} asks for a ${(mem / 1024 ** 3).toFixed(1)} GB memory limit, but Docker has only ${(status.memoryBytes / 1024 ** 3).toFixed(1)} GB.`,
+        'Lower the memory limit (Docker Desktop: raise its memory in Settings > Resources).',
+        { field: 'memoryLimitGb' },
+      );
+    }
+  }
+
+  if (wantsGpu(spec) && !status.gpu.available && !req.force && !req.createOnly) {
+    throw new DeckError(
+      'insufficient_resources',
+      `Docker at ${status.endpoint} cannot give containers an NVIDIA GPU (no nvidia runtime or CDI devices).`,
+      'Install the NVIDIA Container Toolkit and restart Docker, or deploy vllm-cpu / ollama on the CPU.',
+    );
+  }
+  if (d.verdict && !req.force && !req.createOnly) {
+    const v = await d.verdict(req);
+    if (v?.verdict === 'wont-fit') {
+      throw new DeckError('insufficient_resources', `This will not fit on this machine: ${v.reason}`, 'Lower the context length or parallel sequences, pick a smaller model form or another backend, or deploy anyway (force).');
+    }
+  }
+  if (d.modelFolder && !status.remote) {
+    try {
+      await fs.stat(d.modelFolder);
+    } catch {
+      throw new DeckError('not_found', `The model folder ${d.modelFolder} does not exist.`, 'Download the model on the Models page first, or give its folder as modelPath.');
+    }
+  }
+
+  task.update({ step: 'Checking images' });
+  const missing: string[] = [];
+  for (const ref of new Set(spec.containers.map((c) => c.image))) if (!(await imageExists(docker, ref))) missing.push(ref);
+  const localOnly = missing.find((ref) => ref.startsWith('slm-deck/onnx-engine:'));
+  if (localOnly) throw new DeckError('not_found', `The engine image ${localOnly} is not built yet.`, 'Build the ONNX engine image first (Deploy page, ONNX engine card), then deploy again.');
+  await checkDiskSpace(spec, missing, status);
+  return { replacing: existing, missing };
+}
+
+export function wantsGpu(spec: DeploymentSpec): boolean {
+  return spec.containers.some((c) => (c.create.HostConfig.DeviceRequests ?? []).length > 0);
+}
+
+/**
+ * Pull -> (replace) -> volumes and network -> create -> start -> healthy -> GPU check.
+ * Cancelled: what this task created is removed. Crashed: stopped but kept for its logs.
+ * Timed out: left running (it may still be loading the model).
+ */
+export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskContext): Promise<{ gpuCheck: GpuCheck | null }> {
+  const { docker, spec } = d;
+  const { signal } = task;
+  const { replacing, missing } = await preflight(d, req, task);
+
+  for (const ref of missing) {
+    task.update({ step: `Pulling ${ref}` });
+    await pullImage(docker, ref, { signal, mirror: d.mirror, onProgress: (u) => task.update({ ...u, step: `Pulling ${ref}: ${u.step ?? ''}` }) });
+  }
+  // The old deployment kept serving during the pull; it goes only now.
+  if (replacing.length) {
+    task.update({ step: `Removing the previous ${spec.name}` });
+    await removeQuietly(docker, replacing.map((c) => c.Id), d.log);
+    d.changed('destroy');
+  }
+
+  task.update({ step: 'Creating volumes', progress: null });
+  await ensureVolumes(docker, spec, signal);
+  if (spec.network) await ensureNetwork(docker, spec.network, signal);
+
+  const created: string[] = [];
+  try {
+    for (const c of spec.containers) {
+      task.update({ step: `Creating ${c.name}` });
+      await docker.createContainer({ ...c.create, abortSignal: signal });
+      created.push(c.name);
+    }
+    d.changed('create');
+    if (!req.createOnly) {
+      for (const c of spec.containers) {
+        task.update({ step: `Starting ${c.name}` });
+        await docker.getContainer(c.name).start();
+      }
+      d.changed('start');
+    }
+  } catch (e) {
+    await removeQuietly(docker, created, d.log);
+    throw toDeckError(e, `create and start ${spec.name}`, signal);
+  }
+  if (req.createOnly) return { gpuCheck: null };
+
+  try {
+    await waitHealthy(
+      docker,
+      spec.containers.map((c) => c.name),
+      { timeoutSec: spec.healthTimeoutSec, signal, onStep: (step, detail) => task.update({ step, ...(detail ? { detail } : {}) }) },
+    );
+  } catch (e) {
+    if (signal.aborted) await removeQuietly(docker, created, d.log);
+    else if (isDeckError(e) && e.code === 'server_error') {
+      for (const n of created) await docker.getContainer(n).stop({ t: 5 }).catch(() => undefined);
+    }
+    throw toDeckError(e, `start ${spec.name}`, signal);
+  }
+
+  if (!wantsGpu(spec)) return { gpuCheck: null };
+  task.update({ step: 'Checking that the GPU is used' });
+  const server = spec.containers[0].name;
+  const gpuCheck = await checkGpu(docker, server, await readLogs(docker, server, 500)).catch(() => null);
+  return { gpuCheck };
+}
