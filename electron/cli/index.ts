@@ -9,6 +9,7 @@ import { registerContainers } from './commands/containers';
 import { registerDeploy } from './commands/deploy';
 import { registerModels } from './commands/models';
 import { registerVariant } from './commands/variant';
+import { registerBench } from './commands/bench';
 
 const program = new Command()
   .name('slm-deck')
@@ -27,5 +28,6 @@ registerContainers(program);
 registerMonitor(program);
 registerModels(program);
 registerVariant(program);
+registerBench(program);
 
 await program.parseAsync(process.argv);
