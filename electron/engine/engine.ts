@@ -178,6 +178,7 @@ export class Engine {
               history,
               maxPositions: limit,
               incremental: this.model.plan.mode === 'gqa-buffer',
+              onToken: () => this.metrics.generatedTokens++,
             },
             promptIds,
             { sampling, maxTokens: opts.maxTokens ?? limit, stop: opts.stop ?? [], signal: opts.signal, visibleSpecial, ignoreEos: opts.ignoreEos },

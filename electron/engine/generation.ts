@@ -54,6 +54,8 @@ export interface GenerationContext {
    * (health checks, cancellation) for its whole duration.
    */
   incremental: boolean;
+  /** Called once per generated token, so /metrics counts tokens while a reply streams. */
+  onToken?: () => void;
 }
 
 function commonPrefix(a: readonly number[], b: readonly number[]): number {
@@ -118,6 +120,7 @@ export async function generate(
         break;
       }
       tokenIds.push(token);
+      ctx.onToken?.();
       sampler.observeOne(token);
       const { text: safe, stopped } = stops.push(detok.push(token));
       emit(safe);

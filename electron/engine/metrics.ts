@@ -38,7 +38,7 @@ export class EngineMetrics {
   recordGeneration(g: { promptTokens: number; cachedPromptTokens: number; completionTokens: number; ttftSeconds?: number; decodeSeconds: number }): void {
     this.promptTokens += g.promptTokens;
     this.cachedPromptTokens += g.cachedPromptTokens;
-    this.generatedTokens += g.completionTokens;
+    // generatedTokens is counted per token as it is generated (see generation.ts onToken).
     if (g.ttftSeconds !== undefined) this.timeToFirstToken.observe(g.ttftSeconds);
     if (g.completionTokens > 1) this.timePerOutputToken.observe(g.decodeSeconds / (g.completionTokens - 1));
   }

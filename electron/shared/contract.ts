@@ -4,6 +4,7 @@ import { appEvents, appMethods } from './contract/app';
 import { benchEvents, benchMethods } from './contract/bench';
 import { chatEvents, chatMethods } from './contract/chat';
 import { dockerEvents, dockerMethods } from './contract/docker';
+import { engineEvents, engineMethods } from './contract/engine';
 import { hardwareMethods } from './contract/hardware';
 import { metricsEvents, metricsMethods } from './contract/metrics';
 import { ollamaEvents, ollamaMethods } from './contract/ollama';
@@ -21,6 +22,7 @@ export const methods = {
   ...hardwareMethods,
   ...ollamaMethods,
   ...benchMethods,
+  ...engineMethods,
 };
 
 export const events = {
@@ -30,6 +32,7 @@ export const events = {
   ...dockerEvents,
   ...ollamaEvents,
   ...benchEvents,
+  ...engineEvents,
 };
 
 export type Methods = typeof methods;

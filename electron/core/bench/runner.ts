@@ -136,7 +136,9 @@ export async function runBenchmark(id: string, config: BenchConfig, deps: Runner
             done += slice.requests.length;
             continue;
           }
-          progress(`Concurrency ${c}: ${e.info.label}, requests ${slice.index * c + 1}–${slice.index * c + slice.requests.length} of ${planned}`);
+          const first = slice.index * c + 1;
+          const last = first + slice.requests.length - 1;
+          progress(`Concurrency ${c}: ${e.info.label}, ${first === last ? `request ${first}` : `requests ${first}–${last}`} of ${planned}`);
           const t0 = now();
           const results = await Promise.all(slice.requests.map((r) => send(e, r.prompt)));
           const k = key(backendId, c);
