@@ -9,6 +9,7 @@ import { EventBus } from './events/event-bus';
 import { createHardware } from './hardware/create-hardware';
 import { createMetrics, type MetricsDomain } from './metrics/create-metrics';
 import { createOllama } from './ollama';
+import { createEngineHost, type EngineHost, type EngineLauncher } from './engine-host';
 import { consoleSink, createLogger, FileSink, type Level, type Logger } from './log/logger';
 import { Dispatcher } from './rpc/dispatcher';
 import type { DomainHandlers, Handlers } from './rpc/handlers';
@@ -25,6 +26,8 @@ export interface CoreOptions {
   secrets?: SecretStore;
   logToConsole?: boolean;
   logLevel?: Level;
+  /** How the embedded engine process is started; default a Node child process (the desktop app uses utilityProcess). */
+  engineLauncher?: EngineLauncher;
 }
 
 /** The composition root: builds every service once and the dispatcher over them. */
@@ -40,6 +43,8 @@ export interface Core {
   docker: DockerDomain;
   /** Live samples: `metrics.service.recordGeneratedTokens(url, n)`, `metrics.addEngineProvider(p)`. */
   metrics: MetricsDomain;
+  /** The embedded engine (`engine.supervisor`, `engine.start()`), the model store and the engine image build. */
+  engine: EngineHost;
   dispatcher: Dispatcher;
   log: Logger;
   logPath: string;
@@ -67,6 +72,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const hardware = createHardware({ home: opts.home, settings, log, dockerStatus: (o) => docker.connection.status(o) });
   const ollama = createOllama({ home: opts.home, settings, tasks, bus, log, hardwareProfile: () => hardware.service.profile() });
   const bench = createBench({ home: opts.home, bus, tasks, log, appVersion: APP_VERSION, resolveBackend: (id) => chat.backends.resolve(id), hardware: () => hardware.service.profile(), deployments: () => docker.service.list(), metrics: metrics.service });
+  const engine = createEngineHost({ home: opts.home, bus, tasks, settings, log, logPath, appVersion: APP_VERSION, chatBackends: chat.backends, docker: docker.connection, launcher: opts.engineLauncher });
 
   const app: DomainHandlers<'app'> = {
     'app.info': (_p, ctx) => ({
@@ -97,6 +103,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...hardware.handlers,
     ...ollama.handlers,
     ...bench.handlers,
+    ...engine.handlers,
   };
 
   const dispatcher = new Dispatcher(handlers, log.child('rpc'));
@@ -110,6 +117,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     chatBackends: chat.backends,
     docker,
     metrics,
+    engine,
     dispatcher,
     log,
     logPath,
@@ -118,6 +126,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await chat.service.close();
       metrics.close();
       docker.close();
+      await engine.close();
     },
   };
 }

@@ -4,6 +4,7 @@ import { app, BrowserWindow, ipcMain, nativeTheme, safeStorage, session, shell }
 import { createCore, type Core } from '../core/app-core';
 import { resolveHome } from '../core/home';
 import { FileSecretStore } from '../core/settings/secret-store';
+import { utilityProcessLauncher } from './engine-launcher';
 import { bindIpc } from './ipc';
 import { SafeStorageSecretStore } from './safe-storage-secrets';
 import { applySecurityGuards, denyAllPermissions, isSafeExternalUrl } from './security';
@@ -49,7 +50,7 @@ app.whenReady().then(async () => {
   const secrets = safeStorage.isEncryptionAvailable()
     ? new SafeStorageSecretStore(path.join(home, 'secrets'), safeStorage)
     : new FileSecretStore(path.join(home, 'secrets'));
-  core = await createCore({ home, secrets, logToConsole: !app.isPackaged });
+  core = await createCore({ home, secrets, logToConsole: !app.isPackaged, engineLauncher: utilityProcessLauncher(path.join(__dirname, '..', 'engine', 'main.js')) });
   bindIpc(core, ipcMain, isOwnPage);
   await createWindow();
   app.on('activate', () => {

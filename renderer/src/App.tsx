@@ -7,6 +7,7 @@ import { ModelsPage } from './features/models/ModelsPage';
 import { OverviewPage } from './features/overview/OverviewPage';
 import { PlaygroundPage } from './features/playground/PlaygroundPage';
 import { MonitorPage } from './features/monitor/MonitorPage';
+import { BenchmarkPage } from './features/benchmark/BenchmarkPage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { useConnection } from './stores/connection';
 import { PAGES, useNavigation, type Page } from './stores/navigation';
@@ -17,6 +18,7 @@ const LABELS: Record<Page, string> = {
   models: 'Models',
   playground: 'Playground',
   monitor: 'Monitor',
+  benchmark: 'Benchmark',
   settings: 'Settings',
 };
 
@@ -34,6 +36,8 @@ function PageView({ page }: { page: Page }) {
       return <PlaygroundPage />;
     case 'monitor':
       return <MonitorPage />;
+    case 'benchmark':
+      return <BenchmarkPage />;
   }
 }
 

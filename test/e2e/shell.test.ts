@@ -11,7 +11,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const PAGES = ['Overview', 'Deploy', 'Models', 'Playground', 'Monitor', 'Settings'];
+const PAGES = ['Overview', 'Deploy', 'Models', 'Playground', 'Monitor', 'Benchmark', 'Settings'];
 
 describe('app shell in a browser (slm-deck serve)', () => {
   let served: Served | undefined;

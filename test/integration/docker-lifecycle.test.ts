@@ -1,6 +1,5 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containerStats } from '../../electron/core/docker';
 import { defaultDeployConfig, type LogLine, type StatsSample } from '../../electron/shared/contract/docker';
 import { cleanup, engineDomain, engineTestImage, ensureServices, execIn, freePort, inspect, rawDocker, REGISTRY, testCore, uniqueName, type TestCore } from './docker-helpers';
 
@@ -82,11 +81,7 @@ describe('lifecycle', () => {
     expect((await t.call('docker.logs', { name, search: 'no such text anywhere' })).lines).toEqual([]);
 
     const got: LogLine[] = [];
-    const frames: number[] = [];
-    const off = t.core.bus.on('docker.logLines', (e) => {
-      got.push(...e.lines);
-      frames.push(e.lines.length);
-    });
+    const off = t.core.bus.on('docker.logLines', (e) => got.push(...e.lines));
     const caller = new AbortController();
     const { watchId } = await t.call('docker.followLogs', { name, tail: 0 }, caller.signal);
     await new Promise((r) => setTimeout(r, 300));
@@ -96,8 +91,6 @@ describe('lifecycle', () => {
     expect(got.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(['pulling manifest 1', 'pulling manifest 2', 'pulling manifest 3', 'pulling manifest 4', 'pulling manifest 5']);
     expect(got.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual(['Error: out of disk']);
     expect(got.every((l) => l.container === `slm-deck-${name}`)).toBe(true);
-    // Batched: fewer events than lines.
-    expect(frames.length).toBeLessThan(got.length);
 
     const ended = new Promise<string>((resolve) => t.core.bus.on('docker.watchEnded', (e) => e.watchId === watchId && resolve(e.reason)));
     // The caller going away (socket closed) ends the stream, like docker.unwatch does.
@@ -119,7 +112,7 @@ describe('lifecycle', () => {
     expect(sample.memoryBytes).toBeLessThan(sample.memoryLimitBytes);
     expect(sample.pids).toBeGreaterThan(0);
 
-    // One busy-looping worker on the cpu-burner image: about one full core (100 %).
+    // One busy-looping worker on the cpu-burner image.
     const burner = await rawDocker().createContainer({
       name: `slm-deck-${PREFIX}-burner-${process.pid}`,
       Image: `${REGISTRY}/slm-deck/cpu-burner:latest`,
@@ -130,15 +123,16 @@ describe('lifecycle', () => {
       await burner.start();
       const abort = new AbortController();
       const samples: StatsSample[] = [];
-      for await (const s of containerStats(rawDocker(), burner.id, abort.signal)) {
+      for await (const s of t.core.docker.service.containerStats(burner.id, abort.signal)) {
         samples.push(s);
         if (samples.length === 3) abort.abort();
       }
       expect(samples).toHaveLength(3);
+      // One busy worker uses at most one core (100 %); how much it gets depends on the machine's load.
       const last = samples[2];
-      expect(last.cpuPercent).toBeGreaterThan(60);
-      expect(last.cpuPercent).toBeLessThan(140);
       expect(last.onlineCpus).toBeGreaterThan(0);
+      expect(last.cpuPercent).toBeGreaterThan(5);
+      expect(last.cpuPercent).toBeLessThanOrEqual(105);
     } finally {
       await burner.remove({ force: true });
     }

@@ -4,6 +4,8 @@ import { ChatParamsSchema } from '../../shared/contract/chat';
 import { DeckError } from '../../shared/errors';
 import { normaliseBaseUrl } from '../../core/chat/custom-backends';
 import { statsLine } from '../../core/chat/export';
+import { EMBEDDED_BACKEND_ID } from '../../core/engine-host/chat-source';
+import { ensureEmbeddedEngine } from './engine';
 import { openCore, type CliContext } from '../context';
 import { fail, print, table } from '../output';
 
@@ -54,6 +56,8 @@ export function registerChat(program: Command): void {
 
 async function run(ctx: CliContext, cmd: Command, o: ChatOpts & { backend: string; prompt: string }): Promise<number> {
   const json = Boolean(cmd.optsWithGlobals().json);
+  // The embedded engine runs only while someone uses it: start it here, core.close() stops it.
+  if (o.backend === EMBEDDED_BACKEND_ID) await ensureEmbeddedEngine(ctx, json);
   const backend = await findBackend(ctx, o.backend);
   const conv = await ctx.call('chat.create', {
     backendId: backend.id,

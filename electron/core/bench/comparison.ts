@@ -57,7 +57,7 @@ export function comparisonTable(run: BenchRun, facts: Facts): ComparisonTable {
       if (row.key === 'memory') {
         const mem = peak(run, b.backendId, 'peakMemoryBytes');
         const vram = peak(run, b.backendId, 'peakVramBytes');
-        if (mem === null && !vram) return notMeasured(`not measured here (${noteOf(run, b.backendId)})`);
+        if (mem === null && !vram) return notMeasured('no memory figure for this backend in this run (see where the memory figures come from)');
         const text = [mem !== null ? `${formatBytes(mem)} peak` : null, vram ? `VRAM ${formatBytes(vram)}` : null].filter(Boolean).join(' · ');
         return { text, measured: true, note: `${noteOf(run, b.backendId)} Seed quoted ${fact.text}.` };
       }

@@ -6,7 +6,7 @@ export interface MemoryProbe {
 }
 
 export interface MemorySession {
-  /** Take a sample now (at least one per window, however short the window). */
+  /** Wait for a sample taken after this moment (at least one per window, however short the window). */
   mark(): Promise<void>;
   /** Highest per-row sum of the series between two epoch-ms times; null without a value. */
   peak(series: string[], from: number, to: number): number | null;
@@ -23,19 +23,19 @@ export interface MetricsLike {
 }
 
 /**
- * A row in the current interval slot, so even a level shorter than the interval has a
- * sample in its window. sampleNow() skips while a scheduled tick is still collecting, so
- * wait for that one (at most about an interval).
+ * Waits for a row sampled after this moment (the next interval slot), so a level shorter
+ * than the interval still has a sample taken while its model was loaded. An earlier row in
+ * the same slot may predate the level (the monitor may have been running for other pages).
  */
 async function markRow(metrics: MetricsLike): Promise<void> {
   const interval = metrics.status().intervalMs;
   const slot = Math.floor(Date.now() / interval) * interval;
-  const deadline = Date.now() + interval * 2;
+  const deadline = Date.now() + interval * 3;
   while (Date.now() < deadline) {
-    await metrics.sampleNow().catch(() => undefined);
     const at = metrics.snapshot({ series: [] }).at;
-    if (at.length && at[at.length - 1] >= slot) return;
+    if (at.length && at[at.length - 1] > slot) return;
     await new Promise((r) => setTimeout(r, Math.max(20, interval / 20)));
+    if (Date.now() >= slot + interval) await metrics.sampleNow().catch(() => undefined);
   }
 }
 

@@ -123,7 +123,6 @@ export async function runBenchmark(id: string, config: BenchConfig, deps: Runner
 
   let cells: BenchCell[];
   try {
-    await memory.mark();
     for (const c of config.concurrency) {
       if (signal.aborted) break;
       const from = clock();

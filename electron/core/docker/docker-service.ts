@@ -20,7 +20,7 @@ import { pullImage } from './pull';
 import { buildSpec } from './specs';
 import { withResolver, type SpecContext } from './specs/common';
 import { engineModelFolder } from './specs/onnx-engine';
-import { statsOnce } from './stats';
+import { containerStats, statsOnce } from './stats';
 import { Watches } from './watches';
 
 export type { VerdictFn } from './deploy-task';
@@ -344,6 +344,12 @@ export class DockerService {
     const running = items.filter((i) => i.State === 'running');
     if (!running.length) throw new DeckError('conflict', `The deployment "${name}" is not running.`, 'Start it to see its resource use.');
     return Promise.all(running.map((i) => statsOnce(docker, this.nameOf(items, i.Id))));
+  }
+
+  /** Parsed samples of one container (id or name), about one a second, until the signal aborts: for charts. */
+  async *containerStats(id: string, signal: AbortSignal): AsyncGenerator<StatsSample> {
+    const { docker } = await this.o.conn.client();
+    yield* containerStats(docker, id, signal);
   }
 
   async watchStats(name: string, caller: AbortSignal): Promise<string> {

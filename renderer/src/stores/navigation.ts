@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 
-export const PAGES = ['overview', 'deploy', 'models', 'playground', 'monitor', 'settings'] as const;
+export const PAGES = ['overview', 'deploy', 'models', 'playground', 'monitor', 'benchmark', 'settings'] as const;
 export type Page = (typeof PAGES)[number];
 
 function fromHash(): Page {

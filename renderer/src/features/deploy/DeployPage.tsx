@@ -11,6 +11,7 @@ import { ConfigForm } from './ConfigForm';
 import { DeploymentsList } from './DeploymentsList';
 import { DeployProgress } from './DeployProgress';
 import { DockerStatusCard } from './DockerStatusCard';
+import { EmbeddedCard } from './embedded/EmbeddedCard';
 import { formFromConfig, formToInput, type DockerBackend, type FormState } from './form-model';
 import { LogsPanel } from './LogsPanel';
 
@@ -110,10 +111,17 @@ export function DeployPage() {
     <section className="page deploy" aria-labelledby="deploy-title">
       <h1 id="deploy-title">Deploy</h1>
       <DockerStatusCard />
-      {draft && (
+      <EmbeddedCard />
+      {draft && draft.config.backend !== 'embedded' && (
         <p className="muted" data-testid="draft-origin">
           Prefilled from: {draft.origin}
         </p>
+      )}
+      {draft?.config.backend === 'embedded' && (
+        <div className="warning-box" role="status">
+          The recommendation ({draft.origin}) is the embedded ONNX engine, which runs inside SLM Deck without Docker; the
+          Docker backends below are the alternatives.
+        </div>
       )}
       {form ? (
         <>

@@ -1,0 +1,33 @@
+import type { TaskSnapshot } from '../../../../electron/shared/contract/app';
+import type { ErrorCode } from '../../../../electron/shared/errors';
+import { call } from '../../api/client';
+import { ErrorBox } from '../../components/ErrorBox';
+
+/** The run as a task: bar, what is being measured, Cancel; the error with its hint if it failed. */
+export function RunProgress({ task }: { task: TaskSnapshot }) {
+  const running = task.state === 'running';
+  return (
+    <section className="card bench-progress" aria-label="Benchmark progress" data-state={task.state}>
+      <div className="row-head">
+        <strong>{task.title}</strong>
+        <span className={`pill ${task.state === 'succeeded' ? 'ok' : running ? 'warn' : 'bad'}`}>{task.state}</span>
+        {running && (
+          <button type="button" className="small" onClick={() => void call('tasks.cancel', { taskId: task.id })}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {running && (
+        <div className="bar-line">
+          <progress max={1} value={task.progress ?? undefined} aria-label="Benchmark progress bar" />
+          <span>
+            {task.step}
+            {task.detail ? ` · ${task.detail}` : ''}
+          </span>
+        </div>
+      )}
+      {task.state === 'cancelled' && <p className="muted">Cancelled. Whatever was measured before is kept in the history, marked cancelled.</p>}
+      {task.error && <ErrorBox error={{ code: task.error.code as ErrorCode, message: task.error.message, hint: task.error.hint }} title="The benchmark failed" />}
+    </section>
+  );
+}
