@@ -1,4 +1,4 @@
-import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../electron/core/app-core';
@@ -201,6 +201,26 @@ describe('model store downloads from the Hugging Face Hub', () => {
     expect(done.error?.hint).toMatch(/Free some space/);
     // Nothing was fetched.
     expect(hub.requests.filter((r) => r.path.includes('/resolve/'))).toEqual([]);
+  });
+
+  it('a disk that fills up while writing is a clear error, and the download resumes once there is room', async () => {
+    const home = tempHome('slm-deck-store-');
+    // A real ENOSPC from the kernel: the part file is /dev/full.
+    mkdirSync(modelDir(home), { recursive: true });
+    symlinkSync('/dev/full', path.join(modelDir(home), 'model.onnx.data.part'));
+    const c = await core(home);
+    const done = await download(c);
+    expect(done.state).toBe('failed');
+    expect(done.error).toMatchObject({
+      code: 'insufficient_resources',
+      message: `The disk is full: model.onnx.data could not be written to ${path.join(modelDir(home), 'model.onnx.data')}.`,
+      hint: expect.stringContaining('resumes where it stopped'),
+    });
+    await fs.rm(path.join(modelDir(home), 'model.onnx.data.part'));
+    const again = await download(c);
+    expect(again.state).toBe('succeeded');
+    // The files that were written before the disk filled up were kept.
+    expect(hub.requests.filter((r) => r.path.endsWith('/genai_config.json'))).toHaveLength(1);
   });
 
   it('sends the Hugging Face token from settings, and a gated repo without it says what to do', async () => {

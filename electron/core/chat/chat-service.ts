@@ -225,16 +225,23 @@ export class ChatService {
     const assistant = this.message('assistant', '', 'streaming');
     c.messages.push(assistant);
     c.updatedAt = Date.now();
-    this.o.bus.emit('chat.message', { conversationId: c.id, message: user });
-    this.o.bus.emit('chat.message', { conversationId: c.id, message: assistant });
 
     const abort = new AbortController();
     const run: Run = { abort, done: Promise.resolve() };
     this.runs.set(c.id, run);
-    // The request goes out at once; the user's message is written meanwhile (not before:
-    // an fsync must not add to the time to first token).
-    const saved = this.o.store.save(c.id).then(() => this.changed(c.id));
-    run.done = Promise.all([saved, this.reply(c, backend, assistant, abort.signal)])
+    // The request goes out first. Announcing the turn and writing it to disk follow on the
+    // next turn of the event loop, before any byte of the reply can be read, so neither adds
+    // to the time to first token. Events of the reply itself wait for the announcement.
+    const announced = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.o.bus.emit('chat.message', { conversationId: c.id, message: user });
+        this.o.bus.emit('chat.message', { conversationId: c.id, message: assistant });
+        resolve();
+      }),
+    );
+    const replied = this.reply(c, backend, assistant, abort.signal, announced);
+    const saved = announced.then(() => this.o.store.save(c.id)).then(() => this.changed(c.id));
+    run.done = Promise.all([saved, replied])
       .then(() => undefined)
       .catch((e) => this.o.log.error('reply failed', { id: c.id, error: e instanceof Error ? e.stack : String(e) }))
       .finally(() => this.runs.delete(c.id));
@@ -291,10 +298,10 @@ export class ChatService {
 
   // ---- the reply loop ----
 
-  private async reply(c: Conversation, backend: ChatBackend, first: ChatMessage, signal: AbortSignal): Promise<void> {
+  private async reply(c: Conversation, backend: ChatBackend, first: ChatMessage, signal: AbortSignal, announced: Promise<void>): Promise<void> {
     let msg = first;
     for (let round = 0; ; round++) {
-      await this.streamOne(c, backend, msg, signal);
+      await this.streamOne(c, backend, msg, signal, announced);
       if (msg.status !== 'done' || !msg.toolCalls?.length) break;
       for (const call of msg.toolCalls) {
         const result = runTool(call, c.tools);
@@ -324,7 +331,7 @@ export class ChatService {
   }
 
   /** One request to the server: streams into `msg` and leaves it done, stopped or failed. */
-  private async streamOne(c: Conversation, backend: ChatBackend, msg: ChatMessage, signal: AbortSignal): Promise<void> {
+  private async streamOne(c: Conversation, backend: ChatBackend, msg: ChatMessage, signal: AbortSignal, announced: Promise<void>): Promise<void> {
     const meter = new StatsMeter(this.now);
     const splitter = new ThinkSplitter();
     const batcher = new DeltaBatcher(
@@ -341,6 +348,7 @@ export class ChatService {
         }),
       this.frameMs,
       this.now,
+      announced,
     );
     const append = (content: string, reasoning: string) => {
       // Models often open with newlines (after </think>); they are layout, not answer.
@@ -399,6 +407,7 @@ export class ChatService {
         msg.error = this.describeFailure(e, backend, meter.chunks);
       }
     }
+    await announced;
     batcher.flush();
     msg.stats = meter.stats({ backend, model, params: c.params, streamed });
     this.o.bus.emit('chat.message', { conversationId: c.id, message: msg });

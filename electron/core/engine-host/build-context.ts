@@ -46,7 +46,7 @@ function planFor(name: string, arch: string): PackagePlan {
   if (name === 'onnxruntime-node') {
     // Its other dependencies (adm-zip, global-agent) only serve the install script.
     return {
-      keep: (rel) => rel === 'package.json' || rel === 'LICENSE' || /^(dist|lib)\//.test(rel) || rel.startsWith(`bin/napi-v6/linux/${arch}/`),
+      keep: (rel) => rel === 'package.json' || rel === 'LICENSE' || (/^(dist|lib)\//.test(rel) && !DROP.test(rel)) || rel.startsWith(`bin/napi-v6/linux/${arch}/`),
       deps: ['onnxruntime-common'],
     };
   }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DeckError } from '../../../shared/errors';
 import type { ToolCall } from '../../../shared/contract/chat';
 import { joinUrl, request, type Target } from './http';
-import { readLines } from './line-stream';
+import { LineSplitter, readText } from './line-stream';
 import type { ChatClient, ChatRequest, ModelInfo, StreamEvent, WireMessage } from './types';
 
 const Line = z.object({
@@ -55,8 +55,8 @@ export class OllamaClient implements ChatClient {
     if (!res.body) throw new DeckError('server_error', `${target.what} sent no body.`);
     let calls = 0;
     let finished = false;
-    for await (const raw of readLines(res.body, signal)) {
-      if (!raw.trim()) continue;
+    const handle = (raw: string): StreamEvent[] => {
+      if (!raw.trim()) return [];
       let json: unknown;
       try {
         json = JSON.parse(raw);
@@ -69,28 +69,35 @@ export class OllamaClient implements ChatClient {
       }
       const line = r.data;
       if (line.error) throw new DeckError('server_error', `${target.what} reported an error mid-stream: ${line.error}`, 'What arrived before the error is kept.');
+      const out: StreamEvent[] = [];
       const m = line.message;
-      if (m?.thinking) yield { type: 'reasoning', text: m.thinking };
-      if (m?.content) yield { type: 'content', text: m.content };
+      if (m?.thinking) out.push({ type: 'reasoning', text: m.thinking });
+      if (m?.content) out.push({ type: 'content', text: m.content });
       if (m?.tool_calls?.length) {
-        yield { type: 'tool_delta' };
-        yield {
+        out.push({ type: 'tool_delta' });
+        out.push({
           type: 'tool_calls',
           calls: m.tool_calls.map((tc): ToolCall => ({ id: tc.id || `call_${calls++}`, name: tc.function.name, arguments: tc.function.arguments ?? {} })),
-        };
+        });
       }
       if (line.done) {
-        yield {
+        out.push({
           type: 'usage',
           ...(line.prompt_eval_count != null ? { promptTokens: line.prompt_eval_count } : {}),
           ...(line.eval_count != null ? { completionTokens: line.eval_count } : {}),
           ...(line.eval_count != null && line.eval_duration ? { decodeTokensPerSec: (line.eval_count * 1e9) / line.eval_duration } : {}),
-        };
-        yield { type: 'finish', reason: line.done_reason ?? 'stop' };
+        });
+        out.push({ type: 'finish', reason: line.done_reason ?? 'stop' });
         finished = true;
-        break;
       }
+      return out;
+    };
+    const lines = new LineSplitter();
+    // Read to the end even after the done line, so the connection can be reused.
+    for await (const text of readText(res.body, signal)) {
+      for (const raw of lines.push(text)) if (!finished) yield* handle(raw);
     }
+    if (!finished) for (const raw of lines.end()) yield* handle(raw);
     if (!finished) {
       throw new DeckError('server_error', `${target.what} closed the stream before it was done.`, 'What arrived is kept; the server may have restarted or run out of memory.');
     }

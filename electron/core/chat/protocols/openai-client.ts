@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DeckError } from '../../../shared/errors';
 import type { ToolCall } from '../../../shared/contract/chat';
 import { joinUrl, request, serverMessage, type Target } from './http';
-import { readLines, readSse } from './line-stream';
+import { LineSplitter, readText, SseParser, type SseEvent } from './line-stream';
 import type { ChatClient, ChatRequest, ModelInfo, StreamEvent, WireMessage } from './types';
 
 const Usage = z
@@ -91,8 +91,11 @@ export class OpenAiClient implements ChatClient {
     if (!res.body) throw new DeckError('server_error', `${target.what} sent no body.`);
     const calls = new Map<number, { id: string; name: string; args: string }>();
     let finish: string | null = null;
-    for await (const ev of readSse(readLines(res.body, signal))) {
-      if (ev.data === '[DONE]') break;
+    const lines = new LineSplitter();
+    const sse = new SseParser();
+    // One pass over each network read: lines, events and chunks are parsed synchronously.
+    const handle = (ev: SseEvent): StreamEvent[] | 'done' => {
+      if (ev.data === '[DONE]') return 'done';
       let json: unknown;
       try {
         json = JSON.parse(ev.data);
@@ -102,11 +105,12 @@ export class OpenAiClient implements ChatClient {
       const error = ev.event === 'error' ? ev.data : inStreamError(json);
       if (error !== undefined) throw new DeckError('server_error', `${target.what} reported an error mid-stream: ${serverMessage(error) ?? error}`, 'What arrived before the error is kept.');
       const chunk = parseOr(Chunk, json, target);
+      const out: StreamEvent[] = [];
       for (const choice of chunk.choices ?? []) {
         const d = choice.delta;
         const reasoning = d?.reasoning_content ?? d?.reasoning;
-        if (reasoning) yield { type: 'reasoning', text: reasoning };
-        if (d?.content) yield { type: 'content', text: d.content };
+        if (reasoning) out.push({ type: 'reasoning', text: reasoning });
+        if (d?.content) out.push({ type: 'content', text: d.content });
         for (const tc of d?.tool_calls ?? []) {
           const idx = tc.index ?? calls.size;
           const acc = calls.get(idx) ?? { id: '', name: '', args: '' };
@@ -114,13 +118,32 @@ export class OpenAiClient implements ChatClient {
           if (tc.function?.name) acc.name += tc.function.name;
           if (tc.function?.arguments) acc.args += tc.function.arguments;
           calls.set(idx, acc);
-          yield { type: 'tool_delta' };
+          out.push({ type: 'tool_delta' });
         }
         if (choice.finish_reason) finish = choice.finish_reason;
       }
-      if (chunk.usage) yield usageEvent(chunk.usage);
+      if (chunk.usage) out.push(usageEvent(chunk.usage));
       const tps = decodeRate(chunk.timings);
-      if (tps) yield { type: 'usage', decodeTokensPerSec: tps };
+      if (tps) out.push({ type: 'usage', decodeTokensPerSec: tps });
+      return out;
+    };
+    let done = false;
+    // Read to the end even after [DONE], so the connection can be reused.
+    for await (const text of readText(res.body, signal)) {
+      for (const line of lines.push(text)) {
+        const ev = done ? null : sse.push(line);
+        if (!ev) continue;
+        const out = handle(ev);
+        if (out === 'done') done = true;
+        else yield* out;
+      }
+    }
+    if (!done) {
+      for (const line of [...lines.end(), '']) {
+        const ev = sse.push(line);
+        const out = ev ? handle(ev) : [];
+        if (out !== 'done') yield* out;
+      }
     }
     if (calls.size) {
       yield {

@@ -41,7 +41,7 @@ export function EmbeddedCard() {
   const selected = picked ?? s?.model?.id ?? list.find((m) => !m.demo && m.state === 'ready')?.id ?? DEMO_MODEL_ID;
   const chosen = list.find((m) => m.id === selected);
   const live = s?.state === 'running' || s?.state === 'restarting' || s?.state === 'starting';
-  const runningThis = s?.state === 'running' && s.model?.id === selected;
+  const runningThis = (s?.state === 'running' || s?.state === 'starting') && s.model?.id === selected;
 
   const act = async (fn: () => Promise<unknown>) => {
     setBusy(true);
@@ -82,7 +82,7 @@ export function EmbeddedCard() {
           </select>
         </label>
         <button type="button" className="primary" disabled={busy || runningThis || !chosen || chosen.state !== 'ready'} onClick={() => void act(() => call('engine.start', { model: selected }))}>
-          {busy && !live ? 'Starting…' : live && !runningThis ? 'Switch to this model' : 'Start'}
+          {(busy && !live) || (s?.state === 'starting' && runningThis) ? 'Starting…' : live && !runningThis ? 'Switch to this model' : 'Start'}
         </button>
         {live && (
           <button type="button" disabled={busy} onClick={() => void act(() => call('engine.stop', {}))}>

@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TINY_ANSWER, TINY_MODEL_ID } from '../../electron/engine/tiny-model/spec';
+import type { TaskSnapshot } from '../../electron/shared/contract/app';
+import { defaultDeployConfig, DeployResultSchema } from '../../electron/shared/contract/docker';
+import { BuildImageResultSchema } from '../../electron/shared/contract/engine';
+import { ROOT } from '../helpers/serve';
+import { cleanup, ensureServices, freePort, inspect, rawDocker, REGISTRY, testCore, uniqueName, type TestCore } from './docker-helpers';
+
+/**
+ * Container mode: the app builds the onnx-engine image through the Docker API (context made
+ * in-process, from the Node base image in the local registry), deploys it as the onnx-engine
+ * backend with the tiny model folder mounted read-only, and chats through the published port.
+ */
+const PREFIX = 'it-engine-image';
+const BASE = `${REGISTRY}/slm-deck/node-base:20`;
+const TINY_DIR = path.join(ROOT, 'resources', 'models', TINY_MODEL_ID);
+let t: TestCore;
+let image: string;
+
+beforeAll(async () => {
+  await ensureServices();
+  await cleanup(PREFIX);
+  t = await testCore();
+  image = (await t.call('engine.imageStatus', {})).image;
+  await rawDocker().getImage(image).remove({ force: true }).catch(() => undefined);
+});
+
+afterAll(async () => {
+  await t?.core.close();
+  await cleanup(PREFIX);
+  if (image) await rawDocker().getImage(image).remove({ force: true }).catch(() => undefined);
+});
+
+describe('the onnx-engine image', () => {
+  it('is built by the app from resources/engine/Dockerfile, with progress', async () => {
+    const before = await t.call('engine.imageStatus', {});
+    expect(before).toMatchObject({ dockerReachable: true, built: false, defaultBaseImage: `${REGISTRY}/library/node:20-bookworm-slim` });
+    expect(before.image).toMatch(/^slm-deck\/onnx-engine:/);
+
+    const progress: TaskSnapshot[] = [];
+    const off = t.core.bus.on('task.progress', (s) => s.kind === 'engine.buildImage' && progress.push(s));
+    const done = await t.task('engine.buildImage', { baseImage: BASE });
+    off();
+    expect(done.error).toBeUndefined();
+    expect(done.state).toBe('succeeded');
+    const r = BuildImageResultSchema.parse(done.result);
+    expect(r).toMatchObject({ image, baseImage: BASE });
+    // Only what the engine needs: the bundle, its packages, one architecture's ORT binaries.
+    expect(r.contextBytes).toBeGreaterThan(40e6);
+    expect(r.contextBytes).toBeLessThan(80e6);
+    expect(progress.some((p) => /^Step \d+\/\d+: /.test(p.step))).toBe(true);
+
+    const after = await t.call('engine.imageStatus', {});
+    expect(after).toMatchObject({ built: true, id: r.id });
+    const info = await rawDocker().getImage(image).inspect();
+    expect(info.Config.Labels).toMatchObject({ 'dev.slmdeck.component': 'onnx-engine' });
+    expect(info.Config.User).toBe('1000:1000');
+    expect(info.Config.ExposedPorts).toHaveProperty('8080/tcp');
+    expect(info.Config.Healthcheck?.Test?.join(' ')).toContain('/health');
+    expect(info.Config.Cmd?.join(' ')).toContain('exec node /app/dist/engine/main.js --model "${SLM_ENGINE_MODEL_DIR:-/model}" --host "${SLM_ENGINE_HOST:-0.0.0.0}" --port "${SLM_ENGINE_PORT:-8080}"');
+  });
+
+  it('runs as the onnx-engine backend with the model mounted read-only, and answers through the published port', async () => {
+    const name = uniqueName('engine-image');
+    const port = await freePort();
+    const done = await t.task('docker.deploy', {
+      ...defaultDeployConfig('onnx-engine'),
+      name,
+      model: TINY_MODEL_ID,
+      modelPath: TINY_DIR,
+      hostPort: port,
+      cpus: 1,
+      memoryLimitGb: 1,
+    });
+    expect(done.error).toBeUndefined();
+    const dep = DeployResultSchema.parse(done.result).deployment;
+    expect(dep).toMatchObject({ name, backend: 'onnx-engine', state: 'running', health: 'healthy' });
+    expect(dep.endpoint?.url).toBe(`http://127.0.0.1:${port}`);
+
+    const c = await inspect(`slm-deck-${name}`);
+    expect(c.Config.Image).toBe(image);
+    expect(c.Mounts).toEqual([expect.objectContaining({ Type: 'bind', Source: TINY_DIR, Destination: '/model', RW: false })]);
+
+    // The playground's OpenAI-compatible client, through the deployment's chat backend.
+    const backend = (await t.call('chat.backends', {})).find((b) => b.id === `docker:${name}`);
+    expect(backend).toMatchObject({ kind: 'openai', baseUrl: `http://127.0.0.1:${port}/v1` });
+    const conv = await t.call('chat.create', { backendId: backend!.id, params: { temperature: 0 } });
+    const sent = await t.call('chat.send', { conversationId: conv.id, content: 'Hello! Who are you?' });
+    await t.core.chat.settled(conv.id);
+    const reply = (await t.call('chat.get', { id: conv.id })).messages.find((m) => m.id === sent.assistantMessageId)!;
+    expect(reply.error).toBeUndefined();
+    expect(reply.content).toBe(TINY_ANSWER);
+
+    // The seed's /reasoning endpoint answers too.
+    const res = await fetch(`http://127.0.0.1:${port}/reasoning`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'Hello! Who are you?', task_type: 'reasoning', max_length: 64, temperature: 0 }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { generated_text: string }).generated_text).toContain('tiny demo model');
+  });
+
+  it('a base image Docker cannot get fails the build with a clear error', async () => {
+    const done = await t.task('engine.buildImage', { baseImage: `${REGISTRY}/slm-deck/no-such-base:1` });
+    expect(done.state).toBe('failed');
+    expect(done.error).toMatchObject({ code: 'not_found', message: expect.stringContaining(`the base image ${REGISTRY}/slm-deck/no-such-base:1 is not available`) });
+    expect(done.error?.hint).toMatch(/Node 20/);
+    // The image built before is untouched.
+    expect((await t.call('engine.imageStatus', {})).built).toBe(true);
+  });
+});
