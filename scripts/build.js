@@ -25,7 +25,8 @@ const common = {
 const bundles = [
   { name: 'cli', entry: 'electron/cli/index.ts', out: 'dist/cli/index.js', format: 'esm' },
   { name: 'engine', entry: 'electron/engine/main.ts', out: 'dist/engine/main.js', format: 'esm' },
-  { name: 'main', entry: 'electron/main/index.ts', out: 'dist/main/index.cjs', format: 'cjs' },
+  // The main bundle gives spawn-engine an explicit entry, so its import.meta fallback is unused there.
+  { name: 'main', entry: 'electron/main/index.ts', out: 'dist/main/index.cjs', format: 'cjs', logOverride: { 'empty-import-meta': 'silent' } },
   { name: 'preload', entry: 'electron/preload/index.ts', out: 'dist/preload/index.cjs', format: 'cjs' },
 ];
 
@@ -37,6 +38,7 @@ for (const b of bundles) {
     entryPoints: [b.entry],
     outfile: b.out,
     format: b.format,
+    logOverride: b.logOverride,
     // ESM bundles of CJS deps need a require().
     banner: b.format === 'esm' ? { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } : {},
   });

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       'model-id': { type: 'string' },
       threads: { type: 'string' },
       'execution-provider': { type: 'string' },
+      'exit-with-parent': { type: 'boolean' },
     },
     strict: true,
   });
@@ -78,6 +79,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // A supervisor that dies without stopping us (kill -9, crash) closes our stdin pipe: exit with it.
+  if (values['exit-with-parent']) {
+    process.stdin.on('end', () => void stop('parent exited'));
+    process.stdin.resume();
+  }
 }
 
 main().catch((e: unknown) => {

@@ -85,9 +85,10 @@ export function spawnEngine(o: SpawnEngineOptions): Promise<EngineProcess> {
     return Promise.reject(e);
   }
   const nodeArgs = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
-  const child = spawn(process.execPath, [...nodeArgs, ...engineArgs(o)], {
+  const child = spawn(process.execPath, [...nodeArgs, ...engineArgs(o), '--exit-with-parent'], {
     env: { ...process.env, ...o.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The stdin pipe is the engine's lifeline: it closes when this process dies, however it dies.
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const stop = async (graceMs = 5000): Promise<number | null> => {

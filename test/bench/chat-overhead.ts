@@ -114,7 +114,8 @@ async function direct(system: string, prompt: string): Promise<Sample> {
       const ev = buf.slice(0, at);
       buf = buf.slice(at + 2);
       if (!ev.startsWith('data: ') || ev === 'data: [DONE]') continue;
-      const j = JSON.parse(ev.slice(6)) as { choices?: { delta?: { content?: string } }[] };
+      const j = JSON.parse(ev.slice(6)) as { choices?: { delta?: { content?: string } }[]; timings?: { tokens_per_second: number } };
+      if (j.timings && process.env.TRACE) console.error('ENG direct', Math.round(j.timings.tokens_per_second), 'client', Math.round(((n - 1) * 1000) / (last - first)));
       if (j.choices?.[0]?.delta?.content) {
         n++;
         if (!first) first = now;
@@ -148,6 +149,7 @@ async function app(system: string, prompt: string): Promise<Sample> {
   await rpc('chat.send', { conversationId: conv.id, content: prompt });
   await finished;
   await core.chat.settled(conv.id);
+  if (process.env.TRACE) { const got = await rpc<{ messages: { stats?: { decodeTokensPerSec: number } }[] }>('chat.get', { id: conv.id }); console.error('ENG app', Math.round(got.messages.at(-1)!.stats!.decodeTokensPerSec), 'client', Math.round(((tokens - firstTokens) * 1000) / (last - first))); }
   onDelta = null;
   onFinal = null;
   // Frames carry the token count so far; the first frame is the first token alone.
