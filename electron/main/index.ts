@@ -52,6 +52,7 @@ app.whenReady().then(async () => {
     : new FileSecretStore(path.join(home, 'secrets'));
   core = await createCore({ home, secrets, logToConsole: !app.isPackaged, engineLauncher: utilityProcessLauncher(path.join(__dirname, '..', 'engine', 'main.js')) });
   bindIpc(core, ipcMain, isOwnPage);
+  void core.engine.autoStart().catch((e: unknown) => core?.log.warn('embedded engine did not start', { error: String(e) }));
   await createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) void createWindow();

@@ -29,7 +29,8 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '7860')
     .option('--open', 'open the UI in the default browser')
-    .action(async (o: { host: string; port: string; open?: boolean }, cmd: Command) => {
+    .option('--no-embedded', 'do not start the embedded engine when neither Docker nor Ollama is there')
+    .action(async (o: { host: string; port: string; open?: boolean; embedded: boolean }, cmd: Command) => {
       try {
         const port = Number(o.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -56,6 +57,12 @@ export function registerServe(program: Command): void {
         if (!staticDir) process.stderr.write('warning: no renderer build found; run `npm run build` for the UI.\n');
         process.stdout.write(`SLM Deck is running at ${server.openUrl}\n`);
         if (o.open) openBrowser(server.openUrl);
+        if (o.embedded) {
+          core.engine.autoStart().then(
+            (r) => r === 'started' && process.stdout.write(`Embedded engine started (no Docker or Ollama found): ${core.engine.supervisor.status().url}\n`),
+            (e: unknown) => process.stderr.write(`warning: the embedded engine did not start: ${e instanceof Error ? e.message : String(e)}\n`),
+          );
+        }
         const stop = async () => {
           await server.close();
           await core.close();

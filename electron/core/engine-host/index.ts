@@ -17,6 +17,7 @@ import type { DomainHandlers } from '../rpc/handlers';
 import type { SettingsService } from '../settings/settings-service';
 import type { TaskRegistry } from '../tasks/task-registry';
 import { embeddedChatSource } from './chat-source';
+import { autoStartEmbedded } from './auto-start';
 import { buildEngineImage, DEFAULT_ENGINE_BASE } from './image-build';
 import { childProcessLauncher, type EngineLauncher } from './launcher';
 import { folderBytes, ModelStore, type ModelStoreOptions } from './model-store';
@@ -53,6 +54,8 @@ export interface EngineHost {
   handlers: DomainHandlers<'engine'> & DomainHandlers<'modelStore'>;
   /** Starts the embedded engine with `model` (default: the last one started, else the demo model). */
   start(model?: string, port?: number): Promise<EmbeddedStatus>;
+  /** Starts the engine when neither Docker nor Ollama is there (the app's out-of-the-box default). */
+  autoStart(): Promise<'started' | 'skipped'>;
   close(): Promise<void>;
 }
 
@@ -211,6 +214,7 @@ export function createEngineHost(o: EngineHostOptions): EngineHost {
     store,
     handlers,
     start,
+    autoStart: () => autoStartEmbedded({ docker: o.docker, ollamaUrl: () => o.settings.get().ollamaUrl, start: () => start(), log }),
     close: async () => {
       offChat();
       await supervisor.stop();
