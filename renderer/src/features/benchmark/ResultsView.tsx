@@ -5,7 +5,7 @@ import { call, type DeckClientError } from '../../api/client';
 import { useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
 import { ComparisonView } from './ComparisonView';
-import { download } from './download';
+import { download } from '../../components/download';
 import { MetricBars } from './MetricBars';
 
 function Measurements({ run }: { run: BenchRun }) {

@@ -1,3 +1,4 @@
+import { download } from '../../components/download';
 import { useEffect, useRef, useState } from 'react';
 import type { VariantDiff } from '../../../../electron/shared/contract/ollama';
 import { VariantNameSchema } from '../../../../electron/shared/contract/ollama';
@@ -14,14 +15,6 @@ import { VariantFormFields } from './VariantFormFields';
 
 const STARTER = 'FROM phi4-mini\n';
 
-function download(fileName: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.click();
-  URL.revokeObjectURL(url);
-}
 
 /**
  * Edit a variant as a form or as raw Modelfile text (one text underneath, checked live),
@@ -187,7 +180,7 @@ export function VariantEditor({ selected, onSelect }: { selected: string | null;
         </button>
         {selected !== null && (
           <>
-            <button type="button" onClick={() => void call('variants.export', { name }).then((r) => download(r.fileName, r.bundle))}>
+            <button type="button" onClick={() => void call('variants.export', { name }).then((r) => download(r.fileName, 'application/json', r.bundle))}>
               Export
             </button>
             <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>

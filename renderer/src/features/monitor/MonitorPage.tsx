@@ -1,3 +1,4 @@
+import { download } from '../../components/download';
 import { useState } from 'react';
 import { formatMetric, type MetricGroup, type SourceStatus } from '../../../../electron/shared/contract/metrics';
 import { call, type DeckClientError } from '../../api/client';
@@ -95,16 +96,6 @@ function stats(values: (number | null)[], from: number) {
   return { last, min: Number.isFinite(min) ? min : null, max: Number.isFinite(max) ? max : null };
 }
 
-function download(filename: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 export function MonitorPage() {
   const live = useMetricsFeed(['host', 'gpu', 'containers', 'engines']);
@@ -127,7 +118,7 @@ export function MonitorPage() {
     setExporting(true);
     try {
       const r = await call('metrics.exportCsv', { windowSeconds: Math.round(windowMs / 1000) });
-      download(r.filename, r.csv);
+      download(r.filename, 'text/csv;charset=utf-8', r.csv);
     } catch (e) {
       setActionError(e as DeckClientError);
     } finally {
