@@ -49,9 +49,6 @@ describe('app shell in a browser (slm-deck serve)', () => {
     await expect.poll(() => page.getByTestId('connection-state').textContent(), { timeout: 15_000 }).toContain('Connected');
     await page.reload();
     await expect.poll(() => page.getByLabel('Registry mirror').inputValue()).toBe('localhost:5000');
-    await page.getByRole('link', { name: 'Overview', exact: true }).click();
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await page.screenshot({ path: 'docs/screenshot.png' });
     await page.close();
   });
 
