@@ -175,35 +175,15 @@ async function app(system: string, prompt: string): Promise<Sample> {
   await core.chat.settled(conv.id);
   onDelta = null;
   onFinal = null;
-  // The engine's time to first token rides along as its `timings`; the app keeps its decode rate.
+  // The app keeps the engine's own figures (its `timings`) in the message stats.
   const stats = reply.stats!;
   return {
     // Frames carry the token count so far; the first frame is the first token alone.
     ttftMs: first - t0,
     tokensPerSec: ((tokens - firstTokens) * 1000) / (last - first),
     tokens,
-    engineTtftMs: engineTtft.get(stats.completionTokens ?? -1) ?? NaN,
+    engineTtftMs: stats.serverTtftMs ?? NaN,
     engineTokensPerSec: stats.decodeTokensPerSec ?? NaN,
-  };
-}
-
-// The app keeps the engine's decode rate but not its server-side TTFT; a tap on the engine's
-// responses in this process reads it from the same final chunk the app parses.
-const engineTtft = new Map<number, number>();
-{
-  const realFetch = globalThis.fetch;
-  globalThis.fetch = async (input, init) => {
-    const res = await realFetch(input, init);
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!url.startsWith(baseUrl) || !res.body || init?.headers === undefined || !String(init.body ?? '').includes('"stream":true') || new Error().stack?.includes('direct')) return res;
-    const [mine, tap] = res.body.tee();
-    void (async () => {
-      const text = await new Response(tap).text();
-      const m = /"timings":(\{[^}]*\})/.exec(text);
-      const u = /"completion_tokens":(\d+)/.exec(text);
-      if (m && u) engineTtft.set(Number(u[1]), (JSON.parse(m[1]) as Timings).time_to_first_token_ms);
-    })();
-    return new Response(mine, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnEngine, type EngineProcess } from '../../electron/engine/spawn-engine';
 import { TINY_ANSWER, TINY_MODEL_ID } from '../../electron/engine/tiny-model/spec';
@@ -11,9 +12,10 @@ import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
 import { startSlowLink, type SlowLink } from '../integration/chat-slow-link';
 
 /**
- * The Playground in Chromium, served by the real `slm-deck serve`, chatting with the real
- * ONNX engine running the tiny demo model (and the Ollama protocol fake for what only
- * Ollama does). Run `node scripts/build.js` first.
+ * The Playground in Chromium, served by the real `slm-deck serve`, chatting with its embedded
+ * ONNX engine running the tiny demo model (real inference), a second engine added by URL
+ * (behind a slow link, so a reply lasts long enough to watch and stop), and the Ollama
+ * protocol fake for what only Ollama does. Run `node scripts/build.js` first.
  */
 const MODEL_DIR = path.join(ROOT, 'resources', 'models', TINY_MODEL_ID);
 const SLOW = 'Tiny engine (slow link)';
@@ -27,6 +29,24 @@ let fake: OllamaFake;
 let served: Served;
 let home: string;
 let ollamaLabel: string;
+let embeddedLabel: string;
+
+/** One call through the app's WebSocket, as the page would make it (for setup only). */
+function rpc<T>(method: string, params: unknown): Promise<T> {
+  const { origin, searchParams } = new URL(served.openUrl);
+  const ws = new WebSocket(`${origin.replace('http', 'ws')}/ws?token=${searchParams.get('token')}`);
+  return new Promise((resolve, reject) => {
+    ws.once('error', reject);
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'call', id: 1, method, params })));
+    ws.on('message', (raw) => {
+      const msg = JSON.parse(String(raw)) as { type: string; envelope?: { ok: boolean; result?: T; error?: { message: string } } };
+      if (msg.type !== 'result') return;
+      ws.close();
+      if (msg.envelope!.ok) resolve(msg.envelope!.result as T);
+      else reject(new Error(msg.envelope!.error!.message));
+    });
+  });
+}
 
 /**
  * A conversation of 80 turns, written as the app would have saved it: long on screen, short
@@ -88,6 +108,10 @@ beforeAll(async () => {
   );
   seedLongConversation(path.join(home, 'conversations'));
   served = await startServe({ home });
+  // Ollama answers here, so serve did not start the embedded engine by itself: start it.
+  await rpc('engine.start', {});
+  const backends = await rpc<{ id: string; label: string }[]>('chat.backends', {});
+  embeddedLabel = backends.find((b) => b.id === 'embedded')!.label;
 });
 
 afterAll(async () => {
@@ -108,12 +132,15 @@ describe('playground in a browser', () => {
     await page.getByRole('button', { name: 'Add backend' }).click();
     await expect.poll(() => page.getByLabel('Backend', { exact: true }).locator('option:checked').textContent()).toBe('Tiny engine');
 
+    // The first chat goes to the embedded engine.
     await page.getByRole('button', { name: '+ New chat' }).click();
+    await pickBackend(page, embeddedLabel);
     await composer(page).fill('Hello! Who are you?');
     await composer(page).press('Enter');
-    await expect.poll(() => lastReply(page).locator('.md').textContent()).toBe(TINY_ANSWER);
+    await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
     const stats = lastReply(page).getByTestId('stats');
-    await expect.poll(() => stats.textContent()).toMatch(/TTFT \d+ ms.*tok\/s.*\d+ → 13 tokens.*Tiny engine.*slm-deck-tiny-demo/);
+    await expect.poll(() => stats.textContent()).toMatch(/TTFT \d+ ms \(server \d+ ms\).*tok\/s.*\d+ → 13 tokens/);
+    expect(await stats.textContent()).toContain(embeddedLabel);
     await expect.poll(() => page.getByRole('heading', { level: 2 }).textContent()).toBe('Hello! Who are you?');
 
     // Over the slow link the reply arrives token by token: watch it grow, then stop it with Esc.
@@ -123,14 +150,14 @@ describe('playground in a browser', () => {
     await composer(page).press('Enter');
     const reply = lastReply(page);
     await expect.poll(() => reply.getAttribute('data-status')).toBe('streaming');
-    await expect.poll(async () => (await reply.locator('.md').textContent())!.split(' ').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
-    const seen = (await reply.locator('.md').textContent())!;
+    await expect.poll(async () => (await reply.locator(':scope > .md').textContent())!.split(' ').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    const seen = (await reply.locator(':scope > .md').textContent())!;
     expect(TINY_ANSWER.startsWith(seen)).toBe(true);
     await expect.poll(() => reply.getByTestId('live-stats').textContent()).toMatch(/\d+ tokens…/);
     await page.keyboard.press('Escape');
     await expect.poll(() => reply.getAttribute('data-status')).toBe('stopped');
     await reply.getByText('Stopped').waitFor();
-    const partial = (await reply.locator('.md').textContent())!;
+    const partial = (await reply.locator(':scope > .md').textContent())!;
     expect(partial.length).toBeGreaterThanOrEqual(seen.length);
     expect(partial.length).toBeLessThan(TINY_ANSWER.length);
     expect(TINY_ANSWER.startsWith(partial)).toBe(true);
@@ -138,11 +165,21 @@ describe('playground in a browser', () => {
     // Reload: the stopped conversation is still open (its id is in the URL) and both are listed.
     await page.reload();
     await expect.poll(() => lastReply(page).getAttribute('data-status')).toBe('stopped');
-    expect(await lastReply(page).locator('.md').textContent()).toBe(partial);
+    expect(await lastReply(page).locator(':scope > .md').textContent()).toBe(partial);
     const list = page.getByRole('navigation', { name: 'Conversations' });
     await list.getByRole('button', { name: /Hello! Who are you\?/ }).click();
-    await expect.poll(() => lastReply(page).locator('.md').textContent()).toBe(TINY_ANSWER);
-    await list.getByRole('button', { name: /Who are you, slowly\?/ }).waitFor();
+    await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+    await list.getByRole('button', { name: /Who are you, slowly\?/ }).click();
+
+    // Reloading while a reply streams picks it up where it is, without losing or doubling text.
+    await composer(page).fill('Once more, slowly');
+    await composer(page).press('Enter');
+    await expect.poll(() => page.getByTestId('transcript').getByTestId('message-assistant').count()).toBe(2);
+    await expect.poll(async () => (await lastReply(page).locator(':scope > .md').textContent())!.split(' ').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    await page.reload();
+    await expect.poll(() => lastReply(page).getAttribute('data-status')).toBe('streaming');
+    await expect.poll(() => lastReply(page).getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
+    expect(await lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
     await page.close();
   });
 
@@ -156,7 +193,7 @@ describe('playground in a browser', () => {
     const transcript = page.getByTestId('transcript');
     await transcript.getByTestId('tool-call').getByText('calculate_circle_area').waitFor();
     await expect.poll(() => transcript.getByTestId('tool-result').textContent()).toContain('"area": 78.539816');
-    await expect.poll(() => lastReply(page).locator('.md').textContent()).toBe(TINY_ANSWER);
+    await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
     await expect.poll(() => page.getByRole('checkbox', { name: 'calculate_circle_area' }).isChecked()).toBe(true);
 
     // A reasoning model on Ollama: thinking goes into the Reasoning block, the answer renders as Markdown.
@@ -170,6 +207,7 @@ describe('playground in a browser', () => {
     await composer(page).fill('Fibonacci, please');
     await composer(page).press('Enter');
     const reply = lastReply(page);
+    await expect.poll(() => reply.locator(':scope > .md').textContent()).toContain('Here is a table');
     await expect.poll(() => reply.getAttribute('data-status')).toBe('done');
     const reasoning = reply.locator('details.reasoning');
     expect(await reasoning.locator('summary').textContent()).toBe('Reasoning');
@@ -184,7 +222,7 @@ describe('playground in a browser', () => {
     await reply.getByText('<script>alert(1)</script>').waitFor();
     await reply.getByRole('button', { name: 'Copy python' }).click();
     await reply.getByRole('button', { name: 'Copied' }).waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toContain('def fib(n):\n    # dynamic programming');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toContain('def fib(n):\n    # dynamic programming');
     await expect.poll(() => reply.getByTestId('stats').textContent()).toMatch(/40\.0 tok\/s.*qwen3:0\.6b.*think true/);
 
     await page.setViewportSize({ width: 1400, height: 1300 });
@@ -202,7 +240,7 @@ describe('playground in a browser', () => {
     await composer(page).press('Enter');
     const reply = lastReply(page);
     await expect.poll(() => reply.getAttribute('data-status')).toBe('error');
-    expect(await reply.locator('.md').textContent()).toBe('Step one.');
+    expect(await reply.locator(':scope > .md').textContent()).toBe('Step one.');
     const box = reply.getByRole('alert');
     expect(await box.textContent()).toContain('The reply failed');
     expect(await box.textContent()).toContain('llama runner process has terminated');
@@ -211,15 +249,15 @@ describe('playground in a browser', () => {
     fake.script({ content: 'Recovered.' });
     await composer(page).fill('Again');
     await composer(page).press('Enter');
-    await expect.poll(() => lastReply(page).locator('.md').textContent()).toBe('Recovered.');
+    await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe('Recovered.');
     await page.close();
   });
 
-  it('compare: one prompt to the engine and Ollama, streaming side by side with their own stats', async () => {
+  it('compare: one prompt to the embedded engine and Ollama, streaming side by side with their own stats', async () => {
     const page = await openPlayground();
     await page.getByRole('tab', { name: 'Compare' }).click();
     const targets = page.getByRole('group', { name: 'Backends to compare' });
-    await targets.getByLabel('Backend 1').selectOption({ label: 'Tiny engine' });
+    await targets.getByLabel('Backend 1').selectOption({ label: embeddedLabel });
     await targets.getByLabel('Backend 2').selectOption({ label: ollamaLabel });
     await expect.poll(() => targets.getByLabel('Model 2').locator('option').allTextContents()).toContain('phi4-mini:latest');
     await targets.getByLabel('Model 2').selectOption('phi4-mini:latest');
@@ -228,9 +266,10 @@ describe('playground in a browser', () => {
     await composer(page).press('Enter');
     const panes = page.getByTestId('compare-pane');
     await expect.poll(() => panes.count()).toBe(2);
-    await expect.poll(() => panes.nth(0).getByTestId('message-assistant').locator('.md').textContent()).toBe(TINY_ANSWER);
-    await expect.poll(() => panes.nth(1).getByTestId('message-assistant').locator('.md').textContent()).toBe('I am phi4-mini, served by Ollama.');
-    await expect.poll(() => panes.nth(0).getByTestId('stats').textContent()).toMatch(/13 tokens.*Tiny engine/);
+    await expect.poll(() => panes.nth(0).getByTestId('message-assistant').locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+    await expect.poll(() => panes.nth(1).getByTestId('message-assistant').locator(':scope > .md').textContent()).toBe('I am phi4-mini, served by Ollama.');
+    await expect.poll(() => panes.nth(0).getByTestId('stats').textContent()).toContain('13 tokens');
+    expect(await panes.nth(0).getByTestId('stats').textContent()).toContain(embeddedLabel);
     await expect.poll(() => panes.nth(1).getByTestId('stats').textContent()).toMatch(/40\.0 tok\/s.*phi4-mini:latest/);
     // Both panes are saved conversations, marked as a comparison.
     await expect.poll(() => page.getByRole('navigation', { name: 'Conversations' }).getByText('compare', { exact: true }).count()).toBe(2);
@@ -255,7 +294,7 @@ describe('playground in a browser', () => {
     await composer(page).fill('And number 201?');
     await composer(page).press('Enter');
     const reply = lastReply(page);
-    await expect.poll(async () => (await reply.locator('.md').textContent())!.length, { timeout: 15_000 }).toBeGreaterThan(5);
+    await expect.poll(async () => (await reply.locator(':scope > .md').textContent())!.length, { timeout: 15_000 }).toBeGreaterThan(5);
     const gap = () => transcript.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
     expect(await gap()).toBeLessThan(40);
     // ...until the user scrolls up to read: then it stays where the user is.
@@ -276,7 +315,7 @@ describe('playground in a browser', () => {
     expect(await gap()).toBeGreaterThan(500);
     await page.getByRole('button', { name: '↓ Jump to latest' }).click();
     await expect.poll(gap).toBeLessThan(40);
-    expect(await reply.locator('.md').textContent()).toBe(TINY_ANSWER);
+    expect(await reply.locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
     await page.close();
   });
 
@@ -306,5 +345,24 @@ describe('playground in a browser', () => {
     await list.getByRole('button', { name: /A very long conversation/ }).waitFor();
     expect(await list.getByRole('button', { name: /Engine vs Ollama/ }).count()).toBe(0);
     await page.close();
+  });
+
+  it('with no server reachable, one click starts the embedded engine and the chat answers', async () => {
+    const emptyHome = tempHome('slm-deck-playground-empty-');
+    writeFileSync(path.join(emptyHome, 'settings.json'), JSON.stringify({ version: 1, ollamaUrl: 'http://127.0.0.1:9' }));
+    const bare = await startServe({ home: emptyHome, args: ['--no-embedded'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(`${bare.openUrl}#/playground`);
+      await page.getByRole('status').filter({ hasText: 'Cannot reach Ollama at http://127.0.0.1:9' }).waitFor();
+      await page.getByRole('button', { name: 'Use the embedded engine instead (no Docker needed)' }).click();
+      await expect.poll(() => page.getByLabel('Backend', { exact: true }).locator('option:checked').textContent(), { timeout: 60_000 }).toMatch(/^Embedded · /);
+      await composer(page).fill('Hello! Who are you?');
+      await composer(page).press('Enter');
+      await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+      await page.close();
+    } finally {
+      await bare.stop();
+    }
   });
 });

@@ -199,6 +199,17 @@ describe('chat service', () => {
     await expect(chat.get(a.id)).rejects.toThrow('No conversation');
   });
 
+  it('closing the app keeps a streaming reply as interrupted, on disk', async () => {
+    const home = tempHome();
+    const { chat } = setup([[...words(3), { type: 'wait', ms: 10_000 }]], home);
+    const c = await chat.create({ backendId: 'b1' });
+    await chat.send(c.id, 'Hi');
+    await expect.poll(async () => (await chat.get(c.id)).messages.at(-1)!.content).toBe('w0 w1 w2 ');
+    await chat.close();
+    const reply = (await new ConversationStore(home, silentLogger).get(c.id)).messages.at(-1)!;
+    expect(reply).toMatchObject({ status: 'interrupted', content: 'w0 w1 w2 ', error: { message: expect.stringContaining('was closed while this reply was streaming') } });
+  });
+
   it('refuses a second send while a reply streams', async () => {
     const { chat } = setup([[{ type: 'wait', ms: 10_000 }]]);
     const c = await chat.create({ backendId: 'b1' });

@@ -23,6 +23,8 @@ import { ThinkSplitter } from './think-splitter';
 import { runTool, toolSpecs } from './tools/demo-tools';
 
 const MAX_TOOL_ROUNDS = 5;
+/** Abort reason when the app closes: the reply is kept as interrupted, not as stopped by the user. */
+const SHUTDOWN = new DeckError('cancelled', 'SLM Deck is shutting down.');
 const MODELS_TTL_MS = 10_000;
 
 export interface ChatServiceOptions {
@@ -229,9 +231,9 @@ export class ChatService {
     const abort = new AbortController();
     const run: Run = { abort, done: Promise.resolve() };
     this.runs.set(c.id, run);
-    // The request goes out first. Announcing the turn and writing it to disk follow on the
-    // next turn of the event loop, before any byte of the reply can be read, so neither adds
-    // to the time to first token. Events of the reply itself wait for the announcement.
+    // The request goes out first. Announcing the turn follows on the next turn of the event
+    // loop, before any byte of the reply can be read, so it does not add to the time to first
+    // token. Events of the reply itself wait for the announcement.
     const announced = new Promise<void>((resolve) =>
       setImmediate(() => {
         this.o.bus.emit('chat.message', { conversationId: c.id, message: user });
@@ -240,7 +242,12 @@ export class ChatService {
       }),
     );
     const replied = this.reply(c, backend, assistant, abort.signal, announced);
-    const saved = announced.then(() => this.o.store.save(c.id)).then(() => this.changed(c.id));
+    // Written with the streaming reply's first periodic save (at most `persistMs` later): one
+    // write fewer per turn, and a crash loses at most that fraction of a second.
+    const saved = announced.then(() => {
+      this.o.store.saveSoon(c.id, this.persistMs);
+      this.changed(c.id);
+    });
     run.done = Promise.all([saved, replied])
       .then(() => undefined)
       .catch((e) => this.o.log.error('reply failed', { id: c.id, error: e instanceof Error ? e.stack : String(e) }))
@@ -291,7 +298,7 @@ export class ChatService {
 
   /** Stops every reply and writes everything to disk (app shutdown). */
   async close(): Promise<void> {
-    for (const run of this.runs.values()) run.abort.abort(new DeckError('cancelled', 'SLM Deck is shutting down.'));
+    for (const run of this.runs.values()) run.abort.abort(SHUTDOWN);
     await Promise.all([...this.runs.values()].map((r) => r.done));
     await this.o.store.flush();
   }
@@ -400,7 +407,10 @@ export class ChatService {
     } catch (e) {
       const rest = splitter.flush();
       append(rest.content, rest.reasoning);
-      if (signal.aborted) {
+      if (signal.aborted && signal.reason === SHUTDOWN) {
+        msg.status = 'interrupted';
+        msg.error = { code: 'cancelled', message: 'SLM Deck was closed while this reply was streaming; the text that had arrived is kept.' };
+      } else if (signal.aborted) {
         msg.status = 'stopped';
       } else {
         msg.status = 'error';

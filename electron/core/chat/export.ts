@@ -39,7 +39,7 @@ function message(m: ChatMessage): string[] {
 
 export function statsLine(s: MessageStats): string {
   const parts = [`${s.backendLabel} · ${s.model}`];
-  if (s.ttftMs !== null) parts.push(`TTFT ${Math.round(s.ttftMs)} ms`);
+  if (s.ttftMs !== null) parts.push(`TTFT ${Math.round(s.ttftMs)} ms${s.serverTtftMs != null ? ` (server ${Math.round(s.serverTtftMs)} ms)` : ''}`);
   if (s.decodeTokensPerSec !== null) parts.push(`${s.decodeTokensPerSec.toFixed(1)} tok/s`);
   if (s.promptTokens !== null) parts.push(`${s.promptTokens} prompt tokens`);
   if (s.completionTokens !== null) parts.push(`${s.completionTokens} completion tokens${s.tokenSource === 'counted' ? ' (counted)' : ''}`);

@@ -13,6 +13,7 @@ export class StatsMeter {
   private promptTokens: number | null = null;
   private completionTokens: number | null = null;
   private serverTps: number | null = null;
+  private serverTtft: number | null = null;
   private finishReason: string | null = null;
 
   constructor(private now: () => number) {}
@@ -28,7 +29,8 @@ export class StatsMeter {
     this.last = t;
   }
 
-  usage(u: { promptTokens?: number; completionTokens?: number; decodeTokensPerSec?: number }): void {
+  usage(u: { promptTokens?: number; completionTokens?: number; decodeTokensPerSec?: number; serverTtftMs?: number }): void {
+    if (u.serverTtftMs !== undefined) this.serverTtft = u.serverTtftMs;
     if (u.promptTokens !== undefined) this.promptTokens = u.promptTokens;
     if (u.completionTokens !== undefined) this.completionTokens = u.completionTokens;
     if (u.decodeTokensPerSec !== undefined) this.serverTps = u.decodeTokensPerSec;
@@ -62,6 +64,7 @@ export class StatsMeter {
       model: o.model,
       params: o.params,
       ttftMs: o.streamed ? this.ttftMs() : null,
+      serverTtftMs: this.serverTtft,
       totalMs: this.t0 === null ? 0 : end - this.t0,
       decodeTokensPerSec: tps,
       promptTokens: this.promptTokens,

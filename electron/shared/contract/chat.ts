@@ -86,6 +86,8 @@ export const MessageStatsSchema = z.object({
   params: ChatParamsSchema,
   /** Request sent -> first token (content, reasoning or tool call). */
   ttftMs: z.number().nullable(),
+  /** The server's own time to first token when it reports one (queue + prefill, no network). */
+  serverTtftMs: z.number().nullable().optional(),
   /** Request sent -> last byte. */
   totalMs: z.number(),
   /** Tokens after the first / time between first and last token. */

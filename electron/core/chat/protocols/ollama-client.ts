@@ -22,6 +22,8 @@ const Line = z.object({
   eval_count: z.number().nullish(),
   /** nanoseconds */
   eval_duration: z.number().nullish(),
+  load_duration: z.number().nullish(),
+  prompt_eval_duration: z.number().nullish(),
 });
 
 const Tags = z.object({
@@ -86,6 +88,7 @@ export class OllamaClient implements ChatClient {
           ...(line.prompt_eval_count != null ? { promptTokens: line.prompt_eval_count } : {}),
           ...(line.eval_count != null ? { completionTokens: line.eval_count } : {}),
           ...(line.eval_count != null && line.eval_duration ? { decodeTokensPerSec: (line.eval_count * 1e9) / line.eval_duration } : {}),
+          ...(line.prompt_eval_duration != null ? { serverTtftMs: ((line.load_duration ?? 0) + line.prompt_eval_duration) / 1e6 } : {}),
         });
         out.push({ type: 'finish', reason: line.done_reason ?? 'stop' });
         finished = true;

@@ -10,7 +10,13 @@ const Usage = z
   .nullish();
 
 /** Server-side decode speed: the SLM Deck engine's `tokens_per_second`, llama.cpp's `predicted_per_second`. */
-const Timings = z.object({ tokens_per_second: z.number().nullish(), predicted_per_second: z.number().nullish() }).nullish();
+const Timings = z
+  .object({
+    tokens_per_second: z.number().nullish(),
+    predicted_per_second: z.number().nullish(),
+    time_to_first_token_ms: z.number().nullish(),
+  })
+  .nullish();
 
 const ToolCallDelta = z.object({
   index: z.number().optional(),
@@ -123,8 +129,8 @@ export class OpenAiClient implements ChatClient {
         if (choice.finish_reason) finish = choice.finish_reason;
       }
       if (chunk.usage) out.push(usageEvent(chunk.usage));
-      const tps = decodeRate(chunk.timings);
-      if (tps) out.push({ type: 'usage', decodeTokensPerSec: tps });
+      const t = serverTimings(chunk.timings);
+      if (t) out.push({ type: 'usage', ...t });
       return out;
     };
     let done = false;
@@ -173,14 +179,19 @@ function* completionEvents(c: z.infer<typeof Completion>): Generator<StreamEvent
     yield { type: 'tool_calls', calls: calls.map((tc, i) => toolCall(tc.id || `call_${i}`, tc.function.name, tc.function.arguments ?? '')) };
   }
   if (c.usage) yield usageEvent(c.usage);
-  const tps = decodeRate(c.timings);
-  if (tps) yield { type: 'usage', decodeTokensPerSec: tps };
+  const t = serverTimings(c.timings);
+  if (t) yield { type: 'usage', ...t };
   yield { type: 'finish', reason: choice.finish_reason ?? 'stop' };
 }
 
-function decodeRate(t: z.infer<typeof Timings>): number | undefined {
-  const tps = t?.tokens_per_second ?? t?.predicted_per_second;
-  return tps && tps > 0 ? tps : undefined;
+function serverTimings(t: z.infer<typeof Timings>): { decodeTokensPerSec?: number; serverTtftMs?: number } | undefined {
+  if (!t) return undefined;
+  const tps = t.tokens_per_second ?? t.predicted_per_second;
+  const out = {
+    ...(tps && tps > 0 ? { decodeTokensPerSec: tps } : {}),
+    ...(t.time_to_first_token_ms != null ? { serverTtftMs: t.time_to_first_token_ms } : {}),
+  };
+  return Object.keys(out).length ? out : undefined;
 }
 
 function usageEvent(u: NonNullable<z.infer<typeof Usage>>): StreamEvent {

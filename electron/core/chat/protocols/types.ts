@@ -31,7 +31,7 @@ export type StreamEvent =
   | { type: 'tool_calls'; calls: ToolCall[] }
   /** A piece of a streamed tool call arrived (OpenAI streams arguments in fragments). */
   | { type: 'tool_delta' }
-  | { type: 'usage'; promptTokens?: number; completionTokens?: number; decodeTokensPerSec?: number }
+  | { type: 'usage'; promptTokens?: number; completionTokens?: number; decodeTokensPerSec?: number; serverTtftMs?: number }
   | { type: 'finish'; reason: string };
 
 export interface ModelInfo {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ChatParams } from '../../../../electron/shared/contract/chat';
+import type { ChatParams, ToolName } from '../../../../electron/shared/contract/chat';
 import { call, type DeckClientError } from '../../api/client';
 
 import { ErrorBox } from '../../components/ErrorBox';
@@ -19,17 +19,20 @@ export function ComparePanel({
   onRun,
   system,
   params,
+  tools,
 }: {
   ids: string[];
   onRun: (ids: string[]) => void;
   system: string;
   params: ChatParams;
+  tools: ToolName[];
 }) {
   const backends = useLiveCall('chat.backends', {});
   const [targets, setTargets] = useState<Target[]>([]);
   const [error, setError] = useState<DeckClientError | null>(null);
   const list = backends.data ?? [];
-  const rows: Target[] = targets.length ? targets : list.slice(0, 2).map((b) => ({ backendId: b.id }));
+  // Two rows from the start; with one backend both use it (two models of one server compare too).
+  const rows: Target[] = targets.length ? targets : list.length ? [{ backendId: list[0].id }, { backendId: (list[1] ?? list[0]).id }] : [];
   const streaming = usePanesStreaming(ids);
 
   const send = async (prompt: string) => {
@@ -40,6 +43,7 @@ export function ComparePanel({
         targets: rows.map((t) => ({ backendId: t.backendId, ...(t.model ? { model: t.model } : {}) })),
         ...(system.trim() ? { system } : {}),
         params,
+        tools,
       });
       onRun(r.conversationIds);
       return true;

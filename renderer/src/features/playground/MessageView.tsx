@@ -69,7 +69,11 @@ export function StatsLine({ stats: s }: { stats: MessageStats }) {
   const params = Object.entries(s.params).map(([k, v]) => `${k} ${String(v)}`);
   return (
     <p className="stats muted" data-testid="stats">
-      {s.ttftMs !== null && <span title="Time to first token">TTFT {Math.round(s.ttftMs)} ms</span>}
+      {s.ttftMs !== null && (
+        <span title="Time to first token, as seen here (and as the server measured it)">
+          TTFT {Math.round(s.ttftMs)} ms{s.serverTtftMs != null ? ` (server ${Math.round(s.serverTtftMs)} ms)` : ''}
+        </span>
+      )}
       {s.decodeTokensPerSec !== null && <span title="Decode speed">{s.decodeTokensPerSec.toFixed(1)} tok/s</span>}
       {(s.promptTokens !== null || s.completionTokens !== null) && (
         <span title={s.tokenSource === 'server' ? 'Token counts from the server' : 'Completion tokens counted from the stream'}>

@@ -151,7 +151,7 @@ export function PlaygroundPage() {
         <ConversationList selected={selected} onSelect={select} onNew={() => select(null)} />
         <div className="pg-main">
           {view === 'compare' ? (
-            <ComparePanel ids={compareIds} onRun={(ids) => setHash({ compare: ids.join(','), view: 'compare' })} system={setup.system} params={setup.params} />
+            <ComparePanel ids={compareIds} onRun={(ids) => setHash({ compare: ids.join(','), view: 'compare' })} system={setup.system} params={setup.params} tools={setup.tools} />
           ) : (
             <>
               <header className="pg-title">
@@ -181,7 +181,11 @@ export function PlaygroundPage() {
             </>
           )}
         </div>
-        <SetupPanel value={view === 'compare' ? setup : current} onChange={(p) => (view === 'compare' ? setSetup({ ...setup, ...p }) : void changeSetup(p))} />
+        <SetupPanel
+          value={view === 'compare' ? setup : current}
+          compare={view === 'compare'}
+          onChange={(p) => (view === 'compare' ? setSetup({ ...setup, ...p }) : void changeSetup(p))}
+        />
       </div>
     </section>
   );

@@ -12,6 +12,9 @@ export interface Setup {
   tools: ToolName[];
 }
 
+/** The embedded engine's backend id (its source registers it while the engine runs). */
+const EMBEDDED = 'embedded';
+
 const NUMERIC: { key: keyof ChatParams; label: string; step: string; hint: string }[] = [
   { key: 'temperature', label: 'Temperature', step: '0.1', hint: '0–2' },
   { key: 'top_p', label: 'Top p', step: '0.05', hint: '0–1' },
@@ -22,7 +25,8 @@ const NUMERIC: { key: keyof ChatParams; label: string; step: string; hint: strin
 ];
 
 /** Backend, model, system prompt, parameters and tools of the open conversation (or of the next one). */
-export function SetupPanel({ value, onChange }: { value: Setup; onChange: (patch: Partial<Setup>) => void }) {
+/** In the compare view the backends are picked per pane; this panel then sets what they share. */
+export function SetupPanel({ value, onChange, compare = false }: { value: Setup; onChange: (patch: Partial<Setup>) => void; compare?: boolean }) {
   const backends = useLiveCall('chat.backends', {});
   const tools = useLiveCall('chat.tools', {});
   const models = useLiveCall('chat.models', { backendId: value.backendId }, { enabled: Boolean(value.backendId), staleTime: 10_000 });
@@ -30,64 +34,82 @@ export function SetupPanel({ value, onChange }: { value: Setup; onChange: (patch
   const [adding, setAdding] = useState(false);
   const backend = backends.data?.find((b) => b.id === value.backendId);
   const remove = useAction('chat.removeBackend', ['chat.backends']);
+  const startEngine = useAction('engine.start', ['chat.backends']);
 
   useEffect(() => setSystem(value.system), [value.system]);
 
   return (
     <aside className="pg-setup" aria-label="Chat settings">
-      <label className="field">
-        <span>Backend</span>
-        <select aria-label="Backend" value={value.backendId} onChange={(e) => onChange({ backendId: e.target.value, model: undefined })}>
-          {!backend && <option value={value.backendId}>{value.backendId ? `${value.backendId} (not available)` : 'Choose…'}</option>}
-          {backends.data?.map((b) => (
-            <option key={b.id} value={b.id}>
-              {b.label}
-            </option>
-          ))}
-        </select>
-        {backend && (
-          <small className="muted">
-            {backend.kind === 'ollama' ? 'Ollama' : 'OpenAI-compatible'} · {backend.baseUrl}{' '}
-            {backend.removable && (
-              <button type="button" className="link-button" onClick={() => remove.mutate({ id: backend.id })}>
-                remove
-              </button>
-            )}
-          </small>
-        )}
-      </label>
-      {adding ? (
-        <AddBackend
-          onDone={(id) => {
-            setAdding(false);
-            if (id) onChange({ backendId: id, model: undefined });
-          }}
-        />
+      {compare ? (
+        <p className="muted small">Shared by every pane: system prompt, parameters and tools.</p>
       ) : (
-        <button type="button" className="small" onClick={() => setAdding(true)}>
-          + Add OpenAI-compatible URL
-        </button>
+        <>
+          <label className="field">
+            <span>Backend</span>
+            <select aria-label="Backend" value={value.backendId} onChange={(e) => onChange({ backendId: e.target.value, model: undefined })}>
+              {!backend && <option value={value.backendId}>{value.backendId ? `${value.backendId} (not available)` : 'Choose…'}</option>}
+              {backends.data?.map((b) => (
+                <option key={b.id} value={b.id}>
+                  {b.label}
+                </option>
+              ))}
+            </select>
+            {backend && (
+              <small className="muted">
+                {backend.kind === 'ollama' ? 'Ollama' : 'OpenAI-compatible'} · {backend.baseUrl}{' '}
+                {backend.removable && (
+                  <button type="button" className="link-button" onClick={() => remove.mutate({ id: backend.id })}>
+                    remove
+                  </button>
+                )}
+              </small>
+            )}
+          </label>
+          {adding ? (
+            <AddBackend
+              onDone={(id) => {
+                setAdding(false);
+                if (id) onChange({ backendId: id, model: undefined });
+              }}
+            />
+          ) : (
+            <button type="button" className="small" onClick={() => setAdding(true)}>
+              + Add OpenAI-compatible URL
+            </button>
+          )}
+
+          <label className="field">
+            <span>Model</span>
+            <select aria-label="Model" value={value.model ?? ''} onChange={(e) => onChange({ model: e.target.value || undefined })}>
+              <option value="">{models.data?.length ? `Server default (${models.data[0].id})` : 'Server default'}</option>
+              {value.model && !models.data?.some((m) => m.id === value.model) && <option value={value.model}>{value.model}</option>}
+              {models.data?.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.id}
+                  {m.detail ? ` · ${m.detail}` : ''}
+                </option>
+              ))}
+            </select>
+            {models.error && (
+              <small className="field-error" role="status">
+                {models.error.info.message} {models.error.info.hint}
+              </small>
+            )}
+          </label>
+          {models.error && !backends.data?.some((b) => b.id === EMBEDDED) && (
+            <button
+              type="button"
+              className="small"
+              disabled={startEngine.isPending}
+              onClick={() => startEngine.mutate({}, { onSuccess: () => onChange({ backendId: EMBEDDED, model: undefined }) })}
+            >
+              {startEngine.isPending ? 'Starting the embedded engine…' : 'Use the embedded engine instead (no Docker needed)'}
+            </button>
+          )}
+          <ErrorBox error={startEngine.error} title="Could not start the embedded engine" />
+
+        </>
       )}
-
-      <label className="field">
-        <span>Model</span>
-        <select aria-label="Model" value={value.model ?? ''} onChange={(e) => onChange({ model: e.target.value || undefined })}>
-          <option value="">{models.data?.length ? `Server default (${models.data[0].id})` : 'Server default'}</option>
-          {value.model && !models.data?.some((m) => m.id === value.model) && <option value={value.model}>{value.model}</option>}
-          {models.data?.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.id}
-              {m.detail ? ` · ${m.detail}` : ''}
-            </option>
-          ))}
-        </select>
-        {models.error && (
-          <small className="field-error" role="status">
-            {models.error.info.message} {models.error.info.hint}
-          </small>
-        )}
-      </label>
-
       <label className="field">
         <span>System prompt</span>
         <textarea

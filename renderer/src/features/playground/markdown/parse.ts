@@ -361,7 +361,8 @@ export function parseInline(src: string): Inline[] {
     }
 
     if (c === '[') {
-      const m = /^\[([^\]\n]+)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/.exec(rest);
+      // The URL may hold one level of balanced parentheses, as Wikipedia links do.
+      const m = /^\[([^\]\n]+)\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)>?(?:\s+"[^"]*")?\s*\)/.exec(rest);
       if (m) {
         flush();
         const children = parseInline(m[1]);
