@@ -34,7 +34,8 @@ beforeAll(async () => {
   const home = tempHome('slm-deck-embedded-e2e-');
   // No Docker on this "machine": the endpoint points at a socket that does not exist.
   writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ version: 1, dockerEndpoint: path.join(home, 'no-docker.sock') }));
-  served = await startServe({ home });
+  // Started by hand here; the default start is checked in its own test below.
+  served = await startServe({ home, args: ['--no-embedded'] });
 });
 
 afterAll(async () => {
@@ -82,5 +83,24 @@ describe('Embedded (no Docker) on the Deploy page', () => {
     await page.close();
     await served.stop();
     expect(await answers(again)).toBe(false);
+  });
+
+  it('starts by itself, with the demo model, where neither Docker nor Ollama is present', async () => {
+    const home = tempHome('slm-deck-embedded-default-');
+    writeFileSync(
+      path.join(home, 'settings.json'),
+      JSON.stringify({ version: 1, dockerEndpoint: path.join(home, 'no-docker.sock'), ollamaUrl: 'http://127.0.0.1:9' }),
+    );
+    const own = await startServe({ home });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${own.openUrl}#/deploy`);
+      const card = page.getByTestId('embedded-card');
+      await expect.poll(() => card.getByTestId('embedded-state').textContent(), { timeout: 30_000 }).toBe('Running');
+      expect(await answers(await engineUrl(page))).toBe(true);
+      await page.close();
+    } finally {
+      await own.stop();
+    }
   });
 });
