@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readLines, readSse } from '../../electron/core/chat/protocols/line-stream';
+import { readLines, readSse } from '../../electron/core/http/line-stream';
 import { ThinkSplitter } from '../../electron/core/chat/think-splitter';
 
 function streamOf(chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {

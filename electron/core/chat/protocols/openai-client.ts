@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DeckError } from '../../../shared/errors';
 import type { ToolCall } from '../../../shared/contract/chat';
 import { joinUrl, request, serverMessage, type Target } from './http';
-import { LineSplitter, readText, SseParser, type SseEvent } from './line-stream';
+import { LineSplitter, readText, SseParser, type SseEvent } from '../../http/line-stream';
 import type { ChatClient, ChatRequest, ModelInfo, StreamEvent, WireMessage } from './types';
 
 const Usage = z

@@ -1,5 +1,5 @@
 /**
- * Stream parsing for chat servers, synchronous at its core: a network read often carries
+ * Stream parsing for model servers (NDJSON and SSE), synchronous at its core: a network read often carries
  * many events, and handling them in one pass keeps the per-token cost to a few microseconds.
  */
 
@@ -20,7 +20,8 @@ export async function* readText(body: ReadableStream<Uint8Array>, signal?: Abort
     if (rest) yield rest;
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    reader.releaseLock();
+    // A consumer that stops early must not leave the connection open.
+    await reader.cancel().catch(() => undefined);
   }
 }
 
