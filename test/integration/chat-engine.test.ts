@@ -231,7 +231,8 @@ describe('slm-deck chat (CLI)', () => {
     const dir = path.join(cliHome, 'conversations');
     // Kill it once the reply on disk has a few words (it is written about every 250 ms).
     const saved = await until('a partial reply on disk', async () => {
-      const files = await fs.readdir(dir).catch(() => []);
+      // Only finished writes: a `.tmp` beside it may be renamed away while we read it.
+      const files = (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
       if (!files.length) return undefined;
       const c = JSON.parse(await fs.readFile(path.join(dir, files[0]), 'utf8')) as { messages: ChatMessage[] };
       const text = c.messages.at(-1)?.content ?? '';
