@@ -1,21 +1,13 @@
 import type Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { defaultDeployConfig, type DeployInput } from '../../electron/shared/contract/docker';
-import { cleanup, ensureServices, freePort, inspect, rawDocker, testCore, uniqueName, type TestCore } from './docker-helpers';
+import { dockerSuite, freePort, inspect, rawDocker, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-compose';
 let t: TestCore;
 
-beforeAll(async () => {
-  await ensureServices();
-  await cleanup(PREFIX);
-  t = await testCore();
-});
-afterAll(async () => {
-  await t?.core.close();
-  await cleanup(PREFIX);
-});
+dockerSuite(PREFIX, (core) => (t = core));
 
 /** compose sizes ("4g", "1536m") and durations ("10s", "1500ms") back to Docker's numbers. */
 function bytes(v: string): number {

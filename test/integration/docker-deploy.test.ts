@@ -1,23 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultDeployConfig, DeployResultSchema } from '../../electron/shared/contract/docker';
-import { cleanup, engineDomain, engineTestImage, ensureServices, freePort, inspect, rawDocker, REGISTRY, testCore, uniqueName, type TestCore } from './docker-helpers';
+import { cleanup, dockerSuite, engineDomain, engineTestImage, freePort, inspect, rawDocker, REGISTRY, type TestCore, uniqueName } from './docker-helpers';
 
 const GIB = 1024 ** 3;
 const PREFIX = 'it-deploy';
 let t: TestCore;
 
-beforeAll(async () => {
-  await ensureServices();
-  await cleanup(PREFIX);
-  t = await testCore();
-});
-afterAll(async () => {
-  await t?.core.close();
-  await cleanup(PREFIX);
-});
+dockerSuite(PREFIX, (core) => (t = core));
 
 describe('deploy with stand-in images from the local registry', () => {
   it('Ollama + Open WebUI: pulls through the mirror, creates what the config asks for, and becomes healthy', async () => {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { createCore, type Core } from '../../electron/core/app-core';
@@ -140,4 +141,23 @@ export async function engineDomain(tag: string) {
     deploy: async (req: MethodInput<'docker.deploy'>): Promise<TaskSnapshot> =>
       tasks.wait((await domain.handlers['docker.deploy'](DeployInputSchema.parse(req), ctx)).taskId),
   };
+}
+
+/**
+ * A suite's shared hooks: services up, leftovers of earlier runs of `prefix` removed, a core on
+ * the test daemon handed to `ready`; afterwards the core closed and the prefix cleaned again.
+ * Register it before the suite's own hooks, which then run after it.
+ */
+export function dockerSuite(prefix: string, ready: (t: TestCore) => void): void {
+  let t: TestCore | undefined;
+  beforeAll(async () => {
+    await ensureServices();
+    await cleanup(prefix);
+    t = await testCore();
+    ready(t);
+  });
+  afterAll(async () => {
+    await t?.core.close();
+    await cleanup(prefix);
+  });
 }

@@ -1,25 +1,19 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeployConfig, type LogLine, type StatsSample } from '../../electron/shared/contract/docker';
-import { cleanup, engineDomain, engineTestImage, ensureServices, execIn, freePort, inspect, rawDocker, REGISTRY, testCore, uniqueName, type TestCore } from './docker-helpers';
+import { cleanup, dockerSuite, engineDomain, engineTestImage, execIn, freePort, inspect, rawDocker, REGISTRY, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-life';
 let t: TestCore;
 let name: string;
 let port: number;
 
+dockerSuite(PREFIX, (core) => (t = core));
 beforeAll(async () => {
-  await ensureServices();
-  await cleanup(PREFIX);
-  t = await testCore();
   name = uniqueName('life');
   port = await freePort();
   const done = await t.task('docker.deploy', { ...defaultDeployConfig('ollama'), name, hostPort: port, memoryLimitGb: 1, cpus: 1 });
   if (done.state !== 'succeeded') throw new Error(`setup deploy failed: ${JSON.stringify(done.error)}`);
-});
-afterAll(async () => {
-  await t?.core.close();
-  await cleanup(PREFIX);
 });
 
 describe('lifecycle', () => {

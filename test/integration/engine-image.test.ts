@@ -5,7 +5,7 @@ import type { TaskSnapshot } from '../../electron/shared/contract/app';
 import { defaultDeployConfig, DeployResultSchema } from '../../electron/shared/contract/docker';
 import { BuildImageResultSchema } from '../../electron/shared/contract/engine';
 import { ROOT } from '../helpers/serve';
-import { cleanup, ensureServices, freePort, inspect, rawDocker, REGISTRY, testCore, uniqueName, type TestCore } from './docker-helpers';
+import { dockerSuite, freePort, inspect, rawDocker, REGISTRY, type TestCore, uniqueName } from './docker-helpers';
 
 /**
  * Container mode: the app builds the onnx-engine image through the Docker API (context made
@@ -18,17 +18,13 @@ const TINY_DIR = path.join(ROOT, 'resources', 'models', TINY_MODEL_ID);
 let t: TestCore;
 let image: string;
 
+dockerSuite(PREFIX, (core) => (t = core));
 beforeAll(async () => {
-  await ensureServices();
-  await cleanup(PREFIX);
-  t = await testCore();
   image = (await t.call('engine.imageStatus', {})).image;
   await rawDocker().getImage(image).remove({ force: true }).catch(() => undefined);
 });
 
 afterAll(async () => {
-  await t?.core.close();
-  await cleanup(PREFIX);
   if (image) await rawDocker().getImage(image).remove({ force: true }).catch(() => undefined);
 });
 

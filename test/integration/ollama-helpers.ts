@@ -4,6 +4,8 @@ import { unwrap } from '../../electron/core/rpc/dispatcher';
 import type { TaskSnapshot } from '../../electron/shared/contract/app';
 import type { EventName, EventPayload, MethodInput, MethodName, MethodResult } from '../../electron/shared/contract';
 import type { Envelope } from '../../electron/shared/contract';
+import { afterEach } from 'vitest';
+import { startOllamaFake } from '../fakes/ollama';
 import { tempHome } from '../helpers/serve';
 
 /** A core (real dispatcher, tasks, settings) whose settings point at the given Ollama URL. */
@@ -25,10 +27,6 @@ export async function coreFor(ollamaUrl: string, home = tempHome('slm-deck-ollam
 
 export type TestCore = Awaited<ReturnType<typeof coreFor>>;
 
-export async function closeCore(core: Core): Promise<void> {
-  await core.close();
-}
-
 /** Every progress snapshot of one task, in order. */
 export function progressOf(core: Core, taskId: () => string | undefined): TaskSnapshot[] {
   const seen: TaskSnapshot[] = [];
@@ -36,4 +34,23 @@ export function progressOf(core: Core, taskId: () => string | undefined): TaskSn
     if (s.id === taskId()) seen.push(s);
   });
   return seen;
+}
+
+export type FakeOptions = Parameters<typeof startOllamaFake>[0];
+
+/** Per-test Ollama fake plus a core pointed at it; both, and whatever `later` is given, close after each test. */
+export function ollamaFixture(defaults: FakeOptions = {}) {
+  const closers: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const f of closers.splice(0).reverse()) await f();
+  });
+  return {
+    later: (...fns: Array<() => unknown>) => void closers.push(...fns),
+    async setup(opts: FakeOptions = defaults) {
+      const fake = await startOllamaFake(opts);
+      const t = await coreFor(fake.url);
+      closers.push(() => fake.close(), () => t.core.close());
+      return { fake, t };
+    },
+  };
 }

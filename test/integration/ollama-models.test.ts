@@ -1,22 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startOllamaFake, type OllamaFake } from '../fakes/ollama';
-import { coreFor, type TestCore } from './ollama-helpers';
+import { type FakeOptions, ollamaFixture, type TestCore } from './ollama-helpers';
 
 let fake: OllamaFake;
 let t: TestCore;
-const cleanup: Array<() => Promise<unknown> | unknown> = [];
-
-async function setup(opts: Parameters<typeof startOllamaFake>[0] = { installed: ['phi4-mini'] }) {
-  fake = await startOllamaFake(opts);
-  t = await coreFor(fake.url);
-  cleanup.push(() => fake.close(), () => t.core.close());
-}
-
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const fixture = ollamaFixture({ installed: ['phi4-mini'] });
+const setup = async (opts?: FakeOptions) => ({ fake, t } = await fixture.setup(opts));
 
 describe('ollama models against the protocol fake', () => {
   it('reports the endpoint as reachable, with its version', async () => {
@@ -102,7 +93,7 @@ describe('ollama models against the protocol fake', () => {
   it('a per-call URL overrides the setting', async () => {
     await setup();
     const other = await startOllamaFake({ installed: ['qwen3:0.6b'] });
-    cleanup.push(() => other.close());
+    fixture.later(() => other.close());
     expect((await t.call('ollama.list', { url: other.url })).map((m) => m.name)).toEqual(['qwen3:0.6b']);
     expect((await t.call('ollama.list', {})).map((m) => m.name)).toEqual(['phi4-mini:latest']);
   });
@@ -114,7 +105,7 @@ describe('ollama models against the protocol fake', () => {
       res.end('<html>router admin</html>');
     });
     await new Promise<void>((r) => html.listen(0, '127.0.0.1', () => r()));
-    cleanup.push(() => new Promise((r) => html.close(r)));
+    fixture.later(() => new Promise((r) => html.close(r)));
     const url = `http://127.0.0.1:${(html.address() as AddressInfo).port}`;
     const env = await t.raw('ollama.list', { url });
     expect(env).toMatchObject({ ok: false, error: { code: 'server_error' } });

@@ -1,20 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startOllamaFake, type OllamaFake } from '../fakes/ollama';
-import { coreFor, progressOf, type TestCore } from './ollama-helpers';
+import { describe, expect, it, vi } from 'vitest';
+import type { OllamaFake } from '../fakes/ollama';
+import { type FakeOptions, ollamaFixture, progressOf, type TestCore } from './ollama-helpers';
 
 let fake: OllamaFake;
 let t: TestCore;
-const cleanup: Array<() => Promise<unknown> | unknown> = [];
-
-async function setup(opts: Parameters<typeof startOllamaFake>[0] = {}) {
-  fake = await startOllamaFake(opts);
-  t = await coreFor(fake.url);
-  cleanup.push(() => fake.close(), () => t.core.close());
-}
-
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const fixture = ollamaFixture({});
+const setup = async (opts?: FakeOptions) => ({ fake, t } = await fixture.setup(opts));
 
 type Line = { status?: string; digest?: string; total?: number; completed?: number; error?: string };
 const Q8_WEIGHTS = 4_082_018_688;

@@ -1,23 +1,14 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startOllamaFake, type OllamaFake } from '../fakes/ollama';
-import { coreFor, type TestCore } from './ollama-helpers';
+import { coreFor, type FakeOptions, ollamaFixture, type TestCore } from './ollama-helpers';
 
 let fake: OllamaFake;
 let t: TestCore;
-const cleanup: Array<() => Promise<unknown> | unknown> = [];
-
-async function setup(opts: Parameters<typeof startOllamaFake>[0] = { installed: ['phi4-mini'] }) {
-  fake = await startOllamaFake(opts);
-  t = await coreFor(fake.url);
-  cleanup.push(() => fake.close(), () => t.core.close());
-}
-
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const fixture = ollamaFixture({ installed: ['phi4-mini'] });
+const setup = async (opts?: FakeOptions) => ({ fake, t } = await fixture.setup(opts));
 
 const createBodies = () => fake.requests.filter((r) => r.path === '/api/create').map((r) => r.body as Record<string, unknown>);
 
@@ -167,7 +158,7 @@ describe('Modelfile variants created in Ollama', () => {
     // Another home and another Ollama: a second machine.
     const other = await startOllamaFake({ installed: ['phi4-mini'] });
     const t2 = await coreFor(other.url);
-    cleanup.push(() => other.close(), () => t2.core.close());
+    fixture.later(() => other.close(), () => t2.core.close());
     const imported = await t2.call('variants.import', { bundle });
     expect(imported).toMatchObject({ name: 'phi4-mini-tutor', latestVersion: 2 });
     expect((await t2.call('variants.get', { name: 'phi4-mini-tutor', version: 1 })).text).toBe(v1.text);
