@@ -4,8 +4,8 @@ import type { BenchRunSummary, BenchTarget } from '../../shared/contract/bench';
 import type { ChatBackend } from '../../shared/contract/chat';
 import { DeckError } from '../../shared/errors';
 import { normaliseBaseUrl } from '../../core/chat/custom-backends';
-import { openCore, type CliContext } from '../context';
-import { fail, print, table } from '../output';
+import { verb, type CliContext } from '../context';
+import { print, table } from '../output';
 import { waitTask } from './deploy';
 
 interface BenchOpts {
@@ -23,21 +23,6 @@ interface BenchOpts {
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** Runs a verb with a core, closes it and exits; every failure goes through fail(). */
-function verb<A extends unknown[]>(fn: (ctx: CliContext, cmd: Command, ...args: A) => Promise<number | void>) {
-  return async (...all: unknown[]) => {
-    const cmd = all[all.length - 1] as Command;
-    try {
-      const ctx = await openCore(cmd);
-      const code = await fn(ctx, cmd, ...(all.slice(0, -1) as A));
-      await ctx.core.close();
-      process.exit(code ?? 0);
-    } catch (e) {
-      fail(cmd, e);
-    }
-  };
-}
 
 export function registerBench(program: Command): void {
   const bench = program

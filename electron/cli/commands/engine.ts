@@ -3,10 +3,10 @@ import type { BuildImageResultSchema, DownloadResult, EmbeddedStatus, LocalModel
 import { DEFAULT_DOWNLOAD_MODEL } from '../../shared/contract/engine';
 import { DeckError } from '../../shared/errors';
 import type { z } from 'zod';
-import { openCore, type CliContext } from '../context';
+import { openCore, verb, type CliContext } from '../context';
 import { fail, print, table } from '../output';
 import { waitTask } from './deploy';
-import { fmtSize, verb } from './models';
+import { fmtSize } from './models';
 
 function statusLine(s: EmbeddedStatus): string {
   const model = s.model ? `${s.model.label}${s.model.demo ? ' — a toy that always gives the same answer' : ''}` : 'no model';

@@ -4,8 +4,8 @@ import { BACKEND_LABELS } from '../../shared/contract/deploy-config';
 import type { FitRow, HardwareProfile, Plan } from '../../shared/contract/hardware';
 import { DeckError } from '../../shared/errors';
 import { fmtBytes, fmtGB, fmtInt } from '../../core/hardware/units';
-import { openCore } from '../context';
-import { fail, print, table } from '../output';
+import { verb } from '../context';
+import { print, table } from '../output';
 
 const VERDICT: Record<FitRow['verdict'], string> = { fits: 'Fits', tight: 'Tight', 'wont-fit': "Won't fit", unavailable: 'Not available' };
 
@@ -145,16 +145,11 @@ export function registerHardware(program: Command): void {
     .command('hardware')
     .description('Show what SLM Deck detects on this machine: CPU, memory, GPUs, disk, Docker, Ollama')
     .option('--refresh', 'detect again instead of using the last few seconds’ result')
-    .action(async (o: { refresh?: boolean }, cmd: Command) => {
-      try {
-        const { call, core } = await openCore(cmd);
-        const profile = await call('hardware.profile', o.refresh ? { refresh: true } : {});
-        print(cmd, profile, formatProfile);
-        await core.close();
-      } catch (e) {
-        fail(cmd, e);
-      }
-    });
+    .action(
+      verb(async ({ call }, cmd, o: { refresh?: boolean }) => {
+        print(cmd, await call('hardware.profile', o.refresh ? { refresh: true } : {}), formatProfile);
+      }),
+    );
 
   program
     .command('plan')
@@ -162,19 +157,14 @@ export function registerHardware(program: Command): void {
     .option('--model <id>', 'catalog model id (default: Phi-4-mini-instruct)')
     .option('--context <tokens>', 'context length, e.g. 4096 or 8k (default 4096; vLLM GPU plans default to 8k)')
     .option('--parallel <n>', 'concurrent full-length requests to budget for')
-    .action(async (o: { model?: string; context?: string; parallel?: string }, cmd: Command) => {
-      try {
+    .action(
+      verb(async ({ call }, cmd, o: { model?: string; context?: string; parallel?: string }) => {
         const params = {
           ...(o.model ? { model: o.model } : {}),
           ...(o.context ? { context: parseContext(o.context) } : {}),
           ...(o.parallel ? { parallel: parseParallel(o.parallel) } : {}),
         };
-        const { call, core } = await openCore(cmd);
-        const plan = await call('hardware.plan', params);
-        print(cmd, plan, formatPlan);
-        await core.close();
-      } catch (e) {
-        fail(cmd, e);
-      }
-    });
+        print(cmd, await call('hardware.plan', params), formatPlan);
+      }),
+    );
 }

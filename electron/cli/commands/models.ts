@@ -1,25 +1,10 @@
 import type { Command } from 'commander';
-import { openCore, type CliContext } from '../context';
-import { fail, print, table } from '../output';
+import { verb } from '../context';
+import { print, table } from '../output';
 import { waitTask } from './deploy';
 
 const GB = 1e9;
 export const fmtSize = (n: number) => (n >= GB ? `${(n / GB).toFixed(1)} GB` : `${(n / 1e6).toFixed(0)} MB`);
-
-/** Runs a verb with a core, closes it, exits 0; every failure goes through fail(). */
-export function verb<A extends unknown[]>(fn: (ctx: CliContext, cmd: Command, ...args: A) => Promise<void>) {
-  return async (...all: unknown[]) => {
-    const cmd = all[all.length - 1] as Command;
-    try {
-      const ctx = await openCore(cmd);
-      await fn(ctx, cmd, ...(all.slice(0, -1) as A));
-      await ctx.core.close();
-      process.exit(0);
-    } catch (e) {
-      fail(cmd, e);
-    }
-  };
-}
 
 /** The per-call Ollama URL (`--ollama URL`), else settings.ollamaUrl. */
 export const ollamaUrl = (cmd: Command): { url?: string } => {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { SettingKeySchema } from '../../shared/contract/app';
 import { DeckError } from '../../shared/errors';
-import { openCore } from '../context';
-import { fail, print, table } from '../output';
+import { verb } from '../context';
+import { print, table } from '../output';
 
 export function registerSettings(program: Command): void {
   const settings = program.command('settings').description('Read or change settings (stored under SLM_DECK_HOME)');
@@ -10,9 +10,8 @@ export function registerSettings(program: Command): void {
   settings
     .command('get [key]')
     .description('Print all settings, or one')
-    .action(async (key: string | undefined, _o, cmd: Command) => {
-      try {
-        const { call } = await openCore(cmd);
+    .action(
+      verb(async ({ call }, cmd, key: string | undefined) => {
         const state = await call('settings.get', {});
         if (key !== undefined && !(key in state.settings)) {
           throw new DeckError('invalid_input', `Unknown setting "${key}".`, `Known: ${Object.keys(state.settings).join(', ')}`);
@@ -24,25 +23,20 @@ export function registerSettings(program: Command): void {
             : table(Object.entries(state.settings).map(([k, val]) => [k, String(val)])) +
               (state.recovered ? `\n\nwarning: settings file was unreadable (${state.recovered.reason}); kept as ${state.recovered.backupPath}` : ''),
         );
-      } catch (e) {
-        fail(cmd, e);
-      }
-    });
+      }),
+    );
 
   settings
     .command('set <key> <value>')
     .description(`Change a setting: ${SettingKeySchema.options.join(', ')}`)
-    .action(async (key: string, value: string, _o, cmd: Command) => {
-      try {
+    .action(
+      verb(async ({ call }, cmd, key: string, value: string) => {
         const parsedKey = SettingKeySchema.safeParse(key);
         if (!parsedKey.success) {
           throw new DeckError('invalid_input', `Unknown setting "${key}".`, `Settable keys: ${SettingKeySchema.options.join(', ')}`);
         }
-        const { call } = await openCore(cmd);
         const state = await call('settings.set', { [parsedKey.data]: value });
         print(cmd, state.settings, (s) => `${key} = ${String(s[parsedKey.data])}`);
-      } catch (e) {
-        fail(cmd, e);
-      }
-    });
+      }),
+    );
 }

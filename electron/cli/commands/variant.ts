@@ -4,10 +4,10 @@ import type { Command } from 'commander';
 import type { VariantDiff } from '../../shared/contract/ollama';
 import { DeckError, isDeckError } from '../../shared/errors';
 import { analyzeModelfile, type Diagnostic } from '../../shared/modelfile';
-import type { CliContext } from '../context';
+import { verb, type CliContext } from '../context';
 import { print, table } from '../output';
 import { waitTask } from './deploy';
-import { ollamaUrl, verb } from './models';
+import { ollamaUrl } from './models';
 
 /** Compiler-style lines: `file:line:col: error: message` plus the hint. */
 function printDiagnostics(file: string, diags: readonly Diagnostic[]): void {
