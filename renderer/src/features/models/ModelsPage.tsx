@@ -1,35 +1,13 @@
-import { useEffect, useState } from 'react';
 import { useCall, useInvalidateOn } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
-import { useConnection } from '../../stores/connection';
 import { InstalledModels } from './InstalledModels';
 import { LoadedModels } from './LoadedModels';
 import { OllamaStatusCard } from './OllamaStatusCard';
 import { PullBox } from './PullBox';
 import { VariantsSection } from './VariantsSection';
 
-/**
- * Ollama models (installed, loaded, pulls) and Modelfile variants. Mounted once the connection
- * has opened (calls made before that fail); a later reconnect refetches without losing edits.
- */
+/** Ollama models (installed, loaded, pulls) and Modelfile variants. */
 export function ModelsPage() {
-  const open = useConnection((s) => s.state === 'open');
-  const [ready, setReady] = useState(open);
-  useEffect(() => {
-    if (open) setReady(true);
-  }, [open]);
-  if (!ready) {
-    return (
-      <section className="page models" aria-busy>
-        <h1>Models</h1>
-        <p className="muted">Connecting…</p>
-      </section>
-    );
-  }
-  return <ModelsContent />;
-}
-
-function ModelsContent() {
   const status = useCall('ollama.status', {});
   useInvalidateOn('ollama.changed', ['ollama.list', 'ollama.ps', 'ollama.suggestions', 'ollama.show']);
   useInvalidateOn('variants.changed', ['variants.list', 'variants.get']);

@@ -6,7 +6,7 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { Composer } from './Composer';
 import { Transcript } from './Transcript';
 import { useConversation } from './use-conversation';
-import { useLiveCall } from './use-live-call';
+import { useCall } from '../../api/hooks';
 
 interface Target {
   backendId: string;
@@ -27,7 +27,7 @@ export function ComparePanel({
   params: ChatParams;
   tools: ToolName[];
 }) {
-  const backends = useLiveCall('chat.backends', {});
+  const backends = useCall('chat.backends', {});
   const [targets, setTargets] = useState<Target[]>([]);
   const [error, setError] = useState<DeckClientError | null>(null);
   const list = backends.data ?? [];
@@ -86,8 +86,8 @@ export function ComparePanel({
 }
 
 function TargetPicker({ index, target, onChange, onRemove }: { index: number; target: Target; onChange: (t: Target) => void; onRemove?: () => void }) {
-  const backends = useLiveCall('chat.backends', {});
-  const models = useLiveCall('chat.models', { backendId: target.backendId }, { enabled: Boolean(target.backendId), staleTime: 10_000 });
+  const backends = useCall('chat.backends', {});
+  const models = useCall('chat.models', { backendId: target.backendId }, { enabled: Boolean(target.backendId), staleTime: 10_000 });
   return (
     <div className="compare-target">
       <label className="field compact">

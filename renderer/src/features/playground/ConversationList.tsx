@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { ConversationSummary } from '../../../../electron/shared/contract/chat';
 import { call } from '../../api/client';
-import { useAction } from '../../api/hooks';
+import { useAction, useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
-import { useLiveCall } from './use-live-call';
+
 
 /** Saved conversations: search, open, rename, export, delete. */
 export function ConversationList({ selected, onSelect, onNew }: { selected: string | null; onSelect: (id: string | null) => void; onNew: () => void }) {
@@ -13,7 +13,7 @@ export function ConversationList({ selected, onSelect, onNew }: { selected: stri
     const t = setTimeout(() => setDebounced(query.trim()), 200);
     return () => clearTimeout(t);
   }, [query]);
-  const list = useLiveCall('chat.list', debounced ? { query: debounced } : {});
+  const list = useCall('chat.list', debounced ? { query: debounced } : {});
 
   return (
     <nav className="pg-list" aria-label="Conversations">

@@ -12,7 +12,7 @@ import { useHashParams } from './hash-params';
 import { SetupPanel, type Setup } from './SetupPanel';
 import { Transcript } from './Transcript';
 import { conversationKey, useChatEventSync, useConversation } from './use-conversation';
-import { useLiveCall } from './use-live-call';
+import { useCall } from '../../api/hooks';
 
 const SETUP_KEY = 'slm-deck-playground-setup';
 
@@ -38,8 +38,8 @@ export function PlaygroundPage() {
   const [setup, setSetupState] = useState<Setup>(loadSetup);
   const [error, setError] = useState<DeckClientError | null>(null);
   const [pending, setPending] = useState<Partial<Setup>>({});
-  const backends = useLiveCall('chat.backends', {});
-  const presets = useLiveCall('chat.presets', {});
+  const backends = useCall('chat.backends', {});
+  const presets = useCall('chat.presets', {});
   const conv = useConversation(selected);
   const draft = usePlaygroundDraft();
 

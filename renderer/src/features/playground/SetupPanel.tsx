@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { ChatParams, ToolName } from '../../../../electron/shared/contract/chat';
-import { useAction } from '../../api/hooks';
+import { useAction, useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
-import { useLiveCall } from './use-live-call';
+
 
 export interface Setup {
   backendId: string;
@@ -27,9 +27,9 @@ const NUMERIC: { key: keyof ChatParams; label: string; step: string; hint: strin
 /** Backend, model, system prompt, parameters and tools of the open conversation (or of the next one). */
 /** In the compare view the backends are picked per pane; this panel then sets what they share. */
 export function SetupPanel({ value, onChange, compare = false }: { value: Setup; onChange: (patch: Partial<Setup>) => void; compare?: boolean }) {
-  const backends = useLiveCall('chat.backends', {});
-  const tools = useLiveCall('chat.tools', {});
-  const models = useLiveCall('chat.models', { backendId: value.backendId }, { enabled: Boolean(value.backendId), staleTime: 10_000 });
+  const backends = useCall('chat.backends', {});
+  const tools = useCall('chat.tools', {});
+  const models = useCall('chat.models', { backendId: value.backendId }, { enabled: Boolean(value.backendId), staleTime: 10_000 });
   const [system, setSystem] = useState(value.system);
   const [adding, setAdding] = useState(false);
   const backend = backends.data?.find((b) => b.id === value.backendId);

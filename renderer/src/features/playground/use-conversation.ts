@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import type { ChatDelta, ChatMessage, Conversation } from '../../../../electron/shared/contract/chat';
-import { useEvent, useInvalidateOn } from '../../api/hooks';
-import { useLiveCall } from './use-live-call';
+import { useCall, useEvent, useInvalidateOn } from '../../api/hooks';
+
 
 export interface LiveFigures {
   tokens: number;
@@ -15,7 +15,7 @@ export const conversationKey = (id: string) => ['chat.get', { id }];
 
 /** One conversation from the cache that useChatEventSync keeps current. */
 export function useConversation(id: string | null) {
-  return useLiveCall('chat.get', { id: id ?? '' }, { enabled: Boolean(id), staleTime: Infinity });
+  return useCall('chat.get', { id: id ?? '' }, { enabled: Boolean(id), staleTime: Infinity });
 }
 
 /**
