@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MetricScope, SampleBatch, SourceStatus } from '../../electron/shared/contract/metrics';
 import { EventBus } from '../../electron/core/events/event-bus';
 import { silentLogger } from '../../electron/core/log/logger';
@@ -116,6 +116,25 @@ describe('MetricsService', () => {
     for (const t of times) expect(t % 100).toBe(0);
     for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]);
     expect(batches.flatMap((b) => b.values['host.cpu'])).toEqual(times.map((_, i) => i + 1));
+  });
+
+  it('readings stay at least half an interval apart when sampling starts at the end of a slot', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      vi.setSystemTime(1_700_000_000_990); // 10 ms before the next 1 s slot
+      const { host, service, batches } = setup(1000);
+      const readAt: number[] = [];
+      const collect = host.collect.bind(host);
+      host.collect = () => (readAt.push(Date.now()), collect());
+      service.watch({ scopes: ['host'] });
+      await vi.advanceTimersByTimeAsync(4000);
+      const times = batches.flatMap((b) => b.at);
+      // The immediate first row, then the slot 10 ms later is skipped: a CPU rate over 10 ms would be noise.
+      expect(times).toEqual([1_700_000_000_000, 1_700_000_002_000, 1_700_000_003_000, 1_700_000_004_000]);
+      for (let i = 1; i < readAt.length; i++) expect(readAt[i] - readAt[i - 1]).toBeGreaterThanOrEqual(500);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a failing or hung source leaves gaps and recovers by itself', async () => {

@@ -84,6 +84,8 @@ export class MetricsService {
   private lastFlush = 0;
   private lastSources = '';
   private lastTime = 0;
+  /** Wall-clock start of the last tick, to keep consecutive readings at least half an interval apart. */
+  private lastRunAt = 0;
   private ticks = 0;
   private readonly sources: MetricSource[];
 
@@ -255,7 +257,11 @@ export class MetricsService {
     if (this.timer) clearTimeout(this.timer);
     const now = Date.now();
     const slot = Math.floor(now / this.intervalMs) * this.intervalMs;
-    const time = immediately ? slot : slot + this.intervalMs;
+    let time = immediately ? slot : slot + this.intervalMs;
+    // Rates over a few milliseconds are noise (CPU counters move in 10 ms steps): after the
+    // immediate first tick late in its slot, or a tick that ran late, skip to the next slot
+    // at least half an interval away. The skipped slot is a missing row, never an off-grid one.
+    while (!immediately && time - this.lastRunAt < this.intervalMs / 2) time += this.intervalMs;
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.active.size === 0) return;
@@ -270,6 +276,7 @@ export class MetricsService {
   private async tick(time: number): Promise<void> {
     if (this.ticking || this.active.size === 0) return;
     this.ticking = true;
+    this.lastRunAt = Date.now();
     const interval = this.intervalMs;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), Math.max(40, interval * 0.8));
