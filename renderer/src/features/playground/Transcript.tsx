@@ -76,7 +76,12 @@ export function Transcript({ messages, label }: { messages: ChatMessage[]; label
 
   // Keep the newest text in view while stuck, after every render that changed the height.
   useLayoutEffect(() => {
-    if (stuckRef.current) toBottom();
+    const el = scroller.current;
+    if (!el || !stuckRef.current) return;
+    // The user scrolled up (scrollbar, keys) and a render came before the scroll event: leave
+    // them there. A clamp after content shrank also lowers scrollTop, but stays at the bottom.
+    if (el.scrollTop < lastTop.current - 2 && !atBottom(el)) setStick(false);
+    else toBottom();
   });
 
   useEffect(() => {
@@ -90,9 +95,8 @@ export function Transcript({ messages, label }: { messages: ChatMessage[]; label
 
   const onScroll = () => {
     const el = scroller.current!;
-    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK_PX;
     // Only a move upwards is the user leaving the bottom; growth below is not.
-    if (atBottom) {
+    if (atBottom(el)) {
       if (!stuckRef.current) setStick(true);
     } else if (el.scrollTop < lastTop.current - 2 && stuckRef.current) setStick(false);
     lastTop.current = el.scrollTop;
@@ -136,6 +140,10 @@ export function Transcript({ messages, label }: { messages: ChatMessage[]; label
       )}
     </div>
   );
+}
+
+function atBottom(el: HTMLElement): boolean {
+  return el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK_PX;
 }
 
 /** First index whose offset is greater than `y`. */
