@@ -78,12 +78,17 @@ describe('lifecycle', () => {
     const off = t.core.bus.on('docker.logLines', (e) => got.push(...e.lines));
     const caller = new AbortController();
     const { watchId } = await t.call('docker.followLogs', { name, tail: 0 }, caller.signal);
-    await new Promise((r) => setTimeout(r, 300));
-    // PID 1's stdout and stderr are the container's log streams.
+    // PID 1's stdout and stderr are the container's log streams. The watch answers before
+    // Docker attaches the stream (tail 0 shows only later lines): wait for a marker line.
+    for (let i = 0; i < 50 && !got.some((l) => l.text === 'attached'); i++) {
+      await execIn(`slm-deck-${name}`, 'echo attached > /proc/1/fd/1');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await execIn(`slm-deck-${name}`, 'for i in 1 2 3 4 5; do echo "pulling manifest $i" > /proc/1/fd/1; done; echo "Error: out of disk" > /proc/1/fd/2');
-    for (let i = 0; i < 50 && got.length < 6; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(got.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(['pulling manifest 1', 'pulling manifest 2', 'pulling manifest 3', 'pulling manifest 4', 'pulling manifest 5']);
-    expect(got.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual(['Error: out of disk']);
+    const followed = () => got.filter((l) => l.text !== 'attached');
+    for (let i = 0; i < 50 && followed().length < 6; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(followed().filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(['pulling manifest 1', 'pulling manifest 2', 'pulling manifest 3', 'pulling manifest 4', 'pulling manifest 5']);
+    expect(followed().filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual(['Error: out of disk']);
     expect(got.every((l) => l.container === `slm-deck-${name}`)).toBe(true);
 
     const ended = new Promise<string>((resolve) => t.core.bus.on('docker.watchEnded', (e) => e.watchId === watchId && resolve(e.reason)));
