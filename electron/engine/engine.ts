@@ -26,6 +26,8 @@ export interface EngineOptions extends LoadOptions {
   concurrency?: number;
   /** Requests allowed to wait for a slot; more are refused (HTTP 503); default 16. */
   maxQueue?: number;
+  /** Tokens a sequence may use (prompt + reply); capped at the model's own limit. Default: the model's. */
+  contextLength?: number;
 }
 
 export interface GenerateOptions {
@@ -86,13 +88,17 @@ export class Engine {
   private readonly histories: number[][] = [];
   private readonly eosIds: ReadonlySet<number>;
   private readonly toolMarkerIds: ReadonlySet<number>;
+  /** Positions a sequence may use: the configured context, at most the model's max_length. */
+  readonly contextLength: number;
 
   private constructor(
     readonly model: LoadedModel,
     readonly modelId: string,
     concurrency: number,
     maxQueue: number,
+    contextLength: number | undefined,
   ) {
+    this.contextLength = Math.min(contextLength ?? Infinity, model.spec.defaults.maxLength);
     this.queue = new RequestQueue(concurrency, maxQueue);
     this.eosIds = new Set(model.spec.eosTokenIds);
     const markers = [TOOL_CALL_OPEN, TOOL_CALL_CLOSE].map((t) => model.tokenizer.tokenId(t)).filter((id): id is number => id !== undefined);
@@ -102,7 +108,7 @@ export class Engine {
   /** Loads the model folder; throws DeckError('model_load_failed') with a hint on any problem. */
   static async load(opts: EngineOptions): Promise<Engine> {
     const model = await loadModel(opts.modelDir, opts);
-    return new Engine(model, opts.modelId ?? path.basename(model.dir), opts.concurrency ?? 1, opts.maxQueue ?? 16);
+    return new Engine(model, opts.modelId ?? path.basename(model.dir), opts.concurrency ?? 1, opts.maxQueue ?? 16, opts.contextLength);
   }
 
   get spec() {
@@ -154,7 +160,7 @@ export class Engine {
 
   /** Raw generation from token ids (no chat template); `onText` gets text deltas. */
   async generate(promptIds: number[], opts: GenerateOptions, onText?: (delta: string) => void, visibleSpecial?: ReadonlySet<number>): Promise<GenerationResult & { seed: number; queuedMs: number }> {
-    const limit = this.spec.defaults.maxLength;
+    const limit = this.contextLength;
     if (promptIds.length >= limit) {
       throw new DeckError(
         'invalid_input',

@@ -2,7 +2,7 @@
  * Engine process entry (embedded child process or container):
  *
  *   node dist/engine/main.js --model DIR [--port 8080] [--host 127.0.0.1] [--concurrency 1] [--queue 16]
- *                            [--model-id NAME] [--threads N] [--execution-provider cpu|cuda|auto]
+ *                            [--model-id NAME] [--threads N] [--execution-provider cpu|cuda|auto] [--context TOKENS]
  *
  * Prints `ENGINE_READY port=P` once listening (P is the real port when --port 0), or
  * `ENGINE_ERROR {"code":..,"message":..,"hint":..}` on stderr and exits 2 when the model cannot load.
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       'model-id': { type: 'string' },
       threads: { type: 'string' },
       'execution-provider': { type: 'string' },
+      context: { type: 'string' },
       'exit-with-parent': { type: 'boolean' },
     },
     strict: true,
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     maxQueue: intOption('queue', values.queue, 16, 0),
     intraOpThreads: values.threads ? intOption('threads', values.threads, 0, 1) : undefined,
     executionProviders: providersOption(values['execution-provider']),
+    contextLength: values.context === undefined ? undefined : intOption('context', values.context, 0, 16),
   });
   const host = values.host ?? '127.0.0.1';
   const server = await startEngineServer(engine, { host, port, logger }).catch((e: NodeJS.ErrnoException) => {

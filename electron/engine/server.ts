@@ -251,7 +251,7 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
       model: s.model,
       queue: { running: s.running, waiting: s.waiting, concurrency: s.concurrency, max_waiting: s.maxQueue },
       kv_cache_bytes: s.kvCacheBytes,
-      context_length: engine.spec.contextLength,
+      context_length: engine.contextLength,
       kv_mode: engine.model.plan.mode,
       execution_providers: engine.model.executionProviders,
       capabilities: ['chat', 'tools', 'reasoning', 'math', 'coding'],
@@ -272,7 +272,7 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
       GET: (_q, res) =>
         sendJson(res, 200, {
           object: 'list',
-          data: [{ id: engine.modelId, object: 'model', created: 0, owned_by: 'slm-deck', context_length: engine.spec.contextLength }],
+          data: [{ id: engine.modelId, object: 'model', created: 0, owned_by: 'slm-deck', context_length: engine.contextLength }],
         }),
     },
     '/metrics': {

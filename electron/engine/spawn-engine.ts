@@ -18,6 +18,8 @@ export interface SpawnEngineOptions {
   modelId?: string;
   threads?: number;
   executionProvider?: 'cpu' | 'cuda' | 'auto';
+  /** Tokens a sequence may use; default the model's limit. */
+  context?: number;
   /** Engine entry; default: see defaultEngineEntry(). A .ts entry runs through tsx. */
   entry?: string;
   env?: NodeJS.ProcessEnv;
@@ -61,6 +63,7 @@ export function engineArgs(o: SpawnEngineOptions): string[] {
   if (o.modelId !== undefined) args.push('--model-id', o.modelId);
   if (o.threads !== undefined) args.push('--threads', String(o.threads));
   if (o.executionProvider !== undefined) args.push('--execution-provider', o.executionProvider);
+  if (o.context !== undefined) args.push('--context', String(o.context));
   return args;
 }
 

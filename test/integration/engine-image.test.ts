@@ -66,6 +66,7 @@ describe('the onnx-engine image', () => {
       model: TINY_MODEL_ID,
       modelPath: TINY_DIR,
       hostPort: port,
+      contextLength: 1024,
       cpus: 1,
       memoryLimitGb: 1,
     });
@@ -77,6 +78,8 @@ describe('the onnx-engine image', () => {
     const c = await inspect(`slm-deck-${name}`);
     expect(c.Config.Image).toBe(image);
     expect(c.Mounts).toEqual([expect.objectContaining({ Type: 'bind', Source: TINY_DIR, Destination: '/model', RW: false })]);
+    // The deployment's context length reaches the engine (the model itself allows 4096).
+    expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toMatchObject({ context_length: 1024 });
 
     // The playground's OpenAI-compatible client, through the deployment's chat backend.
     const backend = (await t.call('chat.backends', {})).find((b) => b.id === `docker:${name}`);

@@ -275,6 +275,23 @@ describe('engine process start-up and shut-down', () => {
     expect(error).toMatchObject({ code: 'model_load_failed', message: expect.stringMatching(message), hint: expect.stringMatching(/Download the model again/) });
   });
 
+  it('--context caps the tokens a sequence may use, and /health and /v1/models report it', async () => {
+    const p = await spawnEngine({ modelDir, port: 0, context: 40 });
+    try {
+      expect(await (await fetch(`${p.url}/health`)).json()).toMatchObject({ context_length: 40 });
+      expect(await (await fetch(`${p.url}/v1/models`)).json()).toMatchObject({ data: [{ context_length: 40 }] });
+      const res = await fetch(`${p.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'word '.repeat(60) }] }),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/the model's context holds 40/);
+    } finally {
+      await p.stop();
+    }
+  });
+
   it('exits cleanly on SIGTERM', async () => {
     const p = await spawnEngine({ modelDir, port: 0 });
     expect((await fetch(`${p.url}/health`)).status).toBe(200);
