@@ -37,6 +37,8 @@ export interface GenerateOptions {
   topK?: number;
   seed?: number;
   repetitionPenalty?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
   stop?: string[];
   signal?: AbortSignal;
   /** Generate past EOS up to maxTokens (vLLM's ignore_eos), for benchmarks. */
@@ -138,6 +140,8 @@ export class Engine {
       topP: o.topP ?? (d.doSample ? d.topP : 1),
       topK: o.topK ?? (d.doSample ? d.topK : 0),
       repetitionPenalty: o.repetitionPenalty ?? d.repetitionPenalty,
+      presencePenalty: o.presencePenalty ?? 0,
+      frequencyPenalty: o.frequencyPenalty ?? 0,
       seed: o.seed ?? randomSeed(),
     };
   }

@@ -85,7 +85,7 @@ export async function generate(
   // Size the KV buffers once for the likely length; a longer answer grows them (doubling).
   decoder.kv.prepare(promptIds.length + Math.min(budget, EXPECTED_ANSWER_TOKENS));
   const sampler = new Sampler(params.sampling, tokenizer.size);
-  sampler.observe(promptIds);
+  sampler.observePrompt(promptIds);
   const detok = tokenizer.streamDecoder(params.visibleSpecial);
   const stops = new StopStringMatcher(params.stop);
   const tokenIds: number[] = [];
@@ -121,7 +121,7 @@ export async function generate(
       }
       tokenIds.push(token);
       ctx.onToken?.();
-      sampler.observeOne(token);
+      sampler.observeOutput(token);
       const { text: safe, stopped } = stops.push(detok.push(token));
       emit(safe);
       if (stopped) {

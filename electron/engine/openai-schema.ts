@@ -58,9 +58,10 @@ export const chatCompletionRequestSchema = z.object({
     .union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) })])
     .nullable()
     .optional(),
-  // Accepted for client compatibility; this engine does not implement them.
+  /** Subtracted from a token's logit once it is in the output, and per occurrence (vLLM semantics: output tokens only). */
   frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
   presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+  // Accepted for client compatibility; it names the end user for abuse tracking, which does not apply here.
   user: z.string().optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;

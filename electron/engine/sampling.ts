@@ -1,5 +1,5 @@
 /**
- * Next-token choice: repetition penalty, then greedy (temperature 0) or temperature + top-k + top-p
+ * Next-token choice: repetition, presence and frequency penalties, then greedy (temperature 0) or temperature + top-k + top-p
  * sampling with a seeded PRNG, so a request with a seed always gets the same tokens.
  */
 import { Prng } from './prng';
@@ -13,6 +13,9 @@ export interface SamplingParams {
   topK: number;
   /** CTRL-style penalty (> 1 discourages tokens already in prompt or output); 1 disables. */
   repetitionPenalty: number;
+  /** OpenAI penalties, subtracted from the logit of a token already in the output: once, and per occurrence. 0 disables. */
+  presencePenalty?: number;
+  frequencyPenalty?: number;
   seed: number;
 }
 
@@ -28,6 +31,8 @@ export class Sampler {
   private readonly rng: Prng;
   private readonly seen: Uint8Array;
   private readonly seenIds: number[] = [];
+  /** Occurrences of each generated token, for the presence and frequency penalties. */
+  private readonly outputCounts = new Map<number, number>();
   private candIds = new Int32Array(0);
   private candProbs = new Float64Array(0);
   /** Candidate indexes, most likely first (filled up to what the last draw needed). */
@@ -42,12 +47,20 @@ export class Sampler {
     this.seen = new Uint8Array(limit);
   }
 
-  /** Marks tokens (prompt and output) for the repetition penalty. */
-  observe(ids: readonly number[]): void {
-    if (this.params.repetitionPenalty !== 1) for (const id of ids) this.observeOne(id);
+  /** Marks prompt tokens for the repetition penalty. */
+  observePrompt(ids: readonly number[]): void {
+    for (const id of ids) this.markSeen(id);
   }
 
-  observeOne(id: number): void {
+  /** Records a generated token for all three penalties. */
+  observeOutput(id: number): void {
+    this.markSeen(id);
+    if ((this.params.presencePenalty ?? 0) !== 0 || (this.params.frequencyPenalty ?? 0) !== 0) {
+      this.outputCounts.set(id, (this.outputCounts.get(id) ?? 0) + 1);
+    }
+  }
+
+  private markSeen(id: number): void {
     if (this.params.repetitionPenalty !== 1 && id >= 0 && id < this.limit && !this.seen[id]) {
       this.seen[id] = 1;
       this.seenIds.push(id);
@@ -64,6 +77,9 @@ export class Sampler {
         logits[id] = v > 0 ? v / p : v * p;
       }
     }
+    const presence = this.params.presencePenalty ?? 0;
+    const frequency = this.params.frequencyPenalty ?? 0;
+    for (const [id, count] of this.outputCounts) logits[id] -= presence + frequency * count;
     let best = 0;
     for (let i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
     if (!(this.params.temperature > 0) || this.params.topK === 1) return best;

@@ -105,6 +105,8 @@ function toEngineRequest(body: ChatCompletionRequest, signal: AbortSignal): Chat
     topP: body.top_p ?? undefined,
     topK: body.top_k == null ? undefined : Math.max(0, body.top_k),
     repetitionPenalty: body.repetition_penalty ?? undefined,
+    presencePenalty: body.presence_penalty ?? undefined,
+    frequencyPenalty: body.frequency_penalty ?? undefined,
     // The PRNG takes 32 bits; OpenAI seeds are any integer.
     seed: body.seed == null ? undefined : Number(BigInt.asUintN(32, BigInt(body.seed))),
     stop,

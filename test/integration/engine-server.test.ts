@@ -150,6 +150,15 @@ describe('engine HTTP server (child process, tiny model)', () => {
     expect(a).not.toBe(c);
   });
 
+  it('applies frequency_penalty to what it has generated: a negative one makes the reply repeat itself', async () => {
+    const ask = async (extra: object) =>
+      (await completion({ ...demo, temperature: 2, seed: 7, max_tokens: 40, ...extra })).choices[0].message.content!;
+    const plain = await ask({});
+    const repeating = await ask({ frequency_penalty: -2 });
+    expect(plain).not.toMatch(/(.)\1{9}/);
+    expect(repeating).toMatch(/(.)\1{9}/);
+  });
+
   it('honours stop strings and max_tokens', async () => {
     const stopped = await completion({ ...demo, stop: ' demo' });
     expect(stopped.choices[0]).toMatchObject({ message: { content: 'Hello! I am a tiny' }, finish_reason: 'stop' });

@@ -96,11 +96,32 @@ describe('Sampler', () => {
   it('repetition penalty discourages tokens already seen', () => {
     const s = new Sampler(params({ temperature: 0, repetitionPenalty: 2 }), 3);
     expect(s.sample(Float32Array.of(1, 3, 2))).toBe(1);
-    s.observeOne(1);
+    s.observeOutput(1);
     // 3 / 2 = 1.5 < 2: token 2 wins now; negative logits are multiplied, not divided.
     expect(s.sample(Float32Array.of(1, 3, 2))).toBe(2);
-    s.observe([0, 2]);
+    s.observePrompt([0, 2]);
     expect(s.sample(Float32Array.of(-1, 3, 2))).toBe(1);
+  });
+
+  it('presence penalty applies once per generated token, frequency penalty per occurrence; the prompt is not counted', () => {
+    const greedy = (p: Partial<SamplingParams>) => {
+      const s = new Sampler(params({ temperature: 0, ...p }), 2);
+      s.observePrompt([0, 0, 0]);
+      return Array.from({ length: 4 }, () => {
+        const t = s.sample(Float32Array.of(2, 1.5));
+        s.observeOutput(t);
+        return t;
+      });
+    };
+    expect(greedy({})).toEqual([0, 0, 0, 0]);
+    // 2 - 0.4 = 1.6 stays above 1.5 however often token 0 repeats.
+    expect(greedy({ presencePenalty: 0.4 })).toEqual([0, 0, 0, 0]);
+    // 2 - 0.4 = 1.6, then 2 - 0.8 = 1.2 < 1.5: token 1 takes over, then each is penalised by its count.
+    expect(greedy({ frequencyPenalty: 0.4 })).toEqual([0, 0, 1, 0]);
+    // A negative penalty encourages repetition.
+    const s = new Sampler(params({ temperature: 0, presencePenalty: -1 }), 2);
+    s.observeOutput(1);
+    expect(s.sample(Float32Array.of(2, 1.5))).toBe(1);
   });
 
   it('never picks ids past the tokenizer vocabulary (padded logits)', () => {
