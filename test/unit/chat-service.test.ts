@@ -173,6 +173,22 @@ describe('chat service', () => {
     await chat.stop(c.id);
   });
 
+  it('on load, removes the temporary files of writes a crash interrupted, but not a write in progress elsewhere', async () => {
+    const home = tempHome();
+    const { chat } = setup([], home);
+    const c = await chat.create({ backendId: 'b1' });
+    const dir = path.join(home, 'conversations');
+    const old = path.join(dir, `${c.id}.json.0badc0de.tmp`);
+    const fresh = path.join(dir, `${c.id}.json.1234abcd.tmp`);
+    await fs.writeFile(old, '{"half": ');
+    await fs.writeFile(fresh, '{"being written');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await fs.utimes(old, twoHoursAgo, twoHoursAgo);
+    const reopened = new ConversationStore(home, silentLogger);
+    expect((await reopened.list()).map((x) => x.id)).toEqual([c.id]);
+    expect((await fs.readdir(dir)).sort()).toEqual([`${c.id}.json`, `${c.id}.json.1234abcd.tmp`]);
+  });
+
   it('lists, searches, renames, exports and deletes', async () => {
     const { chat, home } = setup([[{ type: 'content', text: 'Binary search halves the range.' }], [{ type: 'content', text: 'Paris.' }]]);
     const a = await chat.create({ backendId: 'b1' });

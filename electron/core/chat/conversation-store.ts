@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConversationSchema, type Conversation, type ConversationSummary } from '../../shared/contract/chat';
 import { DeckError } from '../../shared/errors';
-import { readJsonOrRecover, writeFileAtomic } from '../fs/atomic';
+import { readJsonOrRecover, removeStaleTemps, writeFileAtomic } from '../fs/atomic';
 import type { Logger } from '../log/logger';
 
 const ID = /^[A-Za-z0-9_-]{1,100}$/;
@@ -122,6 +122,8 @@ export class ConversationStore {
 
   private async load(): Promise<Map<string, Conversation>> {
     const map = new Map<string, Conversation>();
+    const stale = await removeStaleTemps(this.dir);
+    if (stale.length > 0) this.log.info('removed temporary files of interrupted writes', { count: stale.length });
     let names: string[] = [];
     try {
       names = (await fs.readdir(this.dir)).filter((n) => n.endsWith('.json'));

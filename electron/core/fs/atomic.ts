@@ -21,6 +21,32 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   }
 }
 
+const TEMP_NAME = /\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Deletes the temporary files of writes a crash interrupted (the target still holds the
+ * previous complete content). Only old ones: another process (the CLI beside the app) may be
+ * writing into the same folder right now.
+ */
+export async function removeStaleTemps(dir: string, olderThanMs = 60 * 60 * 1000): Promise<string[]> {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names.filter((n) => TEMP_NAME.test(n))) {
+    const file = path.join(dir, name);
+    const stat = await fs.stat(file).catch(() => null);
+    if (stat && Date.now() - stat.mtimeMs > olderThanMs) {
+      await fs.rm(file, { force: true });
+      removed.push(file);
+    }
+  }
+  return removed;
+}
+
 export type JsonRead =
   | { kind: 'missing' }
   | { kind: 'ok'; value: unknown }
