@@ -1,6 +1,6 @@
 /**
- * Next-token choice: repetition, presence and frequency penalties, then greedy (temperature 0) or temperature + top-k + top-p
- * sampling with a seeded PRNG, so a request with a seed always gets the same tokens.
+ * Next-token choice: repetition, presence and frequency penalties, then greedy (temperature 0)
+ * or temperature + top-k + top-p sampling with a seeded PRNG, so a request with a seed always gets the same tokens.
  */
 import { Prng } from './prng';
 
@@ -33,6 +33,8 @@ export class Sampler {
   private readonly seenIds: number[] = [];
   /** Occurrences of each generated token, for the presence and frequency penalties. */
   private readonly outputCounts = new Map<number, number>();
+  private readonly presence: number;
+  private readonly frequency: number;
   private candIds = new Int32Array(0);
   private candProbs = new Float64Array(0);
   /** Candidate indexes, most likely first (filled up to what the last draw needed). */
@@ -45,6 +47,8 @@ export class Sampler {
   ) {
     this.rng = new Prng(params.seed);
     this.seen = new Uint8Array(limit);
+    this.presence = params.presencePenalty ?? 0;
+    this.frequency = params.frequencyPenalty ?? 0;
   }
 
   /** Marks prompt tokens for the repetition penalty. */
@@ -55,9 +59,7 @@ export class Sampler {
   /** Records a generated token for all three penalties. */
   observeOutput(id: number): void {
     this.markSeen(id);
-    if ((this.params.presencePenalty ?? 0) !== 0 || (this.params.frequencyPenalty ?? 0) !== 0) {
-      this.outputCounts.set(id, (this.outputCounts.get(id) ?? 0) + 1);
-    }
+    if (this.presence !== 0 || this.frequency !== 0) this.outputCounts.set(id, (this.outputCounts.get(id) ?? 0) + 1);
   }
 
   private markSeen(id: number): void {
@@ -77,9 +79,7 @@ export class Sampler {
         logits[id] = v > 0 ? v / p : v * p;
       }
     }
-    const presence = this.params.presencePenalty ?? 0;
-    const frequency = this.params.frequencyPenalty ?? 0;
-    for (const [id, count] of this.outputCounts) logits[id] -= presence + frequency * count;
+    for (const [id, count] of this.outputCounts) logits[id] -= this.presence + this.frequency * count;
     let best = 0;
     for (let i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
     if (!(this.params.temperature > 0) || this.params.topK === 1) return best;
