@@ -54,6 +54,25 @@ describe('task registry', () => {
     finish();
   });
 
+  it('a task that ends inside the throttle window still sends its last step before done', async () => {
+    const bus = new EventBus();
+    const { clock } = fakeClock();
+    const tasks = new TaskRegistry(bus, clock);
+    const events: Array<[string, string]> = [];
+    bus.on('task.progress', (s) => events.push(['progress', s.step]));
+    bus.on('task.done', (s) => events.push(['done', s.step]));
+    tasks.start('build', 'Build', async (ctx) => {
+      ctx.update({ step: 'Sending the build context' });
+      ctx.update({ step: 'Step 1/2: FROM node' });
+      ctx.update({ step: 'Step 2/2: CMD node main.js' });
+    });
+    await flush();
+    expect(events.slice(-2)).toEqual([
+      ['progress', 'Step 2/2: CMD node main.js'],
+      ['done', 'Done'],
+    ]);
+  });
+
   it('computes speed and ETA from byte counts', async () => {
     const bus = new EventBus();
     const { clock, advance } = fakeClock();

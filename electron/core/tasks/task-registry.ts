@@ -130,8 +130,8 @@ export class TaskRegistry {
   }
 
   private finish(entry: Entry, state: TaskSnapshot['state'], out: { result?: unknown; err?: unknown }): void {
-    if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
-    entry.timer = undefined;
+    // A throttled update still waiting is sent first: a quick task's steps are not lost.
+    if (entry.timer !== undefined) this.emitNow(entry);
     const snap: TaskSnapshot = { ...entry.snap, state, endedAt: this.clock.now() };
     if (state === 'succeeded') {
       snap.progress = 1;
