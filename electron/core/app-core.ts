@@ -41,7 +41,7 @@ export interface Core {
   chatBackends: BackendRegistry;
   /** Docker: `docker.connection.status()` for the engine's state, `docker.service` for deployments. */
   docker: DockerDomain;
-  /** Live samples: `metrics.service.recordGeneratedTokens(url, n)`, `metrics.addEngineProvider(p)`. */
+  /** Live samples: host, GPUs, containers, engines (found through chat backends, deployments and settings). */
   metrics: MetricsDomain;
   /** The embedded engine (`engine.supervisor`, `engine.start()`), the model store and the engine image build. */
   engine: EngineHost;

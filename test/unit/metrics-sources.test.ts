@@ -242,18 +242,16 @@ describe('EngineSource', () => {
     ]);
   });
 
-  it('Ollama: loaded models and VRAM from /api/ps, tokens/s from tokens the chat reports', async () => {
+  it('Ollama: loaded models and VRAM from /api/ps (it has no token counter: its rate is the chat series)', async () => {
     const ps = readFileSync(fixture('ollama-ps.json'), 'utf8');
     const src = new EngineSource((async () => new Response(ps, { headers: { 'Content-Type': 'application/json' } })) as typeof fetch);
     src.addProvider(() => [{ kind: 'ollama', url: 'http://127.0.0.1:11434', label: 'Ollama' }]);
     await src.collect(ctx(1000));
-    src.addTokens('http://127.0.0.1:11434/', 42);
     const r = Object.fromEntries((await src.collect(ctx(3000))).map((x) => [x.def.id, x.value]));
     expect(r).toEqual({
       'engine.127.0.0.1:11434.vram': 3160694784,
       'engine.127.0.0.1:11434.memory': 3902963712,
       'engine.127.0.0.1:11434.models': 1,
-      'engine.127.0.0.1:11434.tokens': 21,
     });
     expect(src.status()[0].message).toBe('Ollama: phi4-mini-reasoning:latest loaded');
   });

@@ -4,7 +4,7 @@ import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
 import { ChatStreamSource } from './chat-stream-source';
 import { ContainerSource, dockerFeed } from './container-source';
-import { EngineSource, type EngineTargetProvider } from './engine-source';
+import { EngineSource } from './engine-source';
 import { chatBackendEngines, deploymentEngines, settingsOllama } from './engine-targets';
 import { GpuSource } from './gpu-source';
 import { HostSource } from './host-source';
@@ -13,8 +13,6 @@ import { MetricsService } from './metrics-service';
 
 export interface MetricsDomain {
   service: MetricsService;
-  /** Add engines to sample (e.g. the embedded engine once it runs). */
-  addEngineProvider(p: EngineTargetProvider): void;
   handlers: ReturnType<typeof metricsHandlers>;
   close(): void;
 }
@@ -54,7 +52,6 @@ export async function createMetrics(o: {
   });
   return {
     service,
-    addEngineProvider: (p) => engines.addProvider(p),
     handlers: metricsHandlers(service),
     close: () => service.close(),
   };

@@ -41,7 +41,6 @@ export class EngineSource implements MetricSource {
   private providedAt = -Infinity;
   private watchTargets = new Map<string, EngineTarget[]>();
   /** Tokens reported by the chat service for servers without a token counter (Ollama). */
-  private reportedTokens = new Map<string, number>();
 
   private offChanges: (() => void) | null = null;
 
@@ -69,12 +68,6 @@ export class EngineSource implements MetricSource {
   setWatchTargets(watchId: string, targets: EngineTarget[]): void {
     if (targets.length) this.watchTargets.set(watchId, targets);
     else this.watchTargets.delete(watchId);
-  }
-
-  /** Count generated tokens for an engine whose server exposes no counter (called by chat as tokens stream). */
-  addTokens(url: string, n: number): void {
-    const key = engineKey(url);
-    this.reportedTokens.set(key, (this.reportedTokens.get(key) ?? 0) + n);
   }
 
   stop(): void {
@@ -136,8 +129,6 @@ export class EngineSource implements MetricSource {
         out.push({ def: def(`engine.${key}.vram`, `${name} VRAM`, 'bytes', 'engine-memory', 'engines', name), value: totals.vramBytes });
         out.push({ def: def(`engine.${key}.memory`, `${name} model memory`, 'bytes', 'engine-memory', 'engines', name), value: totals.sizeBytes });
         out.push({ def: def(`engine.${key}.models`, `${name} models loaded`, 'count', 'requests', 'engines', name), value: totals.models });
-        const tokens = this.reportedTokens.get(key) ?? 0;
-        out.push(this.tokensReading(key, name, e, tokens, ctx.now));
         e.status = {
           name: `engine ${key}`,
           scope: 'engines',
@@ -148,8 +139,7 @@ export class EngineSource implements MetricSource {
         const res = await this.fetchFn(`${base}/metrics`, { signal: ctx.signal, headers: { Accept: 'text/plain' } });
         if (!res.ok) throw new Error(`HTTP ${res.status} from /metrics`);
         const c = engineCounters(parsePrometheus(await res.text()));
-        const tokens = c.generationTokens ?? this.reportedTokens.get(key) ?? null;
-        if (tokens !== null) out.push(this.tokensReading(key, name, e, tokens, ctx.now));
+        if (c.generationTokens !== null) out.push(this.tokensReading(key, name, e, c.generationTokens, ctx.now));
         if (c.running !== null) out.push({ def: def(`engine.${key}.running`, `${name} requests running`, 'count', 'requests', 'engines', name), value: c.running });
         if (c.waiting !== null) out.push({ def: def(`engine.${key}.waiting`, `${name} requests waiting`, 'count', 'requests', 'engines', name), value: c.waiting });
         if (c.kvCachePercent !== null) {
