@@ -1,7 +1,7 @@
 // `npm run bench`: runs every test/bench/*.ts (each prints one JSON object with ratios
 // measured in the same run), prints them together and writes bench-results.json.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,7 +12,9 @@ const files = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
 
-const results = {};
+const file = path.join(root, 'bench-results.json');
+// `npm run bench -- NAME` reruns some benches and keeps the others' last results.
+const results = only.length > 0 && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).results ?? {}) : {};
 let failed = false;
 for (const f of files) {
   process.stderr.write(`bench: ${f}\n`);
@@ -32,6 +34,6 @@ for (const f of files) {
   if (run.status !== 0) failed = true;
 }
 const out = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, results };
-writeFileSync(path.join(root, 'bench-results.json'), JSON.stringify(out, null, 2) + '\n');
+writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
 console.log(JSON.stringify(out, null, 2));
 process.exit(failed ? 1 : 0);

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +56,19 @@ describe('slm-deck models and variant', () => {
     expect(fake.findModel('bad')).toBeUndefined();
   });
 
+  it('variant create --file: a relative ADAPTER path is the file next to the Modelfile, and is saved absolute', async () => {
+    const dir = path.join(home, 'my-finetune');
+    await fs.mkdir(dir, { recursive: true });
+    const gguf = Buffer.concat([Buffer.from('GGUF'), Buffer.alloc(32, 3)]);
+    await fs.writeFile(path.join(dir, 'lora.gguf'), gguf);
+    await fs.writeFile(path.join(dir, 'Modelfile'), '# my adapter\nFROM phi4-mini\nADAPTER ./lora.gguf\n');
+    const r = await cli(['variant', '--ollama', fake.url, 'create', 'tuned', '--file', path.join(dir, 'Modelfile')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('created tuned in Ollama from v1');
+    expect(fake.blobs.get(`sha256:${createHash('sha256').update(gguf).digest('hex')}`)?.equals(gguf)).toBe(true);
+    expect((await cli(['variant', 'show', 'tuned'])).stdout).toBe(`# my adapter\nFROM phi4-mini\nADAPTER ${path.join(dir, 'lora.gguf')}\n`);
+  });
+
   it('variant create --file creates it in Ollama; export and import carry it to another home', async () => {
     const file = path.join(home, 'coder.Modelfile');
     await fs.writeFile(file, 'FROM phi4-mini\nPARAMETER temperature 0.5\nPARAMETER top_p 0.9\nSYSTEM """Write clean code."""\n');
@@ -70,5 +84,13 @@ describe('slm-deck models and variant', () => {
     expect(imp.stdout).toContain('imported coder (1 version)');
     const shown = await cli(['variant', 'show', 'coder'], { SLM_DECK_HOME: other });
     expect(shown.stdout).toBe(await fs.readFile(file, 'utf8'));
+
+    // A second version; --rev picks a saved one to show or to create from.
+    await fs.writeFile(file, 'FROM phi4-mini\nPARAMETER temperature 0.1\n');
+    expect((await cli(['variant', 'save', 'coder', '--file', file])).stdout).toContain('coder: saved v2');
+    expect((await cli(['variant', 'show', 'coder', '--rev', '1'])).stdout).toContain('PARAMETER temperature 0.5');
+    const again = await cli(['variant', '--ollama', fake.url, 'create', 'coder', '--rev', '1']);
+    expect(again.stdout).toContain('created coder in Ollama from v1');
+    expect(fake.findModel('coder')?.parameters).toMatchObject({ temperature: 0.5 });
   });
 });

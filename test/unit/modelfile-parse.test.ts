@@ -69,6 +69,9 @@ describe('Modelfile parser: mistakes are explained with line and column', () => 
       code: 'unknown-instruction',
       hint: 'Did you mean FROM?',
     });
+    expect(first('QUANTIZE q4_0\n').message).toBe(
+      'Unknown instruction "QUANTIZE": expected FROM, PARAMETER, TEMPLATE, SYSTEM, ADAPTER, LICENSE, MESSAGE, REQUIRES, RENDERER or PARSER.',
+    );
   });
 
   it('an instruction without a value says what value is expected', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { VariantDiff } from '../../shared/contract/ollama';
 import { DeckError, isDeckError } from '../../shared/errors';
-import { analyzeModelfile, type Diagnostic } from '../../shared/modelfile';
+import { analyzeModelfile, looksLikePath, parseModelfile, renderModelfile, type Diagnostic } from '../../shared/modelfile';
 import { verb, type CliContext } from '../context';
 import { print, table } from '../output';
 import { waitTask } from './deploy';
@@ -31,8 +31,25 @@ async function readText(file: string): Promise<string> {
   }
 }
 
+/**
+ * A Modelfile given as a file, with relative FROM/ADAPTER paths made absolute: they point next
+ * to that file, while the saved copy (which Ollama's create reads from) lives under SLM_DECK_HOME.
+ */
+export async function readModelfile(file: string): Promise<string> {
+  const text = await readText(file);
+  const dir = path.dirname(path.resolve(file));
+  let changed = false;
+  const nodes = parseModelfile(text).nodes.map((n) => {
+    if (n.type !== 'instruction' || (n.instruction !== 'FROM' && n.instruction !== 'ADAPTER')) return n;
+    if (!looksLikePath(n.value) || path.isAbsolute(n.value) || n.value.startsWith('~')) return n;
+    changed = true;
+    return { ...n, value: path.resolve(dir, n.value) };
+  });
+  return changed ? renderModelfile(nodes) : text;
+}
+
 async function sourceText(ctx: CliContext, o: { file?: string; template?: string }): Promise<{ text: string; label: string } | null> {
-  if (o.file) return { text: await readText(o.file), label: o.file };
+  if (o.file) return { text: await readModelfile(o.file), label: o.file };
   if (o.template) {
     const tpl = (await ctx.call('variants.templates', {})).find((t) => t.id === o.template);
     if (!tpl) {
@@ -117,12 +134,13 @@ export function registerVariant(program: Command): void {
     .description('Save a Modelfile (--file or --template) as the next version and create it in Ollama')
     .option('--file <Modelfile>', 'Modelfile to save first (default: the latest saved version)')
     .option('--template <id>', 'start from a built-in template instead of a file')
-    .option('--version <n>', 'create from this saved version')
+    // Not --version: the program's own -V/--version would take it.
+    .option('--rev <n>', 'create from this saved version')
     .option('--quantize <type>', 'quantize an fp16 base: q4_K_M, q4_K_S or q8_0')
     .action(
-      verb(async (ctx, cmd, name: string, o: { file?: string; template?: string; version?: string; quantize?: 'q4_K_M' | 'q4_K_S' | 'q8_0' }) => {
+      verb(async (ctx, cmd, name: string, o: { file?: string; template?: string; rev?: string; quantize?: 'q4_K_M' | 'q4_K_S' | 'q8_0' }) => {
         const src = await sourceText(ctx, o);
-        let version = o.version ? Number(o.version) : undefined;
+        let version = o.rev ? Number(o.rev) : undefined;
         if (src) {
           const saved = await ctx.call('variants.save', { name, text: src.text }).catch((e) => withDiagnostics(src.label, e));
           version = saved.version;
@@ -142,7 +160,7 @@ export function registerVariant(program: Command): void {
     .option('--note <text>', 'what changed')
     .action(
       verb(async (ctx, cmd, name: string, o: { file: string; note?: string }) => {
-        const text = await readText(o.file);
+        const text = await readModelfile(o.file);
         const saved = await ctx.call('variants.save', { name, text, ...(o.note ? { note: o.note } : {}) }).catch((e) => withDiagnostics(o.file, e));
         print(cmd, saved, (v) => (v.unchanged ? `${v.name}: v${v.version} already has this text` : `${v.name}: saved v${v.version}`));
       }),
@@ -151,10 +169,10 @@ export function registerVariant(program: Command): void {
   variant
     .command('show <name>')
     .description('Print a saved version (the latest by default)')
-    .option('--version <n>', 'version number')
+    .option('--rev <n>', 'version number')
     .action(
-      verb(async (ctx, cmd, name: string, o: { version?: string }) => {
-        const v = await ctx.call('variants.get', { name, ...(o.version ? { version: Number(o.version) } : {}) });
+      verb(async (ctx, cmd, name: string, o: { rev?: string }) => {
+        const v = await ctx.call('variants.get', { name, ...(o.rev ? { version: Number(o.rev) } : {}) });
         print(cmd, v, (x) => x.text.replace(/\n$/, ''));
       }),
     );
@@ -198,7 +216,7 @@ export function registerVariant(program: Command): void {
     .option('--name <name>', 'name for the variant (required for a plain Modelfile)')
     .action(
       verb(async (ctx, cmd, file: string, o: { name?: string }) => {
-        const text = await readText(file);
+        const text = o.name ? await readModelfile(file) : await readText(file);
         const v = await ctx.call('variants.import', { bundle: text, ...(o.name ? { name: o.name } : {}) }).catch((e) => withDiagnostics(file, e));
         print(cmd, v, (x) => `imported ${x.name} (${x.latestVersion} version${x.latestVersion === 1 ? '' : 's'}); create it with \`slm-deck variant create ${x.name}\``);
       }),

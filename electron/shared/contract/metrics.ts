@@ -30,7 +30,7 @@ export const MetricGroupSchema = z.enum([
 export type MetricGroup = z.infer<typeof MetricGroupSchema>;
 
 export const SeriesDefSchema = z.object({
-  /** Stable key, e.g. `host.cpu`, `gpu.0.vram`, `container.slm-deck-vllm.cpu`, `engine.127.0.0.1:8000.tokens`. */
+  /** Stable key, e.g. `host.cpu`, `gpu.nvidia0.vram`, `container.slm-deck-vllm.cpu`, `engine.127.0.0.1:8000.tokens`. */
   id: z.string(),
   /** Short human label for legends and CSV headers, e.g. "CPU", "slm-deck-vllm memory". */
   label: z.string(),

@@ -143,7 +143,7 @@ export function parseModelfile(source: string): ParsedModelfile {
         kwStart,
         word.length,
         'unknown-instruction',
-        `Unknown instruction "${word}": expected FROM, PARAMETER, SYSTEM, TEMPLATE, MESSAGE, ADAPTER, LICENSE or REQUIRES.`,
+        `Unknown instruction "${word}": expected ${INSTRUCTIONS.slice(0, -1).join(', ')} or ${INSTRUCTIONS.at(-1)}.`,
         guess ? `Did you mean ${guess}?` : 'Comments start with # at the beginning of a line.',
       );
       i = eol + 1;
