@@ -98,8 +98,16 @@ describe('recommendation follows the seed tiers and the machine', () => {
   it('no Docker: the embedded ONNX engine, with Docker’s hint for later', () => {
     const r = plan(makeProfile({ docker: dockerDown })).recommendation;
     expect(r.config).toMatchObject({ backend: 'embedded', model: 'phi-4-mini-instruct/onnx-cpu-int4', gpus: [], memoryLimitGb: null, cpus: null, hostPort: 8081 });
-    expect(r.why[0]).toContain('Docker is not reachable');
+    expect(r.why[0]).toContain('Docker is not reachable (Docker is installed but not running (no socket at unix:///var/run/docker.sock)), so');
     expect(r.why.join(' ')).toContain('Start Docker: `sudo systemctl start docker`.');
+  });
+
+  it('an NVIDIA GPU but no Docker: the embedded engine on the CPU, never a GPU build it cannot run on the GPU', () => {
+    const p = plan(makeProfile({ gpus: [nvidiaGpu({ name: 'NVIDIA GeForce RTX 4090', vramMiB: 24564, cc: '8.9' })], docker: dockerDown }));
+    expect(p.recommendation.config).toMatchObject({ backend: 'embedded', model: 'phi-4-mini-instruct/onnx-cpu-int4', gpus: [] });
+    expect(p.recommendation.row.estimate.memory).toBe('ram');
+    const gpuRow = p.rows.find((r) => r.backend === 'embedded' && r.model.endsWith('/onnx-gpu-int4'))!;
+    expect(gpuRow).toMatchObject({ verdict: 'unavailable', reason: expect.stringContaining("SLM Deck's ONNX engine runs on the CPU") });
   });
 
   it('a native Ollama on 11434 moves the container to 11435 and says why', () => {

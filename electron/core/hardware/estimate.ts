@@ -117,6 +117,13 @@ function unavailable(input: RowInput, m: MachineView): { reason: string; hint?: 
   if (runsInDocker(backend) && !m.docker.reachable) {
     return { reason: `Docker is not reachable: ${m.docker.reason ?? 'no answer'}`, hint: m.docker.hint };
   }
+  // The engine runs ONNX Runtime's CPU provider: the app installs no CUDA provider (.npmrc) and its image has none.
+  if (form.format === 'onnx' && form.device === 'gpu') {
+    return {
+      reason: "SLM Deck's ONNX engine runs on the CPU; this GPU build needs ONNX Runtime's CUDA provider, which the app does not install",
+      hint: 'On an NVIDIA GPU run vLLM or Ollama; on the CPU use the cpu-int4 build.',
+    };
+  }
   const needsCuda = backend === 'vllm-gpu' || form.device === 'gpu';
   if (needsCuda) {
     if (!m.cudaGpu) {

@@ -145,7 +145,6 @@ export function recommend(catalog: Catalog, model: CatalogModel, p: HardwareProf
   const fixedParallel = opts.parallel !== undefined;
   const q4 = model.forms.find((f) => f.backends.includes('ollama') && /q4/i.test(f.precision)) ?? model.forms.find((f) => f.backends.includes('ollama'));
   const cpuOnnx = model.forms.find((f) => f.format === 'onnx' && f.device === 'cpu');
-  const gpuOnnx = model.forms.find((f) => f.format === 'onnx' && f.device === 'gpu' && !f.unavailableReason);
   const vllmForm = model.forms.find((f) => f.backends.includes('vllm-gpu') && !f.unavailableReason);
   const ramGB = p.memory.totalBytes / 1e9;
   const cpuTier: Tier = ramGB >= TIERS['cpu-production'].recRamGB ? 'cpu-production' : ramGB >= TIERS.development.recRamGB ? 'development' : 'edge-optimised';
@@ -154,12 +153,9 @@ export function recommend(catalog: Catalog, model: CatalogModel, p: HardwareProf
 
   // 1. No Docker: the embedded engine is the only thing that runs.
   if (!m.docker.reachable) {
-    why.push(`Docker is not reachable (${m.docker.reason ?? 'no answer'}), so the containerised backends are out and the embedded ONNX engine, which needs no Docker, is the way to run ${model.name}.`);
-    const rows = [cpuOnnx, gpuOnnx].filter((f): f is ModelForm => Boolean(f)).map((f) =>
-      bestEffortParallel(catalog, { backend: 'embedded', form: f, context: ctxFor(DEFAULT_CONTEXT), parallel: opts.parallel ?? 1 }, model, m, fixedParallel),
-    );
-    const gpuRow = rows.find((r) => r.model.endsWith(`/${gpuOnnx?.id}`) && r.verdict === 'fits');
-    const row = gpuRow ?? rows.find((r) => r.model.endsWith(`/${cpuOnnx?.id}`)) ?? rows[0];
+    why.push(`Docker is not reachable (${(m.docker.reason ?? 'no answer').replace(/\.$/, '')}), so the containerised backends are out and the embedded ONNX engine, which needs no Docker, is the way to run ${model.name}.`);
+    // The engine runs on the CPU (see estimate.ts), so its GPU builds are not candidates.
+    const row = cpuOnnx && bestEffortParallel(catalog, { backend: 'embedded', form: cpuOnnx, context: ctxFor(DEFAULT_CONTEXT), parallel: opts.parallel ?? 1 }, model, m, fixedParallel);
     if (row) chosen = { tier: ramGB >= TIERS.development.recRamGB ? 'development' : 'edge-optimised', row };
     if (m.docker.hint) why.push(`To use vLLM or Ollama later: ${m.docker.hint}`);
   } else {
