@@ -80,6 +80,8 @@ describe('the onnx-engine image', () => {
     expect(c.Mounts).toEqual([expect.objectContaining({ Type: 'bind', Source: TINY_DIR, Destination: '/model', RW: false })]);
     // The deployment's context length reaches the engine (the model itself allows 4096).
     expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toMatchObject({ context_length: 1024 });
+    // The engine names its model as the deployment's endpoint does.
+    expect(((await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as { data: { id: string }[] }).data.map((d) => d.id)).toEqual([dep.endpoint!.model]);
 
     // The playground's OpenAI-compatible client, through the deployment's chat backend.
     const backend = (await t.call('chat.backends', {})).find((b) => b.id === `docker:${name}`);

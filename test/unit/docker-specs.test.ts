@@ -191,7 +191,7 @@ describe('ONNX engine spec', () => {
     expect(o.HostConfig.NanoCpus).toBe(4e9);
     expect(o.ExposedPorts).toEqual({ '8080/tcp': {} });
     expect(o.Healthcheck.Test[1]).toContain('http://127.0.0.1:8080/health');
-    expect(o.Env).toEqual(expect.arrayContaining(['SLM_ENGINE_MODEL_DIR=/model', 'SLM_ENGINE_PORT=8080']));
+    expect(o.Env).toEqual(expect.arrayContaining(['SLM_ENGINE_MODEL_DIR=/model', 'SLM_ENGINE_PORT=8080', 'SLM_ENGINE_MODEL_ID=cpu-int4-rtn-block-32-acc-level-4']));
     expect(s.endpoint.model).toBe('cpu-int4-rtn-block-32-acc-level-4');
   });
 

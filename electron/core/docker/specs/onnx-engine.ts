@@ -44,6 +44,8 @@ export function buildOnnxEngineSpec(req: DeployRequest, ctx: SpecContext): Deplo
         SLM_ENGINE_HOST: '0.0.0.0',
         SLM_ENGINE_PORT: String(ENGINE_PORT),
         SLM_ENGINE_MODEL_DIR: ENGINE_MODEL_DIR,
+        // /v1/models then names the model as the endpoint does (not the mount point's folder name).
+        SLM_ENGINE_MODEL_ID: model.served,
         SLM_ENGINE_CONTEXT: String(req.contextLength),
         SLM_ENGINE_PARALLEL: String(req.parallel),
         ...req.env,
