@@ -94,6 +94,18 @@ describe('Models page', () => {
     await screenshotWholePage(page, path.join(ROOT, 'docs', 'models.png'));
   });
 
+  it('a cancelled pull offers Resume and finishes from where it stopped', async () => {
+    fake.pullIntervalMs = 200;
+    await page.getByLabel('Model to pull').fill('phi4-mini:3.8b-q8_0');
+    await page.getByRole('button', { name: 'Pull', exact: true }).click();
+    const progress = page.getByLabel('Pull phi4-mini:3.8b-q8_0 progress', { exact: true });
+    await progress.getByRole('button', { name: 'Cancel' }).click();
+    await progress.getByRole('button', { name: 'Resume' }).waitFor();
+    fake.pullIntervalMs = 1;
+    await progress.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('table', { name: 'Installed models' }).getByText('phi4-mini:3.8b-q8_0').waitFor();
+  });
+
   it('Try in Playground opens the Playground with the variant', async () => {
     await page.getByLabel('Variant editor').getByRole('button', { name: 'Try in Playground' }).click();
     await page.waitForURL(/#\/playground/);

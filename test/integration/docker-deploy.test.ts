@@ -166,6 +166,17 @@ describe('deploy with stand-in images from the local registry', () => {
     expect((await rawDocker().listContainers({ all: true, filters: { name: [`slm-deck-${name}`] } })).length).toBe(0);
   });
 
+  it('a backend and model form the planner marks unavailable is refused with its reason, not as "will not fit"', async () => {
+    const name = uniqueName('deploy-unavail');
+    const done = await t.task('docker.deploy', { ...defaultDeployConfig('onnx-engine'), name, model: 'phi-4-mini-instruct/onnx-gpu-int4', hostPort: await freePort(), cpus: 1, memoryLimitGb: 1 });
+    expect(done.error).toMatchObject({
+      code: 'insufficient_resources',
+      message: expect.stringMatching(/^This cannot run on this machine: SLM Deck's ONNX engine runs on the CPU/),
+      hint: expect.stringMatching(/vLLM or Ollama/),
+    });
+    expect((await rawDocker().listContainers({ all: true, filters: { name: [`slm-deck-${name}`] } })).length).toBe(0);
+  });
+
   it('refuses the embedded backend and malformed requests before starting a task', async () => {
     await expect(t.call('docker.deploy', { ...defaultDeployConfig('ollama'), backend: 'embedded' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/embedded engine runs inside SLM Deck/) });
     await expect(t.call('docker.deploy', { ...defaultDeployConfig('ollama'), hostPort: 70000 })).rejects.toMatchObject({ code: 'invalid_input' });

@@ -15,7 +15,7 @@ import { checkPort } from './ports';
 import { imageExists, pullImage } from './pull';
 
 /** The planner's verdict for a request, when the hardware domain provides one. */
-export type VerdictFn = (req: DeployRequest) => Promise<{ verdict: 'fits' | 'tight' | 'wont-fit'; reason: string } | null>;
+export type VerdictFn = (req: DeployRequest) => Promise<{ verdict: 'fits' | 'tight' | 'wont-fit' | 'unavailable'; reason: string; hint?: string } | null>;
 
 export interface DeployDeps {
   docker: Docker;
@@ -101,6 +101,9 @@ async function preflight(d: DeployDeps, req: DeployRequest, task: TaskContext): 
     const v = await d.verdict(req);
     if (v?.verdict === 'wont-fit') {
       throw new DeckError('insufficient_resources', `This will not fit on this machine: ${v.reason}`, 'Lower the context length or parallel sequences, pick a smaller model form or another backend, or deploy anyway (force).');
+    }
+    if (v?.verdict === 'unavailable') {
+      throw new DeckError('insufficient_resources', `This cannot run on this machine: ${v.reason}`, v.hint ?? 'Pick another backend or model form, or deploy anyway (force).');
     }
   }
   if (d.modelFolder && !status.remote) {

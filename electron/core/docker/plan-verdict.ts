@@ -17,6 +17,6 @@ export function verdictFromPlan(plan: (input: PlanInput) => Promise<Plan> | Plan
     }
     const row = p.rows.find((r) => r.backend === req.backend && r.model === req.model);
     if (!row) return null;
-    return { verdict: row.verdict === 'unavailable' ? 'wont-fit' : row.verdict, reason: row.reason };
+    return { verdict: row.verdict, reason: row.reason, ...(row.hint ? { hint: row.hint } : {}) };
   };
 }

@@ -120,7 +120,7 @@ function unavailable(input: RowInput, m: MachineView): { reason: string; hint?: 
   // The engine runs ONNX Runtime's CPU provider: the app installs no CUDA provider (.npmrc) and its image has none.
   if (form.format === 'onnx' && form.device === 'gpu') {
     return {
-      reason: "SLM Deck's ONNX engine runs on the CPU; this GPU build needs ONNX Runtime's CUDA provider, which the app does not install",
+      reason: "SLM Deck's ONNX engine runs on the CPU; this GPU build needs ONNX Runtime's CUDA provider, which the app does not install.",
       hint: 'On an NVIDIA GPU run vLLM or Ollama; on the CPU use the cpu-int4 build.',
     };
   }

@@ -31,7 +31,7 @@ export function PullBox() {
         </button>
       </form>
       <ErrorBox error={pull.error} title="Could not start the pull" />
-      {current && <TaskProgress key={current.taskId} taskId={current.taskId} label={`Pull ${current.model}`} onRetry={() => start(current.model)} />}
+      {current && <TaskProgress key={current.taskId} taskId={current.taskId} label={`Pull ${current.model}`} onRetry={() => start(current.model)} resumable />}
       <h3>Suggested</h3>
       {suggestions.error && <ErrorBox error={suggestions.error} />}
       <ul className="suggestions">

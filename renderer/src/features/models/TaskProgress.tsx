@@ -9,7 +9,7 @@ import { useTasks } from '../../stores/tasks';
  * A long operation (pull, create) as the user follows it: one bar, bytes and speed, the steps
  * Ollama reported, Cancel while running, and the error with its hint when it fails.
  */
-export function TaskProgress({ taskId, label, onRetry }: { taskId: string; label: string; onRetry?: () => void }) {
+export function TaskProgress({ taskId, label, onRetry, resumable = false }: { taskId: string; label: string; onRetry?: () => void; resumable?: boolean }) {
   const task = useTasks((s) => s.tasks[taskId]);
   const [steps, setSteps] = useState<string[]>([]);
   useEffect(() => {
@@ -33,7 +33,8 @@ export function TaskProgress({ taskId, label, onRetry }: { taskId: string; label
         )}
         {!running && task.state !== 'succeeded' && onRetry && (
           <button type="button" className="small" onClick={onRetry}>
-            {task.state === 'cancelled' ? 'Resume' : 'Try again'}
+            {/* A pull picks up Ollama's partial blobs; a create simply runs again. */}
+            {task.state === 'cancelled' && resumable ? 'Resume' : 'Try again'}
           </button>
         )}
       </div>

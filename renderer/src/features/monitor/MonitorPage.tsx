@@ -6,7 +6,7 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { seriesOf, useMetricsFeed, windowStart, type FeedSeries, type FeedState } from './feed';
 import { TimeChart } from './TimeChart';
 
-const INTERVALS = [250, 500, 1000, 2000, 5000];
+const INTERVALS = [250, 500, 1000, 2000, 5000, 10_000];
 
 const WINDOWS = [
   { label: '1 min', ms: 60_000 },

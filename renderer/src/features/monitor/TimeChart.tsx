@@ -110,7 +110,14 @@ export function TimeChart({ title, unit, at, series, windowMs, paused, yMax, hei
         })),
       ],
       axes: [
-        { stroke: colors.muted, grid: { stroke: colors.border, width: 1 }, ticks: { stroke: colors.border, width: 1 } },
+        {
+          stroke: colors.muted,
+          grid: { stroke: colors.border, width: 1 },
+          ticks: { stroke: colors.border, width: 1 },
+          // One line of wall-clock time per tick: uPlot's default second line (date, hour) ran its labels together.
+          space: 90,
+          values: (_u, splits) => splits.map((v) => new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })),
+        },
         {
           stroke: colors.muted,
           size: 72,
