@@ -22,14 +22,19 @@ export function bindIpc(core: Core, ipcMain: IpcMain, isTrusted: SenderCheck): (
       subs.set(wc.id, map);
       const abort = new AbortController();
       aborts.set(wc.id, abort);
+      // A reload or another document ends the page; the app's own hash routing does not.
+      const onNavigate = (e: { isMainFrame: boolean; isSameDocument: boolean }) => {
+        if (e.isMainFrame && !e.isSameDocument) drop();
+      };
       const drop = () => {
         for (const off of map!.values()) off();
         subs.delete(wc.id);
         aborts.get(wc.id)?.abort();
         aborts.delete(wc.id);
+        wc.off('did-start-navigation', onNavigate);
       };
       wc.once('destroyed', drop);
-      wc.once('did-start-navigation', drop);
+      wc.on('did-start-navigation', onNavigate);
     }
     return map;
   };

@@ -50,6 +50,19 @@ describe('IPC binding', () => {
     f.wc.emit('destroyed');
     expect(core.bus.listenerCount('settings.changed')).toBe(base);
   });
+
+  it('keeps subscriptions across the app\'s hash navigation, drops them on a reload', async () => {
+    const core = await createCore({ home: tempHome() });
+    const f = fakeElectron();
+    bindIpc(core, f.ipcMain as never, () => true);
+    const base = core.bus.listenerCount('settings.changed');
+    f.ipcMain.emit(IPC.subscribe, f.event(), 'settings.changed');
+    // Switching pages sets location.hash: a same-document navigation.
+    f.wc.emit('did-start-navigation', { isMainFrame: true, isSameDocument: true });
+    expect(core.bus.listenerCount('settings.changed')).toBe(base + 1);
+    f.wc.emit('did-start-navigation', { isMainFrame: true, isSameDocument: false });
+    expect(core.bus.listenerCount('settings.changed')).toBe(base);
+  });
 });
 
 describe('preload', () => {
