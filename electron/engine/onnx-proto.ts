@@ -25,15 +25,6 @@ export const DT = {
   FLOAT16: 10,
 } as const;
 
-/** onnxruntime-node tensor type names for the ONNX element types an LLM graph exposes. */
-export const ORT_TYPE_BY_DT: Record<number, string> = {
-  1: 'float32',
-  6: 'int32',
-  7: 'int64',
-  9: 'bool',
-  10: 'float16',
-};
-
 export type Dim = number | string;
 
 export function valueInfo(name: string, elemType: number, dims: Dim[]): ValueInfoProto {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ChatBackend, ChatMessage, ChatParams } from '../../shared/contract/chat';
-import { ChatParamsSchema } from '../../shared/contract/chat';
+import { ChatParamsSchema, ToolNameSchema } from '../../shared/contract/chat';
 import { DeckError } from '../../shared/errors';
 import { normaliseBaseUrl } from '../../core/chat/custom-backends';
 import { statsLine } from '../../core/chat/export';
@@ -64,7 +64,7 @@ async function run(ctx: CliContext, cmd: Command, o: ChatOpts & { backend: strin
     ...(o.model ? { model: o.model } : {}),
     ...(o.system ? { system: o.system } : {}),
     params: params(o),
-    tools: o.tools ? ['calculate_circle_area', 'calculate', 'get_current_time'] : [],
+    tools: o.tools ? ToolNameSchema.options : [],
   });
   const { bus, chat } = ctx.core;
   const err = process.stderr;

@@ -10,6 +10,8 @@ import type { Logger } from '../log/logger';
 export interface BackendSource {
   name: string;
   list(): Promise<ChatBackend[]> | ChatBackend[];
+  /** One backend by id, for a source whose list is costly (Docker inspects every deployment). */
+  find?(id: string): Promise<ChatBackend | null> | ChatBackend | null;
 }
 
 /** The pluggable list of backends a chat can target. */
@@ -45,7 +47,7 @@ export class BackendRegistry {
           return await s.list();
         } catch (e) {
           // One broken source (Docker down) must not hide the others.
-          this.log.warn('backend source failed', { source: s.name, error: e instanceof Error ? e.message : String(e) });
+          this.sourceFailed(s, e);
           return [];
         }
       }),
@@ -54,18 +56,27 @@ export class BackendRegistry {
     return lists.flat().filter((b) => !seen.has(b.id) && seen.add(b.id));
   }
 
+  /** Runs before every chat request: source by source, so a chat to one backend does not list all of Docker. */
   async resolve(id: string): Promise<ChatBackend> {
-    const all = await this.list();
-    const found = all.find((b) => b.id === id);
-    if (!found) {
-      throw new DeckError(
-        'not_found',
-        `The backend "${id}" is not available.`,
-        all.length
-          ? `Pick another backend (${all.map((b) => b.label).join(', ')}), or start its deployment on the Deploy page.`
-          : 'Deploy a backend on the Deploy page, or add an OpenAI-compatible URL in the Playground.',
-      );
+    for (const s of this.sources.values()) {
+      try {
+        const found = s.find ? await s.find(id) : (await s.list()).find((b) => b.id === id);
+        if (found) return found;
+      } catch (e) {
+        this.sourceFailed(s, e);
+      }
     }
-    return found;
+    const all = await this.list();
+    throw new DeckError(
+      'not_found',
+      `The backend "${id}" is not available.`,
+      all.length
+        ? `Pick another backend (${all.map((b) => b.label).join(', ')}), or start its deployment on the Deploy page.`
+        : 'Deploy a backend on the Deploy page, or add an OpenAI-compatible URL in the Playground.',
+    );
+  }
+
+  private sourceFailed(s: BackendSource, e: unknown): void {
+    this.log.warn('backend source failed', { source: s.name, error: e instanceof Error ? e.message : String(e) });
   }
 }

@@ -19,14 +19,6 @@ export { containerStats } from './stats';
 export { mirrorImage } from './mirror';
 export { verdictFromPlan } from './plan-verdict';
 
-function safeCatalog() {
-  try {
-    return bundledCatalog();
-  } catch {
-    return null;
-  }
-}
-
 export interface DockerDomain {
   connection: DockerConnection;
   service: DockerService;
@@ -64,7 +56,7 @@ export function createDockerDomain(o: {
     appVersion: o.appVersion,
     engineVersion: o.engineVersion ?? o.appVersion,
     modelsDir: path.join(o.home, 'models'),
-    resolveModel: o.resolveModel ?? catalogModelResolver(safeCatalog),
+    resolveModel: o.resolveModel ?? catalogModelResolver(bundledCatalog),
     verdict: o.verdict,
     onChanged: () => o.chatBackends?.changed(),
   });

@@ -88,13 +88,7 @@ export function createEngineHost(o: EngineHostOptions): EngineHost {
     home: o.home,
     log: log.child('store'),
     hfToken: () => o.settings.hfToken(),
-    catalog: () => {
-      try {
-        return bundledCatalog();
-      } catch {
-        return null;
-      }
-    },
+    catalog: bundledCatalog,
     demoDir: () => findResource(path.join('models', DEMO_MODEL_ID)),
     onChanged: (model) => o.bus.emit('modelStore.changed', { model }),
     ...o.store,

@@ -40,7 +40,6 @@ export class EngineSource implements MetricSource {
   private provided: EngineTarget[] = [];
   private providedAt = -Infinity;
   private watchTargets = new Map<string, EngineTarget[]>();
-  /** Tokens reported by the chat service for servers without a token counter (Ollama). */
 
   private offChanges: (() => void) | null = null;
 
