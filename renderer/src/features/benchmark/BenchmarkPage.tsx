@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useCall, useInvalidateOn } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
 import { useConnection } from '../../stores/connection';
-import { useTasks } from '../../stores/tasks';
+import { useTask } from '../../stores/tasks';
 import { useBenchDraft } from './bench-draft';
 import { CompareView } from './CompareView';
 import { HistoryList } from './HistoryList';
@@ -35,12 +35,11 @@ export function BenchmarkPage() {
 
 function BenchmarkContent() {
   const d = useBenchDraft();
-  const tasks = useTasks((s) => s.tasks);
   const history = useCall('bench.list', {});
   useInvalidateOn('bench.changed', ['bench.list', 'bench.get', 'bench.comparison', 'bench.compare']);
 
   // A reload finds a run still going.
-  const task = (d.taskId ? tasks[d.taskId] : undefined) ?? Object.values(tasks).find((t) => t.kind === 'bench' && t.state === 'running');
+  const task = useTask(d.taskId, 'bench');
   const running = task?.state === 'running';
   const finishedRun = task?.state === 'succeeded' ? (task.result as { runId?: string } | undefined)?.runId : undefined;
   useEffect(() => {

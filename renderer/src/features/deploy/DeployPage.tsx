@@ -4,7 +4,7 @@ import { defaultDeployConfig } from '../../../../electron/shared/contract/docker
 import { call, type DeckClientError } from '../../api/client';
 import { useCall } from '../../api/hooks';
 import { useDeployDraft } from '../../stores/deploy-draft';
-import { useTasks } from '../../stores/tasks';
+import { useTask } from '../../stores/tasks';
 import { BackendCards } from './BackendCards';
 import { CodeDialog } from './CodeDialog';
 import { ConfigForm } from './ConfigForm';
@@ -26,7 +26,6 @@ export function DeployPage() {
   const settings = useCall('settings.get', {});
   const plan = useCall('hardware.plan', {}, { retry: false });
   const { draft } = useDeployDraft();
-  const tasks = useTasks((s) => s.tasks);
   const [form, setForm] = useState<FormState | null>(null);
   const [formFor, setFormFor] = useState<number | null>(null);
   const [taskId, setTaskId] = useState<string | null>(null);
@@ -57,11 +56,7 @@ export function DeployPage() {
   };
 
   // A reload keeps showing the deployment in progress.
-  const task =
-    (taskId ? tasks[taskId] : undefined) ??
-    Object.values(tasks)
-      .filter((t) => t.kind === 'docker.deploy' && t.state === 'running')
-      .sort((a, b) => b.startedAt - a.startedAt)[0];
+  const task = useTask(taskId, 'docker.deploy');
 
   const deploy = async () => {
     if (!form) return;

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import type { ChatParams, ToolName } from '../../../../electron/shared/contract/chat';
 import { call, type DeckClientError } from '../../api/client';
 
@@ -120,19 +120,21 @@ function TargetPicker({ index, target, onChange, onRemove }: { index: number; ta
   );
 }
 
-function Pane({ id, index }: { id: string; index: number }) {
+/** Memoised, with its reply list kept while its conversation is unchanged: a frame for one pane does not re-render the others. */
+const Pane = memo(function Pane({ id, index }: { id: string; index: number }) {
   const conv = useConversation(id);
   const c = conv.data;
+  const replies = useMemo(() => c?.messages.filter((m) => m.role !== 'user') ?? [], [c?.messages]);
   return (
     <section className="compare-pane card" aria-label={`Pane ${index + 1}${c ? `: ${c.backendLabel}` : ''}`} data-testid="compare-pane">
       <header>
         <strong>{c?.backendLabel ?? '…'}</strong> {c?.model && <span className="muted">{c.model}</span>}
       </header>
       {conv.error && <ErrorBox error={conv.error} />}
-      {c && <Transcript messages={c.messages.filter((m) => m.role !== 'user')} label={`Replies from ${c.backendLabel}`} />}
+      {c && <Transcript messages={replies} label={`Replies from ${c.backendLabel}`} />}
     </section>
   );
-}
+});
 
 function usePanesStreaming(ids: string[]): boolean {
   const a = useConversation(ids[0] ?? null).data;

@@ -1,12 +1,14 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { ConversationSummary } from '../../../../electron/shared/contract/chat';
 import { call } from '../../api/client';
 import { useAction, useCall } from '../../api/hooks';
+import { download } from '../../components/download';
 import { ErrorBox } from '../../components/ErrorBox';
 
 
 /** Saved conversations: search, open, rename, export, delete. */
-export function ConversationList({ selected, onSelect, onNew }: { selected: string | null; onSelect: (id: string | null) => void; onNew: () => void }) {
+/** Memoised: the Playground re-renders on every streamed frame, the list need not. */
+export const ConversationList = memo(function ConversationList({ selected, onSelect }: { selected: string | null; onSelect: (id: string | null) => void }) {
   const [query, setQuery] = useState('');
   const [debounced, setDebounced] = useState('');
   useEffect(() => {
@@ -18,7 +20,7 @@ export function ConversationList({ selected, onSelect, onNew }: { selected: stri
   return (
     <nav className="pg-list" aria-label="Conversations">
       <div className="actions">
-        <button type="button" className="primary" onClick={onNew}>
+        <button type="button" className="primary" onClick={() => onSelect(null)}>
           + New chat
         </button>
       </div>
@@ -32,7 +34,7 @@ export function ConversationList({ selected, onSelect, onNew }: { selected: stri
       </ul>
     </nav>
   );
-}
+});
 
 function Item({ c, selected, onSelect }: { c: ConversationSummary; selected: boolean; onSelect: (id: string | null) => void }) {
   const [renaming, setRenaming] = useState(false);
@@ -43,12 +45,7 @@ function Item({ c, selected, onSelect }: { c: ConversationSummary; selected: boo
 
   const exportAs = async (format: 'markdown' | 'json') => {
     const file = await call('chat.export', { id: c.id, format });
-    const url = URL.createObjectURL(new Blob([file.content], { type: file.mime }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = file.filename;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    download(file.filename, file.mime, file.content);
   };
 
   return (

@@ -148,7 +148,7 @@ export function PlaygroundPage() {
         <div className="warning-box">No backend yet: deploy one on the Deploy page, or add an OpenAI-compatible URL on the right.</div>
       )}
       <div className="pg-grid">
-        <ConversationList selected={selected} onSelect={select} onNew={() => select(null)} />
+        <ConversationList selected={selected} onSelect={select} />
         <div className="pg-main">
           {view === 'compare' ? (
             <ComparePanel ids={compareIds} onRun={(ids) => setHash({ compare: ids.join(','), view: 'compare' })} system={setup.system} params={setup.params} tools={setup.tools} />

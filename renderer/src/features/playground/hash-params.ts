@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 
 /** Playground state that should survive a reload lives in the hash query: #/playground?c=ID */
 function read(): URLSearchParams {
@@ -12,7 +12,8 @@ export function useHashParams(): [URLSearchParams, (patch: Record<string, string
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);
-  const update = (patch: Record<string, string | null>) => {
+  // Stable, so callbacks built on it (the Playground's select) stay stable while a reply streams.
+  const update = useCallback((patch: Record<string, string | null>) => {
     const next = read();
     for (const [k, v] of Object.entries(patch)) {
       if (v === null) next.delete(k);
@@ -23,6 +24,6 @@ export function useHashParams(): [URLSearchParams, (patch: Record<string, string
     // replaceState: switching conversations should not fill the back button history.
     window.history.replaceState(null, '', `#/${page}${q ? `?${q}` : ''}`);
     setParams(next);
-  };
+  }, []);
   return [params, update];
 }

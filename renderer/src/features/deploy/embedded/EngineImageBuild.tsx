@@ -5,7 +5,7 @@ import { ErrorBox } from '../../../components/ErrorBox';
 import { formatBytes } from '../../../components/format';
 import { useTasks } from '../../../stores/tasks';
 import { TaskLine } from './TaskLine';
-import { useTask } from './use-task';
+import { useTask } from '../../../stores/tasks';
 
 /** The same engine as a Docker image, for the "ONNX engine (Docker)" backend: built here through the Docker API. */
 export function EngineImageBuild() {

@@ -4,7 +4,7 @@ import { useCall, useInvalidateOn } from '../../../api/hooks';
 import { ErrorBox } from '../../../components/ErrorBox';
 import { formatBytes } from '../../../components/format';
 import { TaskLine } from './TaskLine';
-import { useTask } from './use-task';
+import { useTask } from '../../../stores/tasks';
 
 type Available = { id: string; label: string; repo: string; folder: string; device: string; approxBytes: number; installed: boolean; partialBytes: number };
 
