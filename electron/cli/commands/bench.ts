@@ -1,11 +1,10 @@
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import type { BenchRunSummary, BenchTarget } from '../../shared/contract/bench';
-import type { ChatBackend } from '../../shared/contract/chat';
 import { DeckError } from '../../shared/errors';
-import { normaliseBaseUrl } from '../../core/chat/custom-backends';
 import { verb, type CliContext } from '../context';
 import { print, table } from '../output';
+import { findBackend } from './chat';
 import { waitTask } from './deploy';
 
 interface BenchOpts {
@@ -174,19 +173,4 @@ async function run(ctx: CliContext, cmd: Command): Promise<number> {
     process.stderr.write(`\nSaved as ${runId}: \`slm-deck bench export ${runId} --format csv\` for a spreadsheet.\n`);
   }
   return r.backends.some((b) => b.status === 'failed') ? 2 : 0;
-}
-
-async function findBackend(ctx: CliContext, list: ChatBackend[], wanted: string): Promise<ChatBackend> {
-  const found = list.find((b) => b.id === wanted) ?? list.find((b) => b.label.toLowerCase() === wanted.toLowerCase());
-  if (found) return found;
-  if (/^https?:\/\//.test(wanted)) {
-    const kind = /:11434(\/|$)/.test(wanted) ? 'ollama' : 'openai';
-    const baseUrl = normaliseBaseUrl(wanted, kind);
-    return list.find((b) => b.baseUrl === baseUrl && b.kind === kind) ?? ctx.call('chat.addBackend', { label: new URL(baseUrl).host, baseUrl, kind });
-  }
-  throw new DeckError(
-    'not_found',
-    `No backend "${wanted}".`,
-    list.length ? `Known backends: ${list.map((b) => b.id).join(', ')}. Or pass an OpenAI-compatible URL.` : 'Deploy one first, or pass an OpenAI-compatible URL.',
-  );
 }

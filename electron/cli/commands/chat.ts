@@ -58,7 +58,7 @@ async function run(ctx: CliContext, cmd: Command, o: ChatOpts & { backend: strin
   const json = Boolean(cmd.optsWithGlobals().json);
   // The embedded engine runs only while someone uses it: start it here, core.close() stops it.
   if (o.backend === EMBEDDED_BACKEND_ID) await ensureEmbeddedEngine(ctx, json);
-  const backend = await findBackend(ctx, o.backend);
+  const backend = await findBackend(ctx, await ctx.call('chat.backends', {}), o.backend);
   const conv = await ctx.call('chat.create', {
     backendId: backend.id,
     ...(o.model ? { model: o.model } : {}),
@@ -126,15 +126,14 @@ function summary(conversationId: string, backend: ChatBackend, turn: ChatMessage
   };
 }
 
-async function findBackend(ctx: CliContext, wanted: string): Promise<ChatBackend> {
-  const list = await ctx.call('chat.backends', {});
-  const byId = list.find((b) => b.id === wanted) ?? list.find((b) => b.label.toLowerCase() === wanted.toLowerCase());
-  if (byId) return byId;
+/** `--backend`: an id, a label, or a URL (added as a custom backend unless one already has it). */
+export async function findBackend(ctx: CliContext, list: ChatBackend[], wanted: string): Promise<ChatBackend> {
+  const found = list.find((b) => b.id === wanted) ?? list.find((b) => b.label.toLowerCase() === wanted.toLowerCase());
+  if (found) return found;
   if (/^https?:\/\//.test(wanted)) {
     const kind = /:11434(\/|$)/.test(wanted) ? 'ollama' : 'openai';
     const baseUrl = normaliseBaseUrl(wanted, kind);
-    const existing = list.find((b) => b.baseUrl === baseUrl && b.kind === kind);
-    return existing ?? ctx.call('chat.addBackend', { label: new URL(baseUrl).host, baseUrl, kind });
+    return list.find((b) => b.baseUrl === baseUrl && b.kind === kind) ?? ctx.call('chat.addBackend', { label: new URL(baseUrl).host, baseUrl, kind });
   }
   throw new DeckError(
     'not_found',
