@@ -109,7 +109,10 @@ describe('compose export equals what the app creates', () => {
 
   it('vLLM CPU: command, shm size, capabilities and security options', async () => {
     const name = uniqueName('compose-vllm-cpu');
-    await exportAndCompare({ ...defaultDeployConfig('vllm-cpu'), name, hostPort: await freePort(), cpus: 2, memoryLimitGb: 2 });
+    const services = await exportAndCompare({ ...defaultDeployConfig('vllm-cpu'), name, hostPort: await freePort(), cpus: 2, memoryLimitGb: 2 });
+    // The comparison checks these only when present: make sure the export has them.
+    expect(services[`slm-deck-${name}`].command).toContain('--max-model-len');
+    expect(services[`slm-deck-${name}`].shm_size).toBeDefined();
   });
 
   it('vLLM GPU: the GPU reservation', async () => {

@@ -14,7 +14,7 @@ import { DeployInputSchema } from '../../electron/shared/contract/docker';
 import { ROOT, tempHome } from '../helpers/serve';
 
 export const DOCKER_HOST = process.env.SLM_TEST_DOCKER_HOST ?? 'unix:///tmp/slm-deck-test/docker.sock';
-export const REGISTRY = 'localhost:5000';
+export const REGISTRY = process.env.SLM_TEST_REGISTRY ?? 'localhost:5000';
 
 export function rawDocker(): Docker {
   return createDockerClient(DOCKER_HOST);
