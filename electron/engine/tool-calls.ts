@@ -5,6 +5,7 @@
  * tokens are stripped. Calls come back in OpenAI's shape, arguments as a JSON string.
  */
 import { randomBytes } from 'node:crypto';
+import { parseJsonOrUndefined } from '../shared/json';
 
 export interface ToolDefinition {
   type: 'function';
@@ -63,14 +64,6 @@ function toCalls(value: unknown): ToolCall[] | null {
   return calls.length > 0 ? calls : null;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 export interface ParsedOutput {
   /** Text outside the tool calls (null when there is none, as OpenAI returns it). */
   content: string | null;
@@ -86,18 +79,18 @@ export function parseToolCalls(output: string): ParsedOutput | null {
   if (text.includes(TOOL_CALL_OPEN)) {
     const pattern = /<\|tool_call\|>([\s\S]*?)(?:<\|\/tool_call\|>|$)/g;
     for (const m of text.matchAll(pattern)) {
-      const parsed = toCalls(parseJson(m[1].trim()));
+      const parsed = toCalls(parseJsonOrUndefined(m[1].trim()));
       if (!parsed) return null;
       calls.push(...parsed);
     }
     rest = text.replace(pattern, '').trim();
   } else if (text.startsWith(FUNCTOOLS)) {
-    const parsed = toCalls(parseJson(text.slice(FUNCTOOLS.length).trim()));
+    const parsed = toCalls(parseJsonOrUndefined(text.slice(FUNCTOOLS.length).trim()));
     if (!parsed) return null;
     calls.push(...parsed);
     rest = '';
   } else if (text.startsWith('[')) {
-    const value = parseJson(text);
+    const value = parseJsonOrUndefined(text);
     if (!Array.isArray(value)) return null;
     const parsed = toCalls(value);
     if (!parsed) return null;

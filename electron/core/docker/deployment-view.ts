@@ -4,15 +4,7 @@ import { DeployInputSchema, EndpointSchema, type ContainerInfo, type Deployment,
 import { LABEL } from './labels';
 import { roleOf } from './objects';
 import { endpointFromLabel } from './specs/common';
-
-function parseJson(text: string | undefined): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
+import { parseJsonOrUndefined } from '../../shared/json';
 
 /** One container's view for the deployments list, from its inspect data. */
 export function containerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
@@ -60,8 +52,8 @@ export async function describeDeployment(docker: Docker, items: Docker.Container
   const serverInfo = infos.find((i) => roleOf(i.Config.Labels) === 'server') ?? infos[0];
   const labels = serverInfo.Config.Labels ?? {};
   const name = labels[LABEL.deployment];
-  const endpoint = EndpointSchema.omit({ curl: true }).safeParse(parseJson(labels[LABEL.endpoint]));
-  const request = DeployInputSchema.safeParse(parseJson(labels[LABEL.request]));
+  const endpoint = EndpointSchema.omit({ curl: true }).safeParse(parseJsonOrUndefined(labels[LABEL.endpoint]));
+  const request = DeployInputSchema.safeParse(parseJsonOrUndefined(labels[LABEL.request]));
   const server = containers[0];
   const item = items.find((i) => i.Id === server.id) ?? items[0];
   return {

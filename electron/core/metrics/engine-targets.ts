@@ -5,6 +5,7 @@ import type { Backend } from '../../shared/contract/deploy-config';
 import type { EngineKind, EngineTarget } from '../../shared/contract/metrics';
 import { LABEL, MANAGED_FILTER } from '../docker/labels';
 import type { EngineTargetProvider } from './engine-source';
+import { parseJsonOrUndefined } from '../../shared/json';
 
 export const ENGINE_KIND: Record<Backend, EngineKind> = {
   'vllm-gpu': 'vllm',
@@ -13,14 +14,6 @@ export const ENGINE_KIND: Record<Backend, EngineKind> = {
   'onnx-engine': 'onnx',
   embedded: 'onnx',
 };
-
-function parseJson(s: string | undefined): unknown {
-  try {
-    return s ? JSON.parse(s) : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Running deployments' servers, read from their labels with one list call (no inspect per container). */
 export function deploymentEngines(client: () => Promise<{ docker: Docker }>): EngineTargetProvider {
@@ -32,7 +25,7 @@ export function deploymentEngines(client: () => Promise<{ docker: Docker }>): En
     });
     const out: EngineTarget[] = [];
     for (const c of list) {
-      const endpoint = EndpointSchema.safeParse(parseJson(c.Labels?.[LABEL.endpoint]));
+      const endpoint = EndpointSchema.safeParse(parseJsonOrUndefined(c.Labels?.[LABEL.endpoint]));
       const backend = c.Labels?.[LABEL.backend] as Backend | undefined;
       if (!endpoint.success || !backend || !(backend in ENGINE_KIND)) continue;
       const deployment = c.Labels?.[LABEL.deployment];

@@ -4,6 +4,7 @@ import type { OllamaCreateRequest } from '../../shared/modelfile';
 import { connectError, midStreamError, notOllamaError, ollamaError } from './errors';
 import { MalformedLineError, readNdjson } from './ndjson';
 import { ErrorBodySchema, ProgressSchema, PsSchema, ShowSchema, TagsSchema, VersionSchema, type Progress } from './schemas';
+import { parseJsonOrUndefined } from '../../shared/json';
 
 export interface OllamaClientOptions {
   fetch?: typeof fetch;
@@ -120,7 +121,7 @@ export class OllamaClient {
     } catch {
       // The body is only used for the message.
     }
-    const parsed = ErrorBodySchema.safeParse(safeJson(text));
+    const parsed = ErrorBodySchema.safeParse(parseJsonOrUndefined(text));
     if (parsed.success) throw ollamaError(this.url, res.status, parsed.data.error, what);
     throw notOllamaError(this.url, res.status, path, what);
   }
@@ -133,7 +134,7 @@ export class OllamaClient {
     } catch (e) {
       throw midStreamError(this.url, e, what, opts.signal);
     }
-    const parsed = schema.safeParse(safeJson(text));
+    const parsed = schema.safeParse(parseJsonOrUndefined(text));
     if (!parsed.success) {
       throw new DeckError(
         'server_error',
@@ -180,10 +181,3 @@ export class OllamaClient {
   }
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
