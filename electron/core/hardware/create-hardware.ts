@@ -6,6 +6,8 @@ import type { DockerStatus } from '../../shared/contract/docker';
 import { dockerProbeFromStatus } from './docker-probe';
 import { hardwareHandlers } from './handlers';
 import { HardwareService } from './hardware-service';
+import { buildPlan } from './plan';
+import type { Plan, PlanInput } from '../../shared/contract/hardware';
 
 /** Builds the hardware domain for the composition root. */
 export function createHardware(opts: { home: string; settings: SettingsService; log: Logger; dockerStatus: (opts?: { refresh?: boolean }) => Promise<DockerStatus> }) {
@@ -17,5 +19,8 @@ export function createHardware(opts: { home: string; settings: SettingsService; 
     cacheKey: () => `${opts.settings.get().dockerEndpoint} ${opts.settings.get().ollamaUrl}`,
     log: opts.log.child('hardware'),
   });
-  return { service, catalog, handlers: hardwareHandlers(service, catalog, () => opts.settings.get().bindHost) };
+  /** The plan for this machine now: the Overview, `slm-deck plan` and the deploy check all use it. */
+  const plan = async ({ refresh, ...input }: PlanInput): Promise<Plan> =>
+    buildPlan(catalog, await service.profile({ refresh }), { ...input, bindHost: opts.settings.get().bindHost });
+  return { service, catalog, plan, handlers: hardwareHandlers(service, catalog, plan) };
 }
