@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Deployment, LogLine } from '../../shared/contract/docker';
-import { openCore } from '../context';
-import { fail, print, table } from '../output';
+import { verb } from '../context';
+import { print, table } from '../output';
 import { waitTask } from './deploy';
 
 function uptime(s: number | null): string {
@@ -23,9 +23,8 @@ export function registerContainers(program: Command): void {
   program
     .command('docker')
     .description('Docker engine status: where it is, whether it answers, and GPU passthrough')
-    .action(async (_o, cmd: Command) => {
-      try {
-        const ctx = await openCore(cmd);
+    .action(
+      verb(async (ctx, cmd) => {
         const s = await ctx.call('docker.status', { refresh: true });
         print(cmd, s, (v) =>
           [
@@ -35,19 +34,15 @@ export function registerContainers(program: Command): void {
             ...(v.state === 'reachable' ? [`os/arch: ${v.os}/${v.arch}; API ${v.apiVersion}; GPU passthrough: ${v.gpu.available ? 'yes' : 'no'}`] : []),
           ].join('\n'),
         );
-        await ctx.core.close();
-        process.exit(s.state === 'reachable' ? 0 : 1);
-      } catch (e) {
-        fail(cmd, e);
-      }
-    });
+        return s.state === 'reachable' ? 0 : 1;
+      }),
+    );
 
   program
     .command('ps')
     .description('List the deployments SLM Deck manages')
-    .action(async (_o, cmd: Command) => {
-      try {
-        const ctx = await openCore(cmd);
+    .action(
+      verb(async (ctx, cmd) => {
         const list = await ctx.call('docker.list', {});
         print(cmd, list, (l) =>
           l.length
@@ -57,12 +52,8 @@ export function registerContainers(program: Command): void {
               ])
             : 'No deployments. Start one with `slm-deck deploy ollama` (or from the Deploy page).',
         );
-        await ctx.core.close();
-        process.exit(0);
-      } catch (e) {
-        fail(cmd, e);
-      }
-    });
+      }),
+    );
 
   program
     .command('logs <name>')
@@ -71,9 +62,8 @@ export function registerContainers(program: Command): void {
     .option('-n, --tail <lines>', 'lines from the end', '200')
     .option('--grep <text>', 'only lines containing this text')
     .option('--webui', 'the Open WebUI container instead of the server')
-    .action(async (name: string, o: { follow?: boolean; tail: string; grep?: string; webui?: boolean }, cmd: Command) => {
-      try {
-        const ctx = await openCore(cmd);
+    .action(
+      verb(async (ctx, cmd, name: string, o: { follow?: boolean; tail: string; grep?: string; webui?: boolean }) => {
         const role = o.webui ? ('webui' as const) : ('server' as const);
         const tail = Math.max(1, Number(o.tail) || 200);
         const json = Boolean(cmd.optsWithGlobals().json);
@@ -86,8 +76,7 @@ export function registerContainers(program: Command): void {
           const { lines } = await ctx.call('docker.logs', { name, role, tail, ...(o.grep ? { search: o.grep } : {}) });
           if (json) print(cmd, lines, () => '');
           else for (const l of lines) process.stdout.write(`${formatLine(l, false)}\n`);
-          await ctx.core.close();
-          process.exit(0);
+          return;
         }
         const { watchId } = await ctx.call('docker.followLogs', { name, role, tail });
         ctx.core.bus.on('docker.logLines', (e) => {
@@ -102,37 +91,27 @@ export function registerContainers(program: Command): void {
           process.once('SIGINT', () => resolve());
         });
         await ctx.call('docker.unwatch', { watchId });
-        await ctx.core.close();
-        process.exit(0);
-      } catch (e) {
-        fail(cmd, e);
-      }
-    });
+      }),
+    );
 
-  for (const verb of ['start', 'stop', 'restart'] as const) {
+  for (const action of ['start', 'stop', 'restart'] as const) {
     program
-      .command(`${verb} <name>`)
-      .description(`${verb[0].toUpperCase()}${verb.slice(1)} a deployment`)
-      .action(async (name: string, _o, cmd: Command) => {
-        try {
-          const ctx = await openCore(cmd);
-          const d = await ctx.call(`docker.${verb}`, { name });
+      .command(`${action} <name>`)
+      .description(`${action[0].toUpperCase()}${action.slice(1)} a deployment`)
+      .action(
+        verb(async (ctx, cmd, name: string) => {
+          const d = await ctx.call(`docker.${action}`, { name });
           print(cmd, d, (v) => `${v.name} is ${v.state}`);
-          await ctx.core.close();
-          process.exit(0);
-        } catch (e) {
-          fail(cmd, e);
-        }
-      });
+        }),
+      );
   }
 
   program
     .command('rm <name>')
     .description('Remove a deployment (its model volumes are kept unless --volumes)')
     .option('--volumes', 'also remove its volumes (downloaded models) when nothing else uses them')
-    .action(async (name: string, o: { volumes?: boolean }, cmd: Command) => {
-      try {
-        const ctx = await openCore(cmd);
+    .action(
+      verb(async (ctx, cmd, name: string, o: { volumes?: boolean }) => {
         const r = await ctx.call('docker.remove', { name, removeVolumes: o.volumes === true });
         print(cmd, r, (v) =>
           [
@@ -141,28 +120,19 @@ export function registerContainers(program: Command): void {
             ...(v.volumesKept.length ? [`kept volumes ${v.volumesKept.join(', ')}`] : []),
           ].join('\n'),
         );
-        await ctx.core.close();
-        process.exit(0);
-      } catch (e) {
-        fail(cmd, e);
-      }
-    });
+      }),
+    );
 
   program
     .command('pull <image>')
     .description('Pull an image (through the registry mirror setting) with progress')
     .option('--no-mirror', 'pull from the image’s own registry')
-    .action(async (image: string, o: { mirror: boolean }, cmd: Command) => {
-      try {
-        const ctx = await openCore(cmd);
+    .action(
+      verb(async (ctx, cmd, image: string, o: { mirror: boolean }) => {
         const { taskId } = await ctx.call('docker.pull', { image, mirror: o.mirror });
         process.once('SIGINT', () => ctx.core.tasks.cancel(taskId));
         const r = (await waitTask(ctx, cmd, taskId)) as { image: string; id: string; sizeBytes: number };
         print(cmd, r, (v) => `pulled ${v.image} (${(v.sizeBytes / 1e6).toFixed(1)} MB)`);
-        await ctx.core.close();
-        process.exit(0);
-      } catch (e) {
-        fail(cmd, e);
-      }
-    });
+      }),
+    );
 }
