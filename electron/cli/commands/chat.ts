@@ -6,8 +6,8 @@ import { normaliseBaseUrl } from '../../core/chat/custom-backends';
 import { statsLine } from '../../core/chat/export';
 import { EMBEDDED_BACKEND_ID } from '../../core/engine-host/chat-source';
 import { ensureEmbeddedEngine } from './engine';
-import { openCore, type CliContext } from '../context';
-import { fail, print, table } from '../output';
+import { verb, type CliContext } from '../context';
+import { print, table } from '../output';
 
 interface ChatOpts {
   backend?: string;
@@ -34,24 +34,18 @@ export function registerChat(program: Command): void {
     .option('--seed <n>', 'sampling seed')
     .option('--tools', 'offer the demo tools (circle area, calculator, current time)')
     .option('--list-backends', 'list the backends and exit')
-    .action(async (o: ChatOpts, cmd: Command) => {
-      try {
-        const ctx = await openCore(cmd);
+    .action(
+      verb(async (ctx, cmd, o: ChatOpts) => {
         if (o.listBackends) {
           const list = await ctx.call('chat.backends', {});
           print(cmd, list, (l) => table([['ID', 'KIND', 'LABEL', 'URL'], ...l.map((b) => [b.id, b.kind, b.label, b.baseUrl])]));
-          await ctx.core.close();
           return;
         }
         if (!o.backend) throw new DeckError('invalid_input', 'Which backend? Pass --backend.', 'List them with `slm-deck chat --list-backends`.');
         if (!o.prompt) throw new DeckError('invalid_input', 'Nothing to send: pass --prompt.', 'e.g. slm-deck chat --backend ollama --prompt "Hello"');
-        const code = await run(ctx, cmd, o as ChatOpts & { backend: string; prompt: string });
-        await ctx.core.close();
-        process.exit(code);
-      } catch (e) {
-        fail(cmd, e);
-      }
-    });
+        return run(ctx, cmd, o as ChatOpts & { backend: string; prompt: string });
+      }),
+    );
 }
 
 async function run(ctx: CliContext, cmd: Command, o: ChatOpts & { backend: string; prompt: string }): Promise<number> {

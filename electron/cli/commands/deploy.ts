@@ -3,8 +3,8 @@ import { BackendSchema } from '../../shared/contract/deploy-config';
 import { defaultDeployConfig, type DeployInput, type DeployResult } from '../../shared/contract/docker';
 import type { TaskSnapshot } from '../../shared/contract/app';
 import { DeckError } from '../../shared/errors';
-import { openCore, type CliContext } from '../context';
-import { fail, print } from '../output';
+import { verb, type CliContext } from '../context';
+import { print } from '../output';
 
 export interface DeployOpts {
   model?: string;
@@ -142,9 +142,8 @@ export function registerDeploy(program: Command): void {
     .option('--create-only', 'create the containers without starting them')
     .option('--force', 'deploy even if the GPU check or the planner says it will not work')
     .option('--timeout <seconds>', 'how long to wait for the healthcheck')
-    .action(async (backend: string, o: DeployOpts, cmd: Command) => {
-      try {
-        const ctx = await openCore(cmd);
+    .action(
+      verb(async (ctx, cmd, backend: string, o: DeployOpts) => {
         const req = requestFromFlags(backend, o, ctx.core.settings.get().bindHost);
         if (o.dryRun) {
           const { spec, compose } = await ctx.call('docker.preview', req);
@@ -157,8 +156,7 @@ export function registerDeploy(program: Command): void {
               compose,
             ].join('\n'),
           );
-          await ctx.core.close();
-          process.exit(0);
+          return;
         }
         const { taskId } = await ctx.call('docker.deploy', req);
         const result = (await waitTask(ctx, cmd, taskId)) as DeployResult;
@@ -170,29 +168,17 @@ export function registerDeploy(program: Command): void {
           if (ep) lines.push('', 'Try it:', ep.curl);
           return lines.join('\n');
         });
-        await ctx.core.close();
-        process.exit(0);
-      } catch (e) {
-        fail(cmd, e);
-      }
-    });
+      }),
+    );
 
   deployOptions(
     program.command('compose <backend-or-name>').description('Print docker-compose.yml for a backend (with the deploy flags) or an existing deployment'),
-  ).action(async (target: string, o: DeployOpts, cmd: Command) => {
-    try {
-      const ctx = await openCore(cmd);
-      let yaml: string;
-      if (BackendSchema.safeParse(target).success) {
-        yaml = (await ctx.call('docker.preview', requestFromFlags(target, o, ctx.core.settings.get().bindHost))).compose;
-      } else {
-        yaml = (await ctx.call('docker.compose', { name: target })).yaml;
-      }
+  ).action(
+    verb(async (ctx, cmd, target: string, o: DeployOpts) => {
+      const yaml = BackendSchema.safeParse(target).success
+        ? (await ctx.call('docker.preview', requestFromFlags(target, o, ctx.core.settings.get().bindHost))).compose
+        : (await ctx.call('docker.compose', { name: target })).yaml;
       print(cmd, { yaml }, (v) => v.yaml.trimEnd());
-      await ctx.core.close();
-      process.exit(0);
-    } catch (e) {
-      fail(cmd, e);
-    }
-  });
+    }),
+  );
 }
