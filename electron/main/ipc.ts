@@ -1,8 +1,7 @@
 import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents } from 'electron';
 import { isEventName, type EventName } from '../shared/contract';
 import type { Core } from '../core/app-core';
-
-export const IPC = { call: 'deck:call', subscribe: 'deck:subscribe', unsubscribe: 'deck:unsubscribe', event: 'deck:event' } as const;
+import { IPC } from '../shared/ipc-channels';
 
 /** Only our own pages may talk to the core (never a navigated-away or injected frame). */
 export type SenderCheck = (url: string) => boolean;

@@ -1,35 +1,30 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-
-// Keep in sync with main/ipc.ts (a sandboxed preload cannot import app modules at run time).
-const CALL = 'deck:call';
-const SUBSCRIBE = 'deck:subscribe';
-const UNSUBSCRIBE = 'deck:unsubscribe';
-const EVENT = 'deck:event';
+import { IPC } from '../shared/ipc-channels';
 
 type Listener = (payload: unknown) => void;
 const listeners = new Map<string, Set<Listener>>();
 
-ipcRenderer.on(EVENT, (_e: IpcRendererEvent, name: string, payload: unknown) => {
+ipcRenderer.on(IPC.event, (_e: IpcRendererEvent, name: string, payload: unknown) => {
   for (const fn of listeners.get(name) ?? []) fn(payload);
 });
 
 /** The renderer's whole view of the main process: call a contract method, listen to an event. */
 contextBridge.exposeInMainWorld('deck', {
-  call: (method: string, params: unknown) => ipcRenderer.invoke(CALL, String(method), params),
+  call: (method: string, params: unknown) => ipcRenderer.invoke(IPC.call, String(method), params),
   on: (event: string, listener: Listener) => {
     const name = String(event);
     let set = listeners.get(name);
     if (!set) {
       set = new Set();
       listeners.set(name, set);
-      ipcRenderer.send(SUBSCRIBE, name);
+      ipcRenderer.send(IPC.subscribe, name);
     }
     set.add(listener);
     return () => {
       set.delete(listener);
       if (set.size === 0) {
         listeners.delete(name);
-        ipcRenderer.send(UNSUBSCRIBE, name);
+        ipcRenderer.send(IPC.unsubscribe, name);
       }
     };
   },

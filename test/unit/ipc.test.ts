@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { createCore } from '../../electron/core/app-core';
-import { bindIpc, IPC } from '../../electron/main/ipc';
+import { bindIpc } from '../../electron/main/ipc';
+import { IPC } from '../../electron/shared/ipc-channels';
 import { tempHome } from '../helpers/serve';
 
 /** Just enough of Electron's ipcMain and WebContents for the binding: the transport edge is the only mock. */
