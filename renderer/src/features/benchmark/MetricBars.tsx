@@ -1,7 +1,7 @@
 import { benchMetricValue, formatBenchNumber, type BenchMetricDef, type BenchRun } from '../../../../electron/shared/contract/bench';
+import { PALETTE } from '../../components/palette';
 
 /** Tableau 10, as on the Monitor page: a backend keeps its colour in every chart. */
-export const BACKEND_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
 /**
  * One metric as horizontal bars, grouped by concurrency level, one bar per backend. Plain
@@ -30,7 +30,7 @@ export function MetricBars({ metric, run }: { metric: BenchMetricDef; run: Bench
                 <li key={b.backendId} className="bar-row" data-backend={b.backendId} data-concurrency={c} data-value={v ?? ''}>
                   <span className="bar-label">{b.label}</span>
                   <span className="bar-track" aria-hidden>
-                    <span className="bar" style={{ width: `${v === null ? 0 : Math.max(0.5, (v / max) * 100)}%`, background: BACKEND_COLOURS[i % BACKEND_COLOURS.length] }} />
+                    <span className="bar" style={{ width: `${v === null ? 0 : Math.max(0.5, (v / max) * 100)}%`, background: PALETTE[i % PALETTE.length] }} />
                   </span>
                   <span className="bar-value">{formatBenchNumber(v, metric.decimals)}</span>
                 </li>

@@ -1,5 +1,4 @@
 import type { TaskSnapshot } from '../../../../electron/shared/contract/app';
-import type { ErrorCode } from '../../../../electron/shared/errors';
 import { call } from '../../api/client';
 import { ErrorBox } from '../../components/ErrorBox';
 
@@ -27,7 +26,7 @@ export function RunProgress({ task }: { task: TaskSnapshot }) {
         </div>
       )}
       {task.state === 'cancelled' && <p className="muted">Cancelled. Whatever was measured before is kept in the history, marked cancelled.</p>}
-      {task.error && <ErrorBox error={{ code: task.error.code as ErrorCode, message: task.error.message, hint: task.error.hint }} title="The benchmark failed" />}
+      {task.error && <ErrorBox error={task.error} title="The benchmark failed" />}
     </section>
   );
 }

@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import type { ErrorCode } from '../../../../electron/shared/errors';
 import { call } from '../../api/client';
 import { ErrorBox } from '../../components/ErrorBox';
 import { formatBytes, formatDuration } from '../../components/format';
@@ -64,7 +63,7 @@ export function TaskProgress({ taskId, label, onRetry, resumable = false }: { ta
         </ol>
       )}
       {task.state === 'cancelled' && <p className="muted">Cancelled. Ollama keeps what was downloaded: pulling again resumes from there.</p>}
-      {task.error && <ErrorBox error={{ code: task.error.code as ErrorCode, message: task.error.message, hint: task.error.hint }} title={`${label} failed`} />}
+      {task.error && <ErrorBox error={task.error} title={`${label} failed`} />}
     </div>
   );
 }

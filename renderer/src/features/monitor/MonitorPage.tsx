@@ -1,6 +1,6 @@
 import { download } from '../../components/download';
 import { useState } from 'react';
-import { formatMetric, type MetricGroup, type SourceStatus } from '../../../../electron/shared/contract/metrics';
+import { ALL_SCOPES, formatMetric, type MetricGroup, type SourceStatus } from '../../../../electron/shared/contract/metrics';
 import { call, type DeckClientError } from '../../api/client';
 import { ErrorBox } from '../../components/ErrorBox';
 import { seriesOf, useMetricsFeed, windowStart, type FeedSeries, type FeedState } from './feed';
@@ -98,7 +98,7 @@ function stats(values: (number | null)[], from: number) {
 
 
 export function MonitorPage() {
-  const live = useMetricsFeed(['host', 'gpu', 'containers', 'engines']);
+  const live = useMetricsFeed(ALL_SCOPES);
   const [windowMs, setWindowMs] = useState(60_000);
   const [frozen, setFrozen] = useState<FeedState | null>(null);
   const [actionError, setActionError] = useState<DeckClientError | null>(null);

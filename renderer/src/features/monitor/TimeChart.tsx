@@ -3,9 +3,9 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { formatMetric, type MetricUnit } from '../../../../electron/shared/contract/metrics';
 import { windowStart, type FeedSeries } from './feed';
+import { PALETTE } from '../../components/palette';
 
 /** Tableau 10: distinguishable in light and dark themes and for most colour-vision deficiencies. */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
 const BYTE_STEPS = [0, 1, 2, 3, 4].flatMap((k) => [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].map((m) => m * 1024 ** k));
 

@@ -1,5 +1,5 @@
 import { useEffect, useSyncExternalStore } from 'react';
-import type { MetricScope, MetricsSnapshot, SampleBatch, SeriesDef, SourceStatus } from '../../../../electron/shared/contract/metrics';
+import { ALL_SCOPES, type MetricScope, type MetricsSnapshot, type SampleBatch, type SeriesDef, type SourceStatus } from '../../../../electron/shared/contract/metrics';
 import { call, subscribe } from '../../api/client';
 import { useConnection } from '../../stores/connection';
 
@@ -67,7 +67,7 @@ class MetricsFeed {
   private union(): MetricScope[] {
     const all = new Set<MetricScope>();
     for (const s of this.wanted.values()) for (const x of s) all.add(x);
-    return (['host', 'gpu', 'containers', 'engines'] as const).filter((s) => all.has(s));
+    return ALL_SCOPES.filter((s) => all.has(s));
   }
 
   private sync(): void {

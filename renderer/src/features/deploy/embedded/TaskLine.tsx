@@ -1,12 +1,11 @@
 import type { TaskSnapshot } from '../../../../../electron/shared/contract/app';
-import type { ErrorCode } from '../../../../../electron/shared/errors';
 import { call } from '../../../api/client';
 import { ErrorBox } from '../../../components/ErrorBox';
 import { formatBytes, formatDuration } from '../../../components/format';
 
 /** A running or just-finished task in one line: bar, step, bytes, speed, ETA, Cancel; its error when it failed. */
 export function TaskLine({ task, label }: { task: TaskSnapshot; label: string }) {
-  if (task.state === 'failed') return <ErrorBox error={task.error ? { code: task.error.code as ErrorCode, message: task.error.message, hint: task.error.hint } : null} title={`${label} failed`} />;
+  if (task.state === 'failed') return <ErrorBox error={task.error} title={`${label} failed`} />;
   if (task.state === 'cancelled') return <p className="muted small" role="status">{label} cancelled.</p>;
   if (task.state !== 'running') return null;
   return (

@@ -1,0 +1,2 @@
+/** Series colours (Tableau 10), shared by the monitor charts and the benchmark bars. */
+export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
