@@ -53,7 +53,6 @@ describe('vLLM GPU spec', () => {
       '--max-model-len', '8192',
       '--max-num-seqs', '8',
       '--gpu-memory-utilization', '0.8',
-      '--trust-remote-code',
       '--enable-auto-tool-choice', '--tool-call-parser', 'phi4_mini_json',
     ]);
   });

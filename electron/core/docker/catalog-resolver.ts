@@ -25,10 +25,11 @@ export function catalogModelResolver(catalog: () => Catalog | null): ModelResolv
     }
     if (form.unavailableReason) throw new DeckError('invalid_input', `${form.label} cannot be deployed: ${form.unavailableReason}`, 'Pick another model form.');
     const parser = model.vllmToolCallParser ? { toolCallParser: model.vllmToolCallParser } : {};
-    if (backend === 'ollama') return { served: form.ollamaTag ?? model.id, awqCheckpoint: false };
+    const maxContext = model.architecture.maxContext;
+    if (backend === 'ollama') return { served: form.ollamaTag ?? model.id, awqCheckpoint: false, maxContext };
     if (backend === 'vllm-gpu' || backend === 'vllm-cpu') {
-      return { served: form.hfRepo ?? ref, awqCheckpoint: /^awq/i.test(form.precision), ...parser };
+      return { served: form.hfRepo ?? ref, awqCheckpoint: /^awq/i.test(form.precision), maxContext, trustRemoteCode: model.trustRemoteCode === true, ...parser };
     }
-    return { served: (form.hfFolder ?? form.id).split('/').pop() ?? form.id, awqCheckpoint: false };
+    return { served: (form.hfFolder ?? form.id).split('/').pop() ?? form.id, awqCheckpoint: false, maxContext };
   };
 }

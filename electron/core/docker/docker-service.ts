@@ -20,6 +20,7 @@ import { pullImage } from './pull';
 import { buildSpec } from './specs';
 import { withResolver, type SpecContext } from './specs/common';
 import { engineModelFolder } from './specs/onnx-engine';
+import { resolveModelFolder } from '../fs/model-folder';
 import { containerStats, statsOnce } from './stats';
 import { Watches } from './watches';
 
@@ -98,6 +99,12 @@ export class DockerService {
     task.update({ step: 'Checking Docker' });
     const { docker, status } = await this.o.conn.client();
     const ctx = this.specContext(status.arch ?? this.hostArch(), await this.o.hfToken());
+    // The folder is resolved through symlinks and checked here; the container mounts what was checked.
+    // A remote daemon's disk cannot be read from here, so only the path's shape is checked for it.
+    if (req.backend === 'onnx-engine' && !status.remote) {
+      const folder = await resolveModelFolder(engineModelFolder(req, ctx), this.o.modelsDir);
+      if (folder !== null && req.modelPath !== undefined) req = { ...req, modelPath: folder };
+    }
     const spec = this.withWarnings(req, buildSpec(req, ctx));
     const log = this.o.log.child('deploy');
     log.info('deploy', { name: spec.name, backend: spec.backend });

@@ -8,7 +8,14 @@ export interface ResolvedModel {
   awqCheckpoint: boolean;
   /** vLLM `--tool-call-parser` for this model family, when known. */
   toolCallParser?: string;
+  /** Longest context the model supports, when known: requests above it are refused. */
+  maxContext?: number;
+  /** The checkpoint needs vLLM's --trust-remote-code (runs Python from its repo); off unless the catalog says so. */
+  trustRemoteCode?: boolean;
 }
+
+/** Phi-4-mini-instruct's context window (128K). */
+const PHI4_MINI_MAX_CONTEXT = 131_072;
 
 /** Catalog lookups can be plugged in; return null to fall back to the built-in rules. */
 export type ModelResolver = (backend: Backend, model: string) => ResolvedModel | null;
@@ -27,13 +34,13 @@ export function builtinResolveModel(backend: Backend, model: string): ResolvedMo
   if (backend === 'ollama') {
     if (isPhi) {
       const quant = /^ollama-(.+)$/.exec(form)?.[1];
-      return { served: quant ? `phi4-mini:3.8b-${quant}` : 'phi4-mini', awqCheckpoint: false };
+      return { served: quant ? `phi4-mini:3.8b-${quant}` : 'phi4-mini', awqCheckpoint: false, maxContext: PHI4_MINI_MAX_CONTEXT };
     }
     return { served: m, awqCheckpoint: false };
   }
   if (backend === 'vllm-gpu' || backend === 'vllm-cpu') {
     if (isPhi && (form === '' || /^vllm(-(bf16|fp16|auto))?$/.test(form))) {
-      return { served: 'microsoft/Phi-4-mini-instruct', awqCheckpoint: false, toolCallParser: 'phi4_mini_json' };
+      return { served: 'microsoft/Phi-4-mini-instruct', awqCheckpoint: false, toolCallParser: 'phi4_mini_json', maxContext: PHI4_MINI_MAX_CONTEXT };
     }
     const phiRepo = /phi-4-mini/i.test(m);
     return { served: m, awqCheckpoint: /(^|[-_/])awq([-_/]|$)/i.test(m), ...(phiRepo ? { toolCallParser: 'phi4_mini_json' } : {}) };
