@@ -21,7 +21,7 @@ const ctx = (catalog: Catalog | null = bundledCatalog()): SpecContext => ({
   appVersion: '1',
   modelsDir: '/srv/slm-deck/models',
   arch: 'x86_64',
-  hfToken: null,
+  hfTokenDir: null,
   resolveModel: withResolver(catalogModelResolver(() => catalog), builtinResolveModel),
 });
 

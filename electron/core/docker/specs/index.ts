@@ -1,7 +1,7 @@
 import type { DeployRequest, DeploymentSpec } from '../../../shared/contract/docker';
 import { DeckError } from '../../../shared/errors';
 import type { ResolvedModel } from '../model-ref';
-import type { SpecContext } from './common';
+import { checkEnv, type SpecContext } from './common';
 import { buildOllamaSpec } from './ollama';
 import { buildOnnxEngineSpec } from './onnx-engine';
 import { buildVllmCpuSpec } from './vllm-cpu';
@@ -20,6 +20,7 @@ function checkContext(req: DeployRequest, model: ResolvedModel): void {
 /** A deployment request -> the exact containers, volumes and network to create. Pure: no Docker, no I/O. */
 export function buildSpec(req: DeployRequest, ctx: SpecContext): DeploymentSpec {
   if (req.backend !== 'embedded') checkContext(req, ctx.resolveModel(req.backend, req.model));
+  checkEnv(req.env);
   switch (req.backend) {
     case 'vllm-gpu':
       return buildVllmGpuSpec(req, ctx);
