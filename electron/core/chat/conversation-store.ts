@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConversationSchema, type Conversation, type ConversationSummary } from '../../shared/contract/chat';
 import { DeckError } from '../../shared/errors';
-import { readJsonOrRecover, removeStaleTemps, writeFileAtomic } from '../fs/atomic';
+import { readJsonOrRecover, recoverTemps, writeFileAtomic } from '../fs/atomic';
 import { containedPath } from '../fs/contained-path';
 import type { Logger } from '../log/logger';
 
@@ -124,8 +124,9 @@ export class ConversationStore {
 
   private async load(): Promise<Map<string, Conversation>> {
     const map = new Map<string, Conversation>();
-    const stale = await removeStaleTemps(this.dir);
-    if (stale.length > 0) this.log.info('removed temporary files of interrupted writes', { count: stale.length });
+    const temps = await recoverTemps(this.dir);
+    if (temps.recovered.length > 0) this.log.warn('recovered conversations from writes a crash interrupted', { count: temps.recovered.length });
+    if (temps.removed.length > 0) this.log.info('removed temporary files of interrupted writes', { count: temps.removed.length });
     let names: string[] = [];
     try {
       names = (await fs.readdir(this.dir)).filter((n) => n.endsWith('.json'));
