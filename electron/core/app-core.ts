@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ensurePrivateFolder } from './fs/private-folder';
 import { methods } from '../shared/contract';
 import type { BackendRegistry } from './chat/backend-registry';
 import type { ChatService } from './chat/chat-service';
@@ -52,6 +53,7 @@ export interface Core {
 }
 
 export async function createCore(opts: CoreOptions): Promise<Core> {
+  await ensurePrivateFolder(opts.home);
   const logPath = path.join(opts.home, 'logs', 'slm-deck.log');
   const log = createLogger(
     [new FileSink(logPath), ...(opts.logToConsole ? [consoleSink] : [])],

@@ -253,6 +253,7 @@ export const PortCheckSchema = z.object({
   port: z.number(),
   free: z.boolean(),
   /** Who holds it, when that can be found. */
+  /** `command` is the process name (as `ps -o comm` shows it), never its command line. */
   holder: z.object({ pid: z.number().optional(), command: z.string().optional(), container: z.string().optional() }).nullable(),
   /** The next free port, when this one is taken. */
   suggestion: z.number().nullable(),
