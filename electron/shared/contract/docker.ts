@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { event, method } from './define';
-import { BackendSchema, DeploymentConfigSchema, type Backend, type DeploymentConfig } from './deploy-config';
+import { BackendSchema, BindHostSchema, DeploymentConfigSchema, type Backend, type DeploymentConfig } from './deploy-config';
 
 /* ---------------------------------------------------------------- connection */
 
@@ -306,7 +306,7 @@ export const dockerMethods = {
   ),
   'docker.compose': method(NameRef, z.object({ yaml: z.string() }), 'docker-compose.yml for an existing deployment.'),
   'docker.checkPort': method(
-    z.object({ port: PortSchema, host: z.string().optional() }).strict(),
+    z.object({ port: PortSchema, host: BindHostSchema.optional() }).strict(),
     PortCheckSchema,
     'Is a host port free? If not, who holds it and which port is free next.',
   ),
