@@ -2,7 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EventBus } from '../../electron/core/events/event-bus';
 import { BACKUPS_KEPT, readJsonOrRecover, recoverTemps } from '../../electron/core/fs/atomic';
+import { silentLogger } from '../../electron/core/log/logger';
+import { FileSecretStore } from '../../electron/core/settings/secret-store';
+import { SettingsService } from '../../electron/core/settings/settings-service';
 
 const dir = () => mkdtempSync(path.join(os.tmpdir(), 'slm-atomic-'));
 
@@ -46,5 +50,19 @@ describe('interrupted writes', () => {
     expect(readFileSync(`${file}.bak.1`, 'utf8')).toBe(`{broken ${BACKUPS_KEPT}`);
     expect(readFileSync(`${file}.bak.${BACKUPS_KEPT - 1}`, 'utf8')).toBe('{broken 2');
     expect(existsSync(`${file}.bak.${BACKUPS_KEPT}`)).toBe(false);
+  });
+});
+
+describe('settings after a crash between fsync and rename', () => {
+  it('loads the recovered newer settings', async () => {
+    const home = dir();
+    const make = () => new SettingsService(home, new FileSecretStore(path.join(home, 'secrets')), new EventBus(), silentLogger);
+    await make().load();
+    const file = path.join(home, 'settings.json');
+    const old = new Date(Date.now() - 5000);
+    utimesSync(file, old, old);
+    const next = { ...JSON.parse(readFileSync(file, 'utf8')), theme: 'dark' };
+    writeFileSync(`${file}.89abcdef.tmp`, JSON.stringify(next));
+    expect((await make().load()).settings.theme).toBe('dark');
   });
 });

@@ -9,7 +9,7 @@ import {
 } from '../../shared/contract/app';
 import { DeckError } from '../../shared/errors';
 import type { EventBus } from '../events/event-bus';
-import { readJsonOrRecover, rotateBackups, writeFileAtomic } from '../fs/atomic';
+import { readJsonOrRecover, recoverTemps, rotateBackups, writeFileAtomic } from '../fs/atomic';
 import type { Logger } from '../log/logger';
 import { migrate } from './migrations';
 import type { SecretStore } from './secret-store';
@@ -33,6 +33,8 @@ export class SettingsService {
   }
 
   async load(): Promise<SettingsState> {
+    const { recovered } = await recoverTemps(path.dirname(this.file));
+    if (recovered.length > 0) this.log.warn('settings recovered from a write a crash interrupted', { files: recovered });
     const read = await readJsonOrRecover(this.file);
     if (read.kind === 'corrupt') {
       this.recover(read.backupPath, read.reason);
