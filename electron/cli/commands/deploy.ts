@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { backendDefinition, defaultDeployConfig, dockerBackendIds } from '../../core/backends';
 import { BackendSchema } from '../../shared/contract/deploy-config';
-import { defaultDeployConfig, type DeployInput, type DeployResult } from '../../shared/contract/docker';
+import type { DeployInput, DeployResult } from '../../shared/contract/docker';
 import type { TaskSnapshot } from '../../shared/contract/app';
 import { DeckError } from '../../shared/errors';
 import { verb, type CliContext } from '../context';
@@ -49,11 +50,11 @@ function collect(value: string, previous: string[] = []): string[] {
 /** The deploy request from a backend name and flags, starting from the seed's defaults for that backend. */
 export function requestFromFlags(backendArg: string, o: DeployOpts, bindHost: string): DeployInput {
   const parsed = BackendSchema.safeParse(backendArg);
-  if (!parsed.success || parsed.data === 'embedded') {
+  if (!parsed.success || !backendDefinition(parsed.data).buildSpec) {
     throw new DeckError(
       'invalid_input',
-      parsed.success ? 'The embedded engine is not a container.' : `Unknown backend "${backendArg}".`,
-      'Choose one of: vllm-gpu, vllm-cpu, ollama, onnx-engine.',
+      parsed.success ? `${backendDefinition(parsed.data).info.label} is not a container.` : `Unknown backend "${backendArg}".`,
+      `Choose one of: ${dockerBackendIds().join(', ')}.`,
     );
   }
   const base = defaultDeployConfig(parsed.data, o.bind ?? bindHost);
@@ -135,7 +136,7 @@ export function registerDeploy(program: Command): void {
   deployOptions(
     program
       .command('deploy <backend>')
-      .description('Deploy a model server in Docker: vllm-gpu, vllm-cpu, ollama or onnx-engine')
+      .description(`Deploy a model server in Docker: ${dockerBackendIds().join(', ')}`)
       .option('--dry-run', 'print the container create options; do not touch Docker'),
   )
     .option('--replace', 'remove an existing deployment of the same name first')

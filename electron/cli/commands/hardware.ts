@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { DeploymentConfig } from '../../shared/contract/deploy-config';
-import { BACKEND_LABELS } from '../../shared/contract/deploy-config';
+import { backendLabel } from '../../core/backends';
 import type { FitRow, HardwareProfile, Plan } from '../../shared/contract/hardware';
 import { DeckError } from '../../shared/errors';
 import { fmtBytes, fmtGB, fmtInt } from '../../core/hardware/units';
@@ -78,7 +78,7 @@ export function formatProfile(p: HardwareProfile): string {
 
 function formatConfig(c: DeploymentConfig): string {
   const rows: string[][] = [
-    ['backend', `${c.backend} (${BACKEND_LABELS[c.backend]})`],
+    ['backend', `${c.backend} (${backendLabel(c.backend)})`],
     ['model', c.model],
     ['published on', `${c.bindHost}:${c.hostPort}`],
     ['context length', fmtInt(c.contextLength)],
