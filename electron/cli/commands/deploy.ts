@@ -22,6 +22,7 @@ export interface DeployOpts {
   webuiPort?: string;
   modelPath?: string;
   toolCalling?: boolean;
+  kvCacheType?: string;
   replace?: boolean;
   createOnly?: boolean;
   force?: boolean;
@@ -84,6 +85,11 @@ export function requestFromFlags(backendArg: string, o: DeployOpts, bindHost: st
     ...(o.timeout ? { healthTimeoutSec: int(o.timeout, '--timeout') } : {}),
   };
   if (o.toolCalling === false && base.vllm) req.vllm = { ...base.vllm, toolCalling: false };
+  if (o.kvCacheType) {
+    if (o.kvCacheType !== 'f16' && o.kvCacheType !== 'q8_0') throw new DeckError('invalid_input', `--kv-cache-type is f16 or q8_0, not "${o.kvCacheType}".`);
+    if (!backendDefinition(parsed.data).info.options.includes('kvCacheType')) throw new DeckError('invalid_input', `${backendDefinition(parsed.data).info.label} has no KV cache type option.`);
+    req.llamaCpp = { ...base.llamaCpp, kvCacheType: o.kvCacheType };
+  }
   return req;
 }
 
@@ -129,7 +135,8 @@ function deployOptions(c: Command): Command {
     .option('--open-webui', 'Ollama: also start Open WebUI')
     .option('--webui-port <port>', 'Open WebUI host port (default 3000)')
     .option('--model-path <dir>', 'onnx-engine: model folder on the Docker host')
-    .option('--no-tool-calling', 'vLLM: leave tool calling off');
+    .option('--no-tool-calling', 'vLLM: leave tool calling off')
+    .option('--kv-cache-type <type>', 'llama.cpp: f16 (default) or q8_0 (half the KV cache memory)');
 }
 
 export function registerDeploy(program: Command): void {

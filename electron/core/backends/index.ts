@@ -2,6 +2,7 @@ import type { BackendInfo } from '../../shared/contract/backends';
 import { BACKEND_IDS, type Backend, type DeploymentConfig } from '../../shared/contract/deploy-config';
 import { DeckError } from '../../shared/errors';
 import { embedded } from './embedded';
+import { llamaCpp } from './llama-cpp';
 import { ollama } from './ollama';
 import { onnxEngine } from './onnx-engine';
 import type { BackendDefinition } from './types';
@@ -16,6 +17,7 @@ const DEFINITIONS: Record<Backend, BackendDefinition> = {
   'vllm-cpu': vllmCpu,
   ollama,
   'onnx-engine': onnxEngine,
+  'llama-cpp': llamaCpp,
   embedded,
 };
 

@@ -85,7 +85,7 @@ export function kvBytesPerToken(model: CatalogModel, form: ModelForm, bytesPerEl
   return 2 * a.layers * a.kvHeads * a.headDim * bytesPerElement;
 }
 
-const KV_DTYPE: Record<number, string> = { 4: 'fp32', 2: 'fp16' };
+const KV_DTYPE: Record<number, string> = { 4: 'fp32', 2: 'fp16', [34 / 32]: 'q8_0' };
 
 /** The terms of the memory a deployment needs, each with a formula a person can redo. */
 export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[] {
@@ -106,7 +106,7 @@ export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[]
     },
     {
       key: 'kv-cache',
-      label: `KV cache (${KV_DTYPE[perElement] ?? 'q8_0'})`,
+      label: `KV cache (${KV_DTYPE[perElement] ?? `${perElement} B per element`})`,
       bytes: kv,
       formula: `2 (K and V) × ${a.layers} layers × ${a.kvHeads} KV heads × ${a.headDim} head dim × ${perElement} B × ${fmtInt(context)} tokens × ${parallel} ${seqWord} = ${fmtInt(kv)} B = ${fmtBytes(kv)}`,
     },

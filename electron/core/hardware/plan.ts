@@ -230,7 +230,7 @@ export function recommend(catalog: Catalog, model: CatalogModel, p: HardwareProf
     why.push(`Your native Ollama already uses port ${usualPort}, so the container is published on ${config.hostPort}.`);
   }
 
-  const where = row.estimate.memory === 'vram' ? 'on the GPU' : row.backend === 'embedded' ? 'inside SLM Deck' : 'on the CPU';
+  const where = row.estimate.memory === 'vram' ? 'on the GPU' : backendDefinition(row.backend).info.runsIn === 'app' ? 'inside SLM Deck' : 'on the CPU';
   const formName = resolvedForm.ollamaTag ?? resolvedForm.label;
   return {
     tier,

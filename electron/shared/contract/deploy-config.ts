@@ -10,7 +10,7 @@ import { z } from 'zod';
  * ports, spec builder, planner terms...) is in its definition under electron/core/backends/,
  * and the renderer reads it over `backends.list`.
  */
-export const BACKEND_IDS = ['vllm-gpu', 'vllm-cpu', 'ollama', 'onnx-engine', 'embedded'] as const;
+export const BACKEND_IDS = ['vllm-gpu', 'vllm-cpu', 'ollama', 'onnx-engine', 'llama-cpp', 'embedded'] as const;
 export const BackendSchema = z.enum(BACKEND_IDS);
 export type Backend = z.infer<typeof BackendSchema>;
 

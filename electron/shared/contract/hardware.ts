@@ -170,6 +170,8 @@ export const ModelFormSchema = z.object({
   ollamaTag: z.string().optional(),
   hfRepo: z.string().optional(),
   hfFolder: z.string().optional(),
+  /** GGUF quantisation tag in hfRepo, for llama.cpp's `-hf REPO:QUANT`. */
+  hfQuant: z.string().optional(),
   /** Set when the form cannot be deployed as is (e.g. AWQ needs an AWQ checkpoint). */
   unavailableReason: z.string().optional(),
   note: z.string().optional(),

@@ -84,7 +84,7 @@ export const SampleBatchSchema = z.object({
 });
 export type SampleBatch = z.infer<typeof SampleBatchSchema>;
 
-export const EngineKindSchema = z.enum(['vllm', 'onnx', 'ollama']);
+export const EngineKindSchema = z.enum(['vllm', 'onnx', 'llama-cpp', 'ollama']);
 export type EngineKind = z.infer<typeof EngineKindSchema>;
 
 export const EngineTargetSchema = z
