@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { openCore, verb, type CliContext } from '../context';
 import { fail, print, table } from '../output';
 import { waitTask } from './deploy';
-import { fmtSize } from './models';
+import { fmtSize } from '../../shared/format';
 
 function statusLine(s: EmbeddedStatus): string {
   const model = s.model ? `${s.model.label}${s.model.demo ? ' — a toy that always gives the same answer' : ''}` : 'no model';

@@ -1,6 +1,6 @@
 import { VLLM_PORT } from '../docker/specs/vllm-args';
 import { buildVllmCpuSpec } from '../docker/specs/vllm-cpu';
-import { GIB } from '../hardware/units';
+import { GIB } from '../../shared/format';
 import type { BackendDefinition } from './types';
 import { VLLM_GPU_MEMORY_UTILIZATION, vllmResolveModel, vllmServedFromCatalog, vllmToolOptions } from './vllm-common';
 

@@ -1,6 +1,6 @@
 import { buildVllmGpuSpec, VLLM_GPU_IMAGE } from '../docker/specs/vllm-gpu';
 import { VLLM_PORT } from '../docker/specs/vllm-args';
-import { GIB } from '../hardware/units';
+import { GIB } from '../../shared/format';
 import type { BackendDefinition } from './types';
 import { VLLM_GPU_MEMORY_UTILIZATION, vllmResolveModel, vllmServedFromCatalog, vllmToolOptions } from './vllm-common';
 

@@ -13,7 +13,7 @@ import type {
 } from '../../shared/contract/hardware';
 import { backendDefinition, isDockerBackend } from '../backends';
 import { VLLM_GPU_MEMORY_UTILIZATION } from '../backends/vllm-common';
-import { fmtBytes, fmtGB, fmtInt, GIB } from './units';
+import { fmtBytes, fmtInt, fmtSize, GIB } from '../../shared/format';
 
 /** Kept free for the OS and the desktop when judging RAM. */
 export const SYSTEM_RESERVE_BYTES = GIB;
@@ -184,13 +184,13 @@ export function evaluate(catalog: Catalog, input: RowInput, m: MachineView): Eva
     ok: diskOk,
     detail:
       disk?.freeBytes == null
-        ? `Free space at ${disk?.path ?? 'the model store'} is unknown; the weights take ${fmtGB(input.form.weightsBytes)}.`
-        : `${fmtGB(input.form.weightsBytes)} of weights, ${fmtGB(disk.freeBytes)} free at ${disk.path} (1 GiB kept free).`,
+        ? `Free space at ${disk?.path ?? 'the model store'} is unknown; the weights take ${fmtSize(input.form.weightsBytes)}.`
+        : `${fmtSize(input.form.weightsBytes)} of weights, ${fmtSize(disk.freeBytes)} free at ${disk.path} (1 GiB kept free).`,
   });
   if (diskOk === false) {
     return {
       verdict: 'wont-fit',
-      reason: `The weights need ${fmtGB(input.form.weightsBytes)} of disk, but only ${fmtGB(disk!.freeBytes!)} is free at ${disk!.path}.`,
+      reason: `The weights need ${fmtSize(input.form.weightsBytes)} of disk, but only ${fmtSize(disk!.freeBytes!)} is free at ${disk!.path}.`,
       hint: 'Free some disk space (e.g. `docker system prune` for unused images), then refresh.',
       notes,
       estimate: { ...base, budgetBytes: judged.budgetBytes, budgetLabel: judged.budgetLabel, checks: judged.checks },

@@ -3,7 +3,7 @@ import { backendDefinition, backendDefinitions, backendLabel } from '../backends
 import type { Catalog, CatalogModel, FitRow, HardwareProfile, ModelForm, Plan, Recommendation, Tier } from '../../shared/contract/hardware';
 import { findModel, formRef } from './catalog';
 import { evaluate, machineView, runsInDocker, type MachineView, type RowInput } from './estimate';
-import { fmtBytes, fmtGB, fmtInt, GIB } from './units';
+import { fmtBytes, fmtInt, fmtSize, GIB } from '../../shared/format';
 
 export const DEFAULT_CONTEXT = 4096;
 const CONTEXT_STEP = 256;
@@ -109,7 +109,7 @@ export function describeFacts(p: HardwareProfile): string[] {
         }.`
       : `Docker: not reachable. ${d.reason ?? ''}`.trim(),
   );
-  const disk = (x: HardwareProfile['disks']['models'] | null) => (x?.freeBytes != null ? `${fmtGB(x.freeBytes)} free at ${x.path}` : null);
+  const disk = (x: HardwareProfile['disks']['models'] | null) => (x?.freeBytes != null ? `${fmtSize(x.freeBytes)} free at ${x.path}` : null);
   facts.push(`Disk: ${[disk(p.disks.models) && `${disk(p.disks.models)} (model store)`, disk(p.disks.dockerData) && `${disk(p.disks.dockerData)} (Docker data)`].filter(Boolean).join('; ') || 'free space unknown'}.`);
   facts.push(p.ollama.reachable ? `Ollama ${p.ollama.version} already answers at ${p.ollama.url}.` : `Ollama: no native server at ${p.ollama.url}.`);
   return facts;
@@ -192,7 +192,7 @@ export function recommend(catalog: Catalog, model: CatalogModel, p: HardwareProf
       const t = TIERS[cpuTier];
       if (cpuTier !== 'edge-optimised' && q4) {
         why.push(
-          `${fmtGB(p.memory.totalBytes)} (${fmtBytes(p.memory.totalBytes)}) of RAM meets the seed's ${t.label} tier (${t.recRamGB} GB recommended), so Ollama on the CPU with the 4-bit ${q4.ollamaTag ?? q4.label} (${fmtGB(q4.weightsBytes)}) is the simplest fit.`,
+          `${fmtSize(p.memory.totalBytes)} (${fmtBytes(p.memory.totalBytes)}) of RAM meets the seed's ${t.label} tier (${t.recRamGB} GB recommended), so Ollama on the CPU with the 4-bit ${q4.ollamaTag ?? q4.label} (${fmtSize(q4.weightsBytes)}) is the simplest fit.`,
         );
         chosen = { tier: cpuTier, row: bestEffortParallel(catalog, { backend: 'ollama', form: q4, context: ctxFor(DEFAULT_CONTEXT), parallel: opts.parallel ?? 4 }, model, m, fixedParallel) };
       } else {
@@ -203,7 +203,7 @@ export function recommend(catalog: Catalog, model: CatalogModel, p: HardwareProf
         if (best) {
           const others = rows.filter((r) => r !== best).map((r) => `${backendLabel(r.backend)} with ${r.formLabel} would need ${fmtBytes(r.estimate.totalBytes)}`);
           why.push(
-            `${fmtGB(p.memory.totalBytes)} of RAM is below the seed's ${TIERS.development.recRamGB} GB development recommendation, so the plan takes the 4-bit form that needs the least memory: ${best.formLabel} (${fmtBytes(best.estimate.totalBytes)})${others.length ? `; ${others.join('; ')}` : ''}.`,
+            `${fmtSize(p.memory.totalBytes)} of RAM is below the seed's ${TIERS.development.recRamGB} GB development recommendation, so the plan takes the 4-bit form that needs the least memory: ${best.formLabel} (${fmtBytes(best.estimate.totalBytes)})${others.length ? `; ${others.join('; ')}` : ''}.`,
           );
           chosen = { tier: 'edge-optimised', row: best };
         }

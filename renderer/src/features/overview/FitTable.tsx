@@ -2,7 +2,7 @@ import { Fragment, useState } from 'react';
 import type { FitRow } from '../../../../electron/shared/contract/hardware';
 import { useBackends } from '../../api/backends';
 import { EstimateTerms, VerdictPill } from './Estimate';
-import { fmtBytes, fmtInt, fmtTokens } from './units';
+import { fmtBytes, fmtInt, fmtTokens } from '../../../../electron/shared/format';
 
 /** Context lengths the slider steps through: doublings from 512 up to the model's maximum. */
 export function contextStops(max: number): number[] {
