@@ -152,7 +152,7 @@ export function registerDeploy(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the healthcheck')
     .action(
       verb(async (ctx, cmd, backend: string, o: DeployOpts) => {
-        const req = requestFromFlags(backend, o, ctx.core.settings.get().bindHost);
+        const req = requestFromFlags(backend, o, (await ctx.call('settings.get', {})).settings.bindHost);
         if (o.dryRun) {
           const { spec, compose } = await ctx.call('docker.preview', req);
           print(cmd, spec, () =>
@@ -184,7 +184,7 @@ export function registerDeploy(program: Command): void {
   ).action(
     verb(async (ctx, cmd, target: string, o: DeployOpts) => {
       const yaml = BackendSchema.safeParse(target).success
-        ? (await ctx.call('docker.preview', requestFromFlags(target, o, ctx.core.settings.get().bindHost))).compose
+        ? (await ctx.call('docker.preview', requestFromFlags(target, o, (await ctx.call('settings.get', {})).settings.bindHost))).compose
         : (await ctx.call('docker.compose', { name: target })).yaml;
       print(cmd, { yaml }, (v) => v.yaml.trimEnd());
     }),

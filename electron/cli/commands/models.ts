@@ -81,7 +81,7 @@ export function registerModels(program: Command): void {
     .action(
       verb(async (ctx, cmd, model: string) => {
         const { taskId } = await ctx.call('ollama.pull', { model, ...ollamaUrl(cmd) });
-        process.once('SIGINT', () => ctx.core.tasks.cancel(taskId));
+        process.once('SIGINT', () => void ctx.call('tasks.cancel', { taskId }));
         const r = (await waitTask(ctx, cmd, taskId)) as { model: string; bytesTotal: number; resumedFromBytes: number; steps: string[] };
         print(
           cmd,
