@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ZodError } from 'zod';
-import { silentLogger, type Logger } from '../core/log/logger';
+import { silentLogger, type Logger } from '../shared/log';
 import { DeckError } from '../shared/errors';
 import type { ChatEvent, ChatMessage, ChatRequest, ChatResult, Engine } from './engine';
 import {
