@@ -10,9 +10,11 @@ import { silentLogger, type Logger } from '../core/log/logger';
 import { DeckError } from '../shared/errors';
 import type { ChatEvent, ChatMessage, ChatRequest, ChatResult, Engine } from './engine';
 import {
+  OpenAiRequestError,
   REASONING_TASK_PROMPTS,
-  chatCompletionRequestSchema,
   describeZodError,
+  paramPath,
+  parseChatCompletionRequest,
   reasoningRequestSchema,
   textOf,
   type ChatCompletionRequest,
@@ -43,6 +45,7 @@ class HttpError extends Error {
     readonly type: string,
     readonly code?: string,
     readonly hint?: string,
+    readonly param: string | null = null,
   ) {
     super(message);
   }
@@ -55,13 +58,16 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
 }
 
 function errorBody(e: HttpError): unknown {
-  return { error: { message: e.message, type: e.type, code: e.code ?? null, ...(e.hint ? { hint: e.hint } : {}) } };
+  return { error: { message: e.message, type: e.type, param: e.param, code: e.code ?? null, ...(e.hint ? { hint: e.hint } : {}) } };
 }
 
 /** Maps anything thrown while serving to an HTTP status and an OpenAI-style error. */
 function toHttpError(e: unknown): HttpError {
   if (e instanceof HttpError) return e;
-  if (e instanceof ZodError) return new HttpError(400, `Invalid request: ${describeZodError(e)}`, 'invalid_request_error', 'invalid_input');
+  if (e instanceof OpenAiRequestError) return new HttpError(400, e.message, 'invalid_request_error', e.code, e.hint, e.param);
+  if (e instanceof ZodError) {
+    return new HttpError(400, `Invalid request: ${describeZodError(e)}`, 'invalid_request_error', 'invalid_value', undefined, paramPath(e.issues[0]?.path ?? []));
+  }
   if (e instanceof QueueFullError) return new HttpError(503, e.message, 'server_busy', 'queue_full', e.hint);
   if (e instanceof DeckError) {
     const status = e.code === 'invalid_input' ? 400 : e.code === 'cancelled' ? 499 : 500;
@@ -88,10 +94,15 @@ async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
 }
 
 function toEngineRequest(body: ChatCompletionRequest, signal: AbortSignal): ChatRequest {
+  if (body.logprobs) throw new OpenAiRequestError('logprobs are not supported yet.', 'logprobs', 'unsupported_parameter');
+  if (body.response_format && body.response_format.type !== 'text') {
+    throw new OpenAiRequestError(`response_format ${body.response_format.type} is not supported yet.`, 'response_format', 'unsupported_value');
+  }
+  if (body.logit_bias && Object.keys(body.logit_bias).length > 0) throw new OpenAiRequestError('logit_bias is not supported yet.', 'logit_bias', 'unsupported_parameter');
   const messages: ChatMessage[] = body.messages.map((m) => {
     const role = m.role === 'developer' ? 'system' : m.role;
     if (m.role === 'assistant') {
-      return { role, content: m.content == null ? null : textOf(m.content), toolCalls: m.tool_calls };
+      return { role, content: m.content == null ? null : textOf(m.content), toolCalls: m.tool_calls ?? undefined };
     }
     return { role, content: textOf(m.content) };
   });
@@ -149,7 +160,7 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
   };
 
   async function chatCompletions(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const body = chatCompletionRequestSchema.parse(await readJsonBody(req));
+    const body = parseChatCompletionRequest(await readJsonBody(req));
     ensureCapacity();
     const abort = new AbortController();
     res.on('close', () => {
@@ -171,7 +182,7 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: r.content, ...(r.toolCalls.length > 0 ? { tool_calls: r.toolCalls } : {}) },
+            message: { role: 'assistant', content: r.content, refusal: null, ...(r.toolCalls.length > 0 ? { tool_calls: r.toolCalls } : {}) },
             logprobs: null,
             finish_reason: r.finishReason,
           },

@@ -9,7 +9,7 @@ import { parseJsonOrUndefined } from '../shared/json';
 
 export interface ToolDefinition {
   type: 'function';
-  function: { name: string; description?: string; parameters?: Record<string, unknown> };
+  function: { name: string; description?: string | null; parameters?: Record<string, unknown> | null; strict?: boolean | null };
 }
 
 export interface ToolCall {
