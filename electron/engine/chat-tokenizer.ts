@@ -14,6 +14,21 @@ export interface TemplateMessage {
 
 type NamedTemplate = { name: string; template: string };
 
+/** GPT-2's printable-character stand-ins for bytes, inverted: what a byte-level BPE token string spells. */
+function byteLevelTable(): Map<string, number> {
+  const printable = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+  const table = new Map<string, number>();
+  let extra = 0;
+  for (let b = 0; b < 256; b++) table.set(String.fromCharCode(printable(b) ? b : 256 + extra++), b);
+  return table;
+}
+
+/** Does the tokenizer's decoder undo GPT-2's byte-level mapping (Phi-4-mini's o200k tokenizer does)? */
+function isByteLevel(tokenizerJson: Record<string, unknown>): boolean {
+  const d = tokenizerJson.decoder as { type?: string; decoders?: Array<{ type?: string }> } | null | undefined;
+  return d?.type === 'ByteLevel' || (d?.type === 'Sequence' && (d.decoders ?? []).some((x) => x.type === 'ByteLevel'));
+}
+
 function tokenText(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
@@ -30,8 +45,11 @@ export class ChatTokenizer {
   /** One past the highest id the tokenizer can decode; logits beyond it are never sampled. */
   readonly size: number;
 
+  private readonly byteLevel: Map<string, number> | undefined;
+
   constructor(tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>) {
     this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    this.byteLevel = isByteLevel(tokenizerJson) ? byteLevelTable() : undefined;
     this.bosToken = tokenText(tokenizerConfig.bos_token);
     this.eosToken = tokenText(tokenizerConfig.eos_token);
     const raw = tokenizerConfig.chat_template as string | NamedTemplate[] | undefined;
@@ -78,6 +96,30 @@ export class ChatTokenizer {
 
   tokenString(id: number): string | undefined {
     return this.tokenizer.id_to_token(id);
+  }
+
+  /**
+   * The bytes a token stands for (what it adds to the output; a piece of a UTF-8 character for
+   * some tokens). Special tokens: their text. Undefined for ids the tokenizer does not know.
+   */
+  tokenBytes(id: number): Uint8Array | undefined {
+    const raw = this.tokenizer.id_to_token(id);
+    if (raw === undefined) return undefined;
+    if (this.specialIds.has(id)) return new TextEncoder().encode(raw);
+    if (this.byteLevel) {
+      const out = new Uint8Array(raw.length);
+      let n = 0;
+      for (const ch of raw) {
+        const b = this.byteLevel.get(ch);
+        if (b === undefined) return new TextEncoder().encode(this.decode([id]));
+        out[n++] = b;
+      }
+      return out.subarray(0, n);
+    }
+    // SentencePiece-style: byte-fallback tokens and the word-boundary marker.
+    const hex = /^<0x([0-9A-Fa-f]{2})>$/.exec(raw);
+    if (hex) return Uint8Array.of(parseInt(hex[1], 16));
+    return new TextEncoder().encode(raw.replace(/\u2581/g, ' '));
   }
 
   /** Renders the model's own chat template; without one, a plain "role: content" transcript. */

@@ -4,8 +4,9 @@
  */
 import type { ChatTokenizer } from './chat-tokenizer';
 import type { Decoder } from './decoder';
-import { Sampler, type SamplingParams } from './sampling';
+import { Sampler, type SamplingParams, type TokenLogprob } from './sampling';
 import { StopStringMatcher } from './stop-strings';
+import { createConstraint, type GrammarSpec } from './token-constraint';
 
 export type FinishReason = 'stop' | 'length' | 'cancelled';
 
@@ -24,6 +25,10 @@ export interface GenerationParams {
   visibleSpecial?: ReadonlySet<number>;
   /** Keep going past EOS (vLLM's ignore_eos), for benchmarks. */
   ignoreEos?: boolean;
+  /** Constrained decoding: the output must match this grammar (JSON, a forced tool call). */
+  grammar?: GrammarSpec;
+  /** Report each token's log probability with this many alternatives (0-20); unset: none. */
+  logprobs?: number;
 }
 
 export interface GenerationResult {
@@ -34,6 +39,8 @@ export interface GenerationResult {
   /** Prompt tokens served from the slot's cache instead of being recomputed. */
   cachedPromptTokens: number;
   completionTokens: number;
+  /** One entry per generated token when `logprobs` was asked for. */
+  logprobs?: TokenLogprob[];
   /** performance.now() timestamps. */
   startedAt: number;
   firstTokenAt?: number;
@@ -65,12 +72,15 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
   return i;
 }
 
-/** Runs one generation on a slot; `onText` receives text deltas as they become final. */
+/**
+ * Runs one generation on a slot; `onText` receives text deltas as they become final, with the
+ * log probabilities of the tokens since the previous delta (when asked for).
+ */
 export async function generate(
   ctx: GenerationContext,
   promptIds: readonly number[],
   params: GenerationParams,
-  onText?: (delta: string) => void,
+  onText?: (delta: string, logprobs?: TokenLogprob[]) => void,
 ): Promise<GenerationResult> {
   const startedAt = performance.now();
   const { decoder, tokenizer, eosIds } = ctx;
@@ -88,6 +98,9 @@ export async function generate(
   sampler.observePrompt(promptIds);
   const detok = tokenizer.streamDecoder(params.visibleSpecial);
   const stops = new StopStringMatcher(params.stop);
+  const constraint = params.grammar ? createConstraint(params.grammar, tokenizer, eosIds) : undefined;
+  const logprobs: TokenLogprob[] | undefined = params.logprobs !== undefined ? [] : undefined;
+  let pendingLogprobs: TokenLogprob[] = [];
   const tokenIds: number[] = [];
   let text = '';
   let firstTokenAt: number | undefined;
@@ -97,7 +110,10 @@ export async function generate(
   const emit = (delta: string) => {
     if (delta.length === 0) return;
     text += delta;
-    onText?.(delta);
+    if (logprobs) {
+      onText?.(delta, pendingLogprobs);
+      pendingLogprobs = [];
+    } else onText?.(delta);
   };
 
   if (budget > 0 && !params.signal?.aborted) {
@@ -113,6 +129,7 @@ export async function generate(
         finishReason = 'cancelled';
         break;
       }
+      constraint?.mask(logits, budget - tokenIds.length);
       const token = sampler.sample(logits);
       firstTokenAt ??= performance.now();
       if (eosIds.has(token) && !params.ignoreEos) {
@@ -122,11 +139,17 @@ export async function generate(
       tokenIds.push(token);
       ctx.onToken?.();
       sampler.observeOutput(token);
+      if (logprobs) {
+        const entry = sampler.logprobs(logits, token, params.logprobs ?? 0);
+        logprobs.push(entry);
+        pendingLogprobs.push(entry);
+      }
+      constraint?.accept(token);
       const { text: safe, stopped } = stops.push(detok.push(token));
       emit(safe);
-      if (stopped) {
+      if (stopped || constraint?.finished) {
         finishReason = 'stop';
-        stoppedByString = true;
+        stoppedByString = stopped;
         break;
       }
       if (tokenIds.length >= budget) break;
@@ -143,6 +166,8 @@ export async function generate(
     if (tail.stopped) finishReason = 'stop';
     else emit(stops.flush());
   }
+  // Tokens whose text never surfaced (held back, or special) still report their logprobs.
+  if (pendingLogprobs.length > 0) onText?.('', pendingLogprobs);
   return {
     text,
     tokenIds,
@@ -150,6 +175,7 @@ export async function generate(
     promptTokens: promptIds.length,
     cachedPromptTokens: keep,
     completionTokens: tokenIds.length,
+    logprobs,
     startedAt,
     firstTokenAt,
     finishedAt: performance.now(),

@@ -8,17 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { ZodError } from 'zod';
 import { silentLogger, type Logger } from '../core/log/logger';
 import { DeckError } from '../shared/errors';
-import type { ChatEvent, ChatMessage, ChatRequest, ChatResult, Engine } from './engine';
-import {
-  OpenAiRequestError,
-  REASONING_TASK_PROMPTS,
-  describeZodError,
-  paramPath,
-  parseChatCompletionRequest,
-  reasoningRequestSchema,
-  textOf,
-  type ChatCompletionRequest,
-} from './openai-schema';
+import type { ChatEvent, ChatResult, Engine } from './engine';
+import { openAiLogprobs, toEngineRequest } from './openai-chat';
+import { OpenAiRequestError, REASONING_TASK_PROMPTS, describeZodError, paramPath, parseChatCompletionRequest, reasoningRequestSchema } from './openai-schema';
 import { QueueFullError } from './request-queue';
 import type { ToolCall } from './tool-calls';
 
@@ -93,39 +85,6 @@ async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
   }
 }
 
-function toEngineRequest(body: ChatCompletionRequest, signal: AbortSignal): ChatRequest {
-  if (body.logprobs) throw new OpenAiRequestError('logprobs are not supported yet.', 'logprobs', 'unsupported_parameter');
-  if (body.response_format && body.response_format.type !== 'text') {
-    throw new OpenAiRequestError(`response_format ${body.response_format.type} is not supported yet.`, 'response_format', 'unsupported_value');
-  }
-  if (body.logit_bias && Object.keys(body.logit_bias).length > 0) throw new OpenAiRequestError('logit_bias is not supported yet.', 'logit_bias', 'unsupported_parameter');
-  const messages: ChatMessage[] = body.messages.map((m) => {
-    const role = m.role === 'developer' ? 'system' : m.role;
-    if (m.role === 'assistant') {
-      return { role, content: m.content == null ? null : textOf(m.content), toolCalls: m.tool_calls ?? undefined };
-    }
-    return { role, content: textOf(m.content) };
-  });
-  const tools = body.tool_choice === 'none' ? [] : (body.tools ?? []);
-  const stop = body.stop == null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
-  return {
-    messages,
-    tools,
-    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
-    temperature: body.temperature ?? undefined,
-    topP: body.top_p ?? undefined,
-    topK: body.top_k == null ? undefined : Math.max(0, body.top_k),
-    repetitionPenalty: body.repetition_penalty ?? undefined,
-    presencePenalty: body.presence_penalty ?? undefined,
-    frequencyPenalty: body.frequency_penalty ?? undefined,
-    // The PRNG takes 32 bits; OpenAI seeds are any integer.
-    seed: body.seed == null ? undefined : Number(BigInt.asUintN(32, BigInt(body.seed))),
-    stop,
-    signal,
-    ignoreEos: body.ignore_eos ?? undefined,
-  };
-}
-
 function usageOf(r: ChatResult) {
   return {
     prompt_tokens: r.usage.promptTokens,
@@ -183,7 +142,7 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
           {
             index: 0,
             message: { role: 'assistant', content: r.content, refusal: null, ...(r.toolCalls.length > 0 ? { tool_calls: r.toolCalls } : {}) },
-            logprobs: null,
+            logprobs: r.logprobs ? openAiLogprobs(engine.tokenizer, r.logprobs) : null,
             finish_reason: r.finishReason,
           },
         ],
@@ -206,8 +165,9 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
     };
     const onEvent = (e: ChatEvent) => {
       start();
-      const delta = e.type === 'content' ? { content: e.text } : { tool_calls: streamToolCalls(e.toolCalls) };
-      res.write(chunk([{ index: 0, delta, logprobs: null, finish_reason: null }]));
+      const delta = e.type === 'tool_calls' ? { tool_calls: streamToolCalls(e.toolCalls) } : e.text.length > 0 ? { content: e.text } : {};
+      const logprobs = e.logprobs ? openAiLogprobs(engine.tokenizer, e.logprobs) : null;
+      res.write(chunk([{ index: 0, delta, logprobs, finish_reason: null }]));
     };
     let r: ChatResult;
     try {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnEngine, type EngineProcess } from '../../electron/engine/spawn-engine';
 import { generateTinyModel } from '../../electron/engine/tiny-model/generate';
 import { TINY_ANSWER, TINY_DEMO_MESSAGES } from '../../electron/engine/tiny-model/spec';
+import { buildTinyVocab } from '../../electron/engine/tiny-model/vocab';
 
 let root: string;
 let engine: EngineProcess;
@@ -68,5 +69,166 @@ describe('OpenAI request strictness', () => {
     expect(err.type).toBe('invalid_request_error');
     expect(err.param).toBe(param);
     expect(err.message).toMatch(message);
+  });
+});
+
+const tools: OpenAI.ChatCompletionTool[] = [
+  {
+    type: 'function',
+    function: { name: 'area', description: 'Area of a square', parameters: { type: 'object', properties: { side: { type: 'number' } }, required: ['side'], additionalProperties: false }, strict: true },
+  },
+  { type: 'function', function: { name: 'calculate_circle_area', parameters: { type: 'object', properties: { radius: { type: 'number' } } } } },
+];
+const ask = [{ role: 'user', content: 'What is the area of a circle with radius 5?' }] as OpenAI.ChatCompletionMessageParam[];
+
+describe('structured output (constrained decoding)', () => {
+  it('returns a JSON object for json_object although the model greedily answers prose', async () => {
+    const plain = await client.chat.completions.create({ model, messages });
+    expect(() => JSON.parse(plain.choices[0].message.content!)).toThrow();
+    for (const extra of [{}, { temperature: 1.5, seed: 11, max_tokens: 200 }, { temperature: 1.5, seed: 12, max_tokens: 12 }]) {
+      const r = await client.chat.completions.create({ model, messages, response_format: { type: 'json_object' }, ...extra });
+      const value: unknown = JSON.parse(r.choices[0].message.content!);
+      expect(typeof value === 'object' && value !== null && !Array.isArray(value)).toBe(true);
+    }
+  });
+
+  it('returns an instance of a strict json_schema, streamed too', async () => {
+    const schema = {
+      type: 'object',
+      properties: { city: { type: 'string', maxLength: 20 }, celsius: { type: 'number' }, sky: { enum: ['clear', 'cloudy', 'rain'] }, alerts: { type: 'array', items: { type: 'string', maxLength: 10 }, maxItems: 2 } },
+      required: ['city', 'celsius', 'sky', 'alerts'],
+      additionalProperties: false,
+    };
+    const response_format = { type: 'json_schema', json_schema: { name: 'weather', strict: true, schema } } as const;
+    const check = (text: string) => {
+      const v = JSON.parse(text) as { city: string; celsius: number; sky: string; alerts: string[] };
+      expect(Object.keys(v)).toEqual(['city', 'celsius', 'sky', 'alerts']);
+      expect(typeof v.city).toBe('string');
+      expect(typeof v.celsius).toBe('number');
+      expect(['clear', 'cloudy', 'rain']).toContain(v.sky);
+      expect(Array.isArray(v.alerts) && v.alerts.length <= 2).toBe(true);
+    };
+    const r = await client.chat.completions.create({ model, messages, response_format, max_tokens: 80 });
+    check(r.choices[0].message.content!);
+    const stream = client.chat.completions.stream({ model, messages, response_format, max_tokens: 80, temperature: 1, seed: 5 });
+    const final = await stream.finalChatCompletion();
+    check(final.choices[0].message.content!);
+  });
+
+  it('refuses a schema feature it cannot enforce, naming it', async () => {
+    const err = await refusal({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', properties: { email: { type: 'string', format: 'email' } } } } } });
+    expect(err.param).toBe('response_format.json_schema.schema');
+    expect(err.message).toMatch(/"format"/);
+    const strict = await refusal({ response_format: { type: 'json_schema', json_schema: { name: 'x', strict: true, schema: { type: 'object', properties: { a: { type: 'string' } } } } } });
+    expect(strict.message).toMatch(/additionalProperties/);
+  });
+});
+
+describe('tool_choice', () => {
+  it('calls only declared tools: auto lets the model choose among them', async () => {
+    const r = await client.chat.completions.create({ model, messages: ask, tools });
+    expect(r.choices[0].finish_reason).toBe('tool_calls');
+    expect(r.choices[0].message.content).toBeNull();
+    const call = r.choices[0].message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall;
+    expect(call.function.name).toBe('calculate_circle_area');
+    // The model's habitual call is to a function this request does not declare: it must call `area`.
+    const only = await client.chat.completions.create({ model, messages: ask, tools: [tools[0]] });
+    const forced = only.choices[0].message.tool_calls!.map((c) => (c as OpenAI.ChatCompletionMessageFunctionToolCall).function);
+    expect(forced.map((f) => f.name)).toEqual(['area']);
+    expect(Object.keys(JSON.parse(forced[0].arguments) as object)).toEqual(['side']);
+  });
+
+  it('forces the named function, its arguments per its schema, streamed and not', async () => {
+    const named = { type: 'function', function: { name: 'area' } } as const;
+    const r = await client.chat.completions.create({ model, messages: ask, tools, tool_choice: named });
+    const calls = r.choices[0].message.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[];
+    expect(calls.map((c) => c.function.name)).toEqual(['area']);
+    expect(typeof (JSON.parse(calls[0].function.arguments) as { side: unknown }).side).toBe('number');
+    const stream = client.chat.completions.stream({ model, messages: ask, tools, tool_choice: named });
+    const final = await stream.finalChatCompletion();
+    expect(final.choices[0].message.content).toBeNull();
+    expect((final.choices[0].message.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[]).map((c) => c.function.name)).toEqual(['area']);
+  });
+
+  it('required makes a prose-answering model call a tool; none offers no tools', async () => {
+    const r = await client.chat.completions.create({ model, messages, tools: [tools[0]], tool_choice: 'required' });
+    expect(r.choices[0].finish_reason).toBe('tool_calls');
+    expect(r.choices[0].message.tool_calls!.length).toBeGreaterThan(0);
+    const none = await client.chat.completions.create({ model, messages: ask, tools, tool_choice: 'none' });
+    expect(none.choices[0].message).toMatchObject({ content: TINY_ANSWER });
+    expect(none.choices[0].message.tool_calls).toBeUndefined();
+  });
+
+  it('runTools gets only declared function calls and finishes with the model reply', async () => {
+    const seen: string[] = [];
+    const runner = client.chat.completions.runTools({
+      model,
+      messages: ask,
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'calculate_circle_area',
+            description: 'Area of a circle',
+            parameters: { type: 'object', properties: { radius: { type: 'number' } } },
+            function: (args: { radius: number }) => {
+              seen.push(`calculate_circle_area(${args.radius})`);
+              return String(Math.PI * args.radius ** 2);
+            },
+            parse: (text: string) => JSON.parse(text) as { radius: number },
+          },
+        },
+      ],
+    });
+    const final = await runner.finalContent();
+    expect(seen).toEqual(['calculate_circle_area(5)']);
+    expect(final).toBe(TINY_ANSWER);
+  });
+});
+
+describe('logprobs', () => {
+  it('reports each token with its bytes and top alternatives, non-streaming', async () => {
+    const r = await client.chat.completions.create({ model, messages, logprobs: true, top_logprobs: 3 });
+    const content = r.choices[0].logprobs!.content!;
+    expect(content.map((t) => t.token).join('')).toBe(TINY_ANSWER);
+    expect(content).toHaveLength(r.usage!.completion_tokens);
+    for (const t of content) {
+      expect(t.logprob).toBeLessThanOrEqual(0);
+      expect(Buffer.from(t.bytes!).toString('utf8')).toBe(t.token);
+      expect(t.top_logprobs).toHaveLength(3);
+      // Greedy: the chosen token is the most likely one.
+      expect(t.top_logprobs[0]).toMatchObject({ token: t.token, logprob: t.logprob });
+      expect(t.top_logprobs[1].logprob).toBeLessThanOrEqual(t.top_logprobs[0].logprob);
+    }
+    const bare = await client.chat.completions.create({ model, messages, logprobs: true });
+    expect(bare.choices[0].logprobs!.content!.every((t) => t.top_logprobs.length === 0)).toBe(true);
+    const none = await client.chat.completions.create({ model, messages });
+    expect(none.choices[0].logprobs).toBeNull();
+  });
+
+  it('streams logprobs with the content they belong to', async () => {
+    const stream = await client.chat.completions.create({ model, messages, logprobs: true, top_logprobs: 2, stream: true, temperature: 0.8, seed: 3, max_tokens: 20 });
+    let text = '';
+    const tokens: string[] = [];
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      for (const t of chunk.choices[0]?.logprobs?.content ?? []) tokens.push(t.token);
+    }
+    expect(tokens.join('')).toBe(text);
+    expect(tokens.length).toBeGreaterThan(0);
+  });
+
+  it('logprobs follow the temperature: a hotter request spreads the probability', async () => {
+    const top = async (temperature: number) =>
+      (await client.chat.completions.create({ model, messages, logprobs: true, top_logprobs: 2, temperature, top_p: 0.01, max_tokens: 1 })).choices[0].logprobs!.content![0].logprob;
+    expect(await top(2)).toBeLessThan(await top(0.5));
+  });
+});
+
+describe('logit_bias', () => {
+  it('a -100 bias bans the token the model would pick', async () => {
+    const hello = buildTinyVocab().answerIds[0];
+    const r = await client.chat.completions.create({ model, messages, logit_bias: { [hello]: -100 }, max_tokens: 5 });
+    expect(r.choices[0].message.content!.startsWith('Hello')).toBe(false);
   });
 });
