@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { DeckError } from '../shared/errors';
 import { ChatOutput, type ChatEvent } from './chat-output';
-import type { TemplateMessage } from './chat-tokenizer';
+import { TOOL_RESPONSE_TOKEN, type TemplateMessage } from './chat-tokenizer';
 import { Decoder } from './decoder';
 import { generate, type GenerationResult } from './generation';
 import { EngineMetrics } from './metrics';
@@ -158,10 +158,13 @@ export class Engine {
 
   /** The prompt text the chat template makes of these messages and tools. */
   renderPrompt(messages: ChatMessage[], tools?: ToolDefinition[]): string {
+    // Phi-4-mini's template writes `<|role|>`; its vocabulary reserves <|tool_response|> for tool
+    // results, while <|tool|> opens tool definitions (docs/engine.md, Tool calling).
+    const toolRole = this.tokenizer.tokenId(TOOL_RESPONSE_TOKEN) !== undefined ? 'tool_response' : 'tool';
     const rendered: TemplateMessage[] = messages.map((m) => {
       let content = m.content ?? '';
       if (m.role === 'assistant' && m.toolCalls?.length) content += toolCallsAsText(m.toolCalls);
-      return { role: m.role, content };
+      return { role: m.role === 'tool' ? toolRole : m.role, content };
     });
     if (tools && tools.length > 0) {
       const toolText = toolsForSystemTurn(tools);
