@@ -46,10 +46,17 @@ type Frame =
   | { t: 'sp'; id: number }
   | { t: 'free'; trigger: number; s: number };
 
-export interface Stack {
-  readonly f: Frame;
-  readonly up: Stack | null;
-  readonly key: string;
+/** One alternative: the top frame and the frames waiting below it. Its key is built on demand. */
+export class Stack {
+  private k: string | undefined;
+  constructor(
+    readonly f: Frame,
+    readonly up: Stack | null,
+  ) {}
+
+  get key(): string {
+    return (this.k ??= this.up ? `${frameKey(this.f)}/${this.up.key}` : frameKey(this.f));
+  }
 }
 
 let litIds = new WeakMap<Uint8Array, number>();
@@ -91,7 +98,7 @@ function frameKey(f: Frame): string {
   }
 }
 
-const mk = (f: Frame, up: Stack | null): Stack => ({ f, up, key: up ? `${frameKey(f)}/${up.key}` : frameKey(f) });
+const mk = (f: Frame, up: Stack | null): Stack => new Stack(f, up);
 export const DONE: Stack = mk({ t: 'done' }, null);
 
 const isWs = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -146,10 +153,23 @@ export class Grammar {
 
   /** The alternatives after one byte (empty: the byte is not allowed). */
   stepByte(alts: readonly Stack[], b: number): Stack[] {
+    // A single alternative (the common case) memoises its transitions: a mask walk steps the same
+    // state with the same byte over and over (every character inside a string).
+    if (alts.length === 1) {
+      let row = this.transitions.get(alts[0]);
+      if (!row) this.transitions.set(alts[0], (row = new Array<Stack[] | undefined>(256)));
+      const known = row[b];
+      if (known) return known;
+      const out: Stack[] = [];
+      this.step(alts[0], b, out);
+      return (row[b] = dedupe(out));
+    }
     const out: Stack[] = [];
     for (const s of alts) this.step(s, b, out);
     return dedupe(out);
   }
+
+  private readonly transitions = new WeakMap<Stack, Array<Stack[] | undefined>>();
 
   stepBytes(alts: readonly Stack[], bytes: Uint8Array): Stack[] {
     let cur = alts as Stack[];
@@ -181,6 +201,18 @@ export class Grammar {
     return alts.length > 0 && alts.every((s) => s.f.t === 'done');
   }
 
+  /**
+   * Inside an unbounded string, between characters: any token of plain ASCII (no quote, backslash
+   * or control character) leaves the state exactly as it is.
+   */
+  inFreeString(alts: readonly Stack[]): boolean {
+    if (alts.length !== 1) return false;
+    const f = alts[0].f;
+    if (f.t !== 'str' || f.esc !== 0 || f.u8 !== 0) return false;
+    const node = this.nodes[f.n] as Extract<GrammarNode, { kind: 'string' }>;
+    return node.min === 0 && node.max === Infinity;
+  }
+
   /** Only free text is possible: no mask needed. */
   isFree(alts: readonly Stack[]): boolean {
     return alts.length > 0 && alts.every((s) => s.f.t === 'free');
@@ -188,6 +220,17 @@ export class Grammar {
 
   /** The fewest bytes (special tokens count 1) that complete the output from this state. */
   minClose(alts: readonly Stack[]): number {
+    if (alts.length === 1) {
+      let n = this.closeCache.get(alts[0]);
+      if (n === undefined) this.closeCache.set(alts[0], (n = this.minCloseOf(alts)));
+      return n;
+    }
+    return this.minCloseOf(alts);
+  }
+
+  private readonly closeCache = new WeakMap<Stack, number>();
+
+  private minCloseOf(alts: readonly Stack[]): number {
     let best = Infinity;
     for (const s of alts) {
       let n = this.need(s.f);
@@ -373,7 +416,8 @@ export class Grammar {
   private stepString(s: Stack, f: Extract<Frame, { t: 'str' }>, b: number, out: Stack[]): void {
     const node = this.nodes[f.n] as Extract<GrammarNode, { kind: 'string' }>;
     const next = (changes: Partial<Extract<Frame, { t: 'str' }>>): void => {
-      out.push(mk({ ...f, ...changes }, s.up));
+      const same = (changes.esc ?? f.esc) === f.esc && (changes.u8 ?? f.u8) === f.u8 && (changes.len ?? f.len) === f.len;
+      out.push(same ? s : mk({ ...f, ...changes }, s.up));
     };
     if (f.u8 > 0) {
       if (b >= 0x80 && b <= 0xbf) next({ u8: f.u8 - 1 });
@@ -393,12 +437,14 @@ export class Grammar {
       return;
     }
     if (f.len >= node.max) return;
-    if (b === 0x5c) next({ esc: 1, len: f.len + 1 });
+    // Count characters only when a length bound needs them, so a free string keeps one state (and one cached mask).
+    const len = node.min > 0 || node.max !== Infinity ? f.len + 1 : 0;
+    if (b === 0x5c) next({ esc: 1, len });
     else if (b < 0x20) return;
-    else if (b < 0x80) next({ len: f.len + 1 });
-    else if (b >= 0xc2 && b <= 0xdf) next({ u8: 1, len: f.len + 1 });
-    else if (b >= 0xe0 && b <= 0xef) next({ u8: 2, len: f.len + 1 });
-    else if (b >= 0xf0 && b <= 0xf4) next({ u8: 3, len: f.len + 1 });
+    else if (b < 0x80) next({ len });
+    else if (b >= 0xc2 && b <= 0xdf) next({ u8: 1, len });
+    else if (b >= 0xe0 && b <= 0xef) next({ u8: 2, len });
+    else if (b >= 0xf0 && b <= 0xf4) next({ u8: 3, len });
   }
 
   private stepNumber(s: Stack, f: Extract<Frame, { t: 'num' }>, b: number, out: Stack[]): void {

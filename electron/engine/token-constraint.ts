@@ -40,28 +40,58 @@ export interface TokenConstraint {
   readonly finished: boolean;
 }
 
-interface TrieNode {
-  children: Map<number, TrieNode>;
-  ids: number[];
-}
-
 interface Vocabulary {
-  root: TrieNode;
+  /** Ids of the byte tokens in byte order, so tokens sharing a prefix are neighbours (a flat trie). */
+  order: Int32Array;
+  bytes: Array<Uint8Array | undefined>;
   /** Special (added) tokens, matched whole: markers such as `<|tool_call|>`. */
   specials: number[];
-  bytes: Array<Uint8Array | undefined>;
+  /** 1 for tokens of printable ASCII other than `"` and `\`: they extend a JSON string as they are. */
+  plain: Uint8Array;
   size: number;
 }
 
-const vocabularies = new WeakMap<ChatTokenizer, Vocabulary>();
+/** The tokenizer surface a constraint needs. */
+export type ConstraintTokenizer = Pick<ChatTokenizer, 'size' | 'specialIds' | 'tokenBytes'>;
 
-/** The tokenizer's tokens as a byte trie, built once per tokenizer. */
-function vocabularyOf(tok: ChatTokenizer): Vocabulary {
+const vocabularies = new WeakMap<ConstraintTokenizer, Vocabulary>();
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+function commonPrefix(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/** The first position after `from` whose token does not start with `prefix` (tokens with it are contiguous). */
+function endOfPrefix(order: Int32Array, bytes: Array<Uint8Array | undefined>, from: number, prefix: Uint8Array): number {
+  const has = (i: number) => commonPrefix(bytes[order[i]]!, prefix) === prefix.length;
+  // Gallop first: most rejected prefixes cover a handful of tokens.
+  let step = 1;
+  while (from + step < order.length && has(from + step)) step *= 2;
+  let lo = from + Math.max(1, step / 2);
+  let hi = Math.min(from + step, order.length);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (has(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The tokenizer's tokens as bytes in sorted order, built once per tokenizer. */
+function vocabularyOf(tok: ConstraintTokenizer): Vocabulary {
   let v = vocabularies.get(tok);
   if (v) return v;
-  const root: TrieNode = { children: new Map(), ids: [] };
   const bytes: Array<Uint8Array | undefined> = new Array(tok.size);
   const specials: number[] = [];
+  const ids: number[] = [];
   for (let id = 0; id < tok.size; id++) {
     if (tok.specialIds.has(id)) {
       specials.push(id);
@@ -70,15 +100,12 @@ function vocabularyOf(tok: ChatTokenizer): Vocabulary {
     const b = tok.tokenBytes(id);
     if (!b || b.length === 0) continue;
     bytes[id] = b;
-    let node = root;
-    for (const byte of b) {
-      let next = node.children.get(byte);
-      if (!next) node.children.set(byte, (next = { children: new Map(), ids: [] }));
-      node = next;
-    }
-    node.ids.push(id);
+    ids.push(id);
   }
-  v = { root, specials, bytes, size: tok.size };
+  ids.sort((a, b) => compareBytes(bytes[a]!, bytes[b]!));
+  const plain = new Uint8Array(tok.size);
+  for (const id of ids) plain[id] = bytes[id]!.every((c) => c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) ? 1 : 0;
+  v = { order: Int32Array.from(ids), bytes, specials, plain, size: tok.size };
   vocabularies.set(tok, v);
   return v;
 }
@@ -135,7 +162,7 @@ export class GrammarConstraint implements TokenConstraint {
   constructor(
     readonly grammar: Grammar,
     start: Stack[],
-    private readonly tokenizer: ChatTokenizer,
+    private readonly tokenizer: ConstraintTokenizer,
     private readonly eosIds: ReadonlySet<number>,
   ) {
     this.alts = start;
@@ -193,21 +220,44 @@ export class GrammarConstraint implements TokenConstraint {
     const ids: number[] = [];
     const close: number[] = [];
     const g = this.grammar;
-    const walk = (node: TrieNode, alts: Stack[]) => {
-      for (const [byte, child] of node.children) {
-        const next = g.stepByte(alts, byte);
-        if (next.length === 0) continue;
-        if (child.ids.length > 0) {
-          const c = g.minClose(next);
-          for (const id of child.ids) {
-            ids.push(id);
-            close.push(c);
-          }
-        }
-        walk(child, next);
+    const { order, bytes, plain } = this.vocab;
+    // Inside a free string most tokens are plain text that keeps the state: no stepping needed.
+    const freeString = g.inFreeString(this.alts);
+    const stay = freeString ? g.minClose(this.alts) : 0;
+    // states[d]: the parse state after the first d bytes of the current token. Sorted order makes
+    // consecutive tokens share prefixes, so each shared prefix is stepped once, and a prefix the
+    // grammar rejects skips every token that starts with it.
+    const states: Stack[][] = [this.alts];
+    let prev: Uint8Array = new Uint8Array(0);
+    for (let k = 0; k < order.length; ) {
+      const id = order[k];
+      if (freeString && plain[id]) {
+        ids.push(id);
+        close.push(stay);
+        k++;
+        continue;
       }
-    };
-    walk(this.vocab.root, this.alts);
+      const b = bytes[id]!;
+      const common = commonPrefix(prev, b);
+      prev = b;
+      states.length = common + 1;
+      let dead = -1;
+      for (let d = common; d < b.length; d++) {
+        const next = g.stepByte(states[d], b[d]);
+        if (next.length === 0) {
+          dead = d;
+          break;
+        }
+        states.push(next);
+      }
+      if (dead >= 0) {
+        k = endOfPrefix(order, bytes, k, b.subarray(0, dead + 1));
+        continue;
+      }
+      ids.push(id);
+      close.push(g.minClose(states[b.length]));
+      k++;
+    }
     for (const id of this.vocab.specials) {
       if (this.eosIds.has(id)) continue;
       const next = g.stepSpecial(this.alts, id);
@@ -224,7 +274,7 @@ export class GrammarConstraint implements TokenConstraint {
 }
 
 /** The constraint a spec describes, for this tokenizer. */
-export function createConstraint(spec: GrammarSpec, tokenizer: ChatTokenizer, eosIds: ReadonlySet<number>): TokenConstraint {
+export function createConstraint(spec: GrammarSpec, tokenizer: ConstraintTokenizer & Pick<ChatTokenizer, 'tokenId'>, eosIds: ReadonlySet<number>): TokenConstraint {
   const specialId = (t: string) => {
     const id = tokenizer.tokenId(t);
     return id !== undefined && tokenizer.specialIds.has(id) ? id : undefined;
