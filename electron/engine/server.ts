@@ -227,7 +227,7 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
       context_length: engine.contextLength,
       kv_mode: engine.model.plan.mode,
       execution_providers: engine.model.executionProviders,
-      capabilities: ['chat', 'tools', 'reasoning', 'math', 'coding'],
+      capabilities: ['chat', 'tools', 'structured_output', 'logprobs', 'reasoning', 'math', 'coding'],
     });
   }
 

@@ -63,6 +63,12 @@ describe('OpenAI request strictness', () => {
     ['tool_choice required without tools', { tool_choice: 'required' }, 'tool_choice', /declares none/],
     ['tool_choice naming an undeclared tool', { tools: [{ type: 'function', function: { name: 'area' } }], tool_choice: { type: 'function', function: { name: 'volume' } } }, 'tool_choice', /volume/],
     ['the deprecated functions field', { functions: [{ name: 'f' }] }, 'functions', /tools/],
+    [
+      'a strict function whose schema cannot be enforced',
+      { tools: [{ type: 'function', function: { name: 'f', strict: true, parameters: { type: 'object', properties: { a: { type: 'string', pattern: '^x' } }, required: ['a'], additionalProperties: false } } }] },
+      'tools[0].function.parameters',
+      /"pattern"/,
+    ],
   ])('refuses %s with a 400 that names the parameter', async (_what, body, param, message) => {
     const err = await refusal(body);
     expect(err.status).toBe(400);
