@@ -20,6 +20,8 @@
 const MAX_WS = 1;
 /** Digits in an integer part, a fraction, an exponent: keeps numbers finite (JSON.stringify writes at most 21 and 23). */
 const MAX_INT_DIGITS = 21;
+/** Digits of a JSON Schema integer: 15 keeps every value within ±(2^53 - 1), exact in a double. */
+export const MAX_INTEGER_DIGITS = 15;
 const MAX_FRAC_DIGITS = 24;
 const MAX_EXP_DIGITS = 3;
 
@@ -27,7 +29,7 @@ export type GrammarNode =
   | { kind: 'object'; props: Array<{ key: Uint8Array; node: number; required: boolean }>; extra: number }
   | { kind: 'array'; items: number; min: number; max: number }
   | { kind: 'string'; min: number; max: number }
-  | { kind: 'number'; integer: boolean }
+  | { kind: 'number'; integer: boolean; nonNegative?: boolean }
   | { kind: 'literal'; bytes: Uint8Array }
   | { kind: 'union'; options: number[] };
 
@@ -368,7 +370,7 @@ export class Grammar {
         if (b === 0x22) out.push(mk({ t: 'str', n, esc: 0, u8: 0, len: 0 }, up));
         return;
       case 'number':
-        if (b === 0x2d) out.push(mk({ t: 'num', n, st: 'sign', d: 0 }, up));
+        if (b === 0x2d && !node.nonNegative) out.push(mk({ t: 'num', n, st: 'sign', d: 0 }, up));
         else if (b === 0x30) out.push(mk({ t: 'num', n, st: 'zero', d: 1 }, up));
         else if (isDigit(b)) out.push(mk({ t: 'num', n, st: 'int', d: 1 }, up));
         return;
@@ -449,6 +451,7 @@ export class Grammar {
 
   private stepNumber(s: Stack, f: Extract<Frame, { t: 'num' }>, b: number, out: Stack[]): void {
     const integer = (this.nodes[f.n] as Extract<GrammarNode, { kind: 'number' }>).integer;
+    const maxInt = integer ? MAX_INTEGER_DIGITS : MAX_INT_DIGITS;
     const to = (st: NumStage, d: number): void => {
       out.push(mk({ ...f, st, d }, s.up));
     };
@@ -460,7 +463,7 @@ export class Grammar {
         return;
       case 'int':
         if (digit) {
-          if (f.d < MAX_INT_DIGITS) to('int', f.d + 1);
+          if (f.d < maxInt) to('int', f.d + 1);
           return;
         }
         break;

@@ -3,7 +3,7 @@
  * Anything outside that subset is collected and reported by name, never silently ignored, so a
  * request either gets output that validates or a 400 that says which keyword to drop.
  */
-import { Grammar, KEY_STRING, type GrammarNode, type SeqPart } from './json-grammar';
+import { Grammar, KEY_STRING, MAX_INTEGER_DIGITS, type GrammarNode, type SeqPart } from './json-grammar';
 
 /** Keywords that only annotate. */
 const ANNOTATIONS = new Set(['title', 'description', 'default', 'examples', '$schema', '$id', '$comment', 'deprecated', 'readOnly', 'writeOnly']);
@@ -24,7 +24,12 @@ const SUPPORTED = new Set([
   'definitions',
   'minLength',
   'maxLength',
+  'minimum',
+  'maximum',
 ]);
+
+/** The largest integer the grammar writes (MAX_INTEGER_DIGITS nines). */
+const INTEGER_LIMIT = 10 ** MAX_INTEGER_DIGITS - 1;
 
 export class UnsupportedSchemaError extends Error {
   constructor(readonly problems: string[]) {
@@ -158,7 +163,7 @@ export class GrammarBuilder {
               return this.add({ kind: 'string', min: nonNegative(s.minLength, 0), max: nonNegative(s.maxLength, Infinity) });
             case 'number':
             case 'integer':
-              return this.add({ kind: 'number', integer: t === 'integer' });
+              return this.add({ kind: 'number', integer: t === 'integer', nonNegative: this.numberBounds(s, t === 'integer', at, problems) });
             case 'boolean':
               return this.union([this.literal(true), this.literal(false)]);
             case 'null':
@@ -199,6 +204,19 @@ export class GrammarBuilder {
       })),
       extra: -1,
     });
+  }
+
+  /**
+   * Bounds a grammar can keep: `minimum: 0` (no sign), and integer bounds at or beyond what 15
+   * digits can reach (the ±(2^53 - 1) the openai SDK's zod helper writes for `.int()`). Returns
+   * whether the number must be non-negative.
+   */
+  private numberBounds(s: Schema, integer: boolean, at: string, problems: string[]): boolean {
+    const { minimum: min, maximum: max } = s;
+    const covered = (v: unknown, sign: 1 | -1) => integer && typeof v === 'number' && v * sign >= INTEGER_LIMIT;
+    if (min !== undefined && min !== 0 && !covered(min, -1)) problems.push(`${at}: "minimum": ${JSON.stringify(min)} (only 0 is enforced)`);
+    if (max !== undefined && !covered(max, 1)) problems.push(`${at}: "maximum": ${JSON.stringify(max)}`);
+    return min === 0;
   }
 
   private arrayNode(s: Schema, at: string, compile: (s: unknown, at: string) => number, problems: string[]): number {

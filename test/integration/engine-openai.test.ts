@@ -7,7 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
+import { zodResponseFormat } from 'openai/helpers/zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { spawnEngine, type EngineProcess } from '../../electron/engine/spawn-engine';
 import { generateTinyModel } from '../../electron/engine/tiny-model/generate';
 import { TINY_ANSWER, TINY_DEMO_MESSAGES } from '../../electron/engine/tiny-model/spec';
@@ -119,6 +121,13 @@ describe('structured output (constrained decoding)', () => {
     const stream = client.chat.completions.stream({ model, messages, response_format, max_tokens: 80, temperature: 1, seed: 5 });
     const final = await stream.finalChatCompletion();
     check(final.choices[0].message.content!);
+  });
+
+  it("serves the SDK's own structured-output helper: parse() with zodResponseFormat", async () => {
+    const Weather = z.object({ city: z.string().max(20), celsius: z.number(), sky: z.enum(['clear', 'rain']), days: z.array(z.object({ day: z.number().int(), note: z.string().nullable() })).max(2) });
+    const r = await client.chat.completions.parse({ model, messages, response_format: zodResponseFormat(Weather, 'weather'), max_tokens: 120 });
+    const parsed = r.choices[0].message.parsed;
+    expect(Weather.safeParse(parsed).success).toBe(true);
   });
 
   it('refuses a schema feature it cannot enforce, naming it', async () => {

@@ -81,11 +81,21 @@ describe('JSON grammar (byte level)', () => {
     expect(accepts(schema, '{"name":"Ann","age":1,"extra":1}')).toBe(false);
   });
 
+  it('keeps minimum 0 and the safe-integer bounds the openai SDK zod helper writes', () => {
+    expect(accepts({ type: 'number', minimum: 0 }, '-1')).toBe(false);
+    expect(accepts({ type: 'number', minimum: 0 }, '2.5')).toBe(true);
+    const safe = { type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 };
+    expect(checkSchema(safe, false)).toEqual([]);
+    expect(accepts(safe, '-999999999999999')).toBe(true);
+    expect(accepts(safe, '9999999999999999')).toBe(false);
+  });
+
   it('names every keyword it cannot enforce, and OpenAI strict-mode breaches', () => {
-    expect(checkSchema({ type: 'object', properties: { a: { type: 'string', pattern: '^x', format: 'email' }, n: { type: 'number', minimum: 0 } } }, false)).toEqual([
+    expect(checkSchema({ type: 'object', properties: { a: { type: 'string', pattern: '^x', format: 'email' }, n: { type: 'number', minimum: 1, maximum: 9 } } }, false)).toEqual([
       '#.properties.a: "pattern"',
       '#.properties.a: "format"',
-      '#.properties.n: "minimum"',
+      '#.properties.n: "minimum": 1 (only 0 is enforced)',
+      '#.properties.n: "maximum": 9',
     ]);
     expect(checkSchema({ oneOf: [{ type: 'string' }] }, false)).toEqual(['#: "oneOf"']);
     expect(checkSchema({ type: 'object', properties: { a: { type: 'string' } } }, true)).toEqual([
