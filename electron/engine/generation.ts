@@ -4,9 +4,9 @@
  */
 import type { ChatTokenizer } from './chat-tokenizer';
 import type { Decoder } from './decoder';
+import { DecodeHooks, type DecodeHookParams } from './decode-hooks';
 import { Sampler, type SamplingParams, type TokenLogprob } from './sampling';
 import { StopStringMatcher } from './stop-strings';
-import { createConstraint, type GrammarSpec } from './token-constraint';
 
 export type FinishReason = 'stop' | 'length' | 'cancelled';
 
@@ -15,7 +15,7 @@ const EXPECTED_ANSWER_TOKENS = 1024;
 /** Prompt tokens per forward pass when the graph allows chunked prefill. */
 const PREFILL_CHUNK = 256;
 
-export interface GenerationParams {
+export interface GenerationParams extends DecodeHookParams {
   sampling: SamplingParams;
   /** Tokens to generate at most (EOS not counted). */
   maxTokens: number;
@@ -25,10 +25,6 @@ export interface GenerationParams {
   visibleSpecial?: ReadonlySet<number>;
   /** Keep going past EOS (vLLM's ignore_eos), for benchmarks. */
   ignoreEos?: boolean;
-  /** Constrained decoding: the output must match this grammar (JSON, a forced tool call). */
-  grammar?: GrammarSpec;
-  /** Report each token's log probability with this many alternatives (0-20); unset: none. */
-  logprobs?: number;
 }
 
 export interface GenerationResult {
@@ -98,9 +94,7 @@ export async function generate(
   sampler.observePrompt(promptIds);
   const detok = tokenizer.streamDecoder(params.visibleSpecial);
   const stops = new StopStringMatcher(params.stop);
-  const constraint = params.grammar ? createConstraint(params.grammar, tokenizer, eosIds) : undefined;
-  const logprobs: TokenLogprob[] | undefined = params.logprobs !== undefined ? [] : undefined;
-  let pendingLogprobs: TokenLogprob[] = [];
+  const hooks = new DecodeHooks(params, tokenizer, eosIds);
   const tokenIds: number[] = [];
   let text = '';
   let firstTokenAt: number | undefined;
@@ -110,10 +104,7 @@ export async function generate(
   const emit = (delta: string) => {
     if (delta.length === 0) return;
     text += delta;
-    if (logprobs) {
-      onText?.(delta, pendingLogprobs);
-      pendingLogprobs = [];
-    } else onText?.(delta);
+    onText?.(delta, hooks.takeLogprobs());
   };
 
   if (budget > 0 && !params.signal?.aborted) {
@@ -129,7 +120,7 @@ export async function generate(
         finishReason = 'cancelled';
         break;
       }
-      constraint?.mask(logits, budget - tokenIds.length);
+      hooks.beforeSample(logits, budget - tokenIds.length);
       const token = sampler.sample(logits);
       firstTokenAt ??= performance.now();
       if (eosIds.has(token) && !params.ignoreEos) {
@@ -139,15 +130,10 @@ export async function generate(
       tokenIds.push(token);
       ctx.onToken?.();
       sampler.observeOutput(token);
-      if (logprobs) {
-        const entry = sampler.logprobs(logits, token, params.logprobs ?? 0);
-        logprobs.push(entry);
-        pendingLogprobs.push(entry);
-      }
-      constraint?.accept(token);
+      hooks.afterSample(sampler, logits, token);
       const { text: safe, stopped } = stops.push(detok.push(token));
       emit(safe);
-      if (stopped || constraint?.finished) {
+      if (stopped || hooks.finished) {
         finishReason = 'stop';
         stoppedByString = stopped;
         break;
@@ -167,7 +153,8 @@ export async function generate(
     else emit(stops.flush());
   }
   // Tokens whose text never surfaced (held back, or special) still report their logprobs.
-  if (pendingLogprobs.length > 0) onText?.('', pendingLogprobs);
+  const unshown = hooks.takeLogprobs();
+  if (unshown?.length) onText?.('', unshown);
   return {
     text,
     tokenIds,
@@ -175,7 +162,7 @@ export async function generate(
     promptTokens: promptIds.length,
     cachedPromptTokens: keep,
     completionTokens: tokenIds.length,
-    logprobs,
+    logprobs: hooks.logprobs,
     startedAt,
     firstTokenAt,
     finishedAt: performance.now(),
