@@ -29,7 +29,8 @@ export type GrammarNode =
   | { kind: 'object'; props: Array<{ key: Uint8Array; node: number; required: boolean }>; extra: number }
   | { kind: 'array'; items: number; min: number; max: number }
   | { kind: 'string'; min: number; max: number }
-  | { kind: 'number'; integer: boolean; nonNegative?: boolean }
+  /** `lo` / `hi`: bounds of an integer (kept digit by digit); `nonNegative`: no sign. */
+  | { kind: 'number'; integer: boolean; nonNegative?: boolean; lo?: number; hi?: number }
   | { kind: 'literal'; bytes: Uint8Array }
   | { kind: 'union'; options: number[] };
 
@@ -42,7 +43,8 @@ type Frame =
   | { t: 'obj'; n: number; st: 'open' | 'key' | 'colon' | 'val' | 'after' | 'comma'; j: number; ws: number }
   | { t: 'arr'; n: number; st: 'open' | 'item' | 'val' | 'after'; c: number; ws: number }
   | { t: 'str'; n: number; esc: number; u8: number; len: number }
-  | { t: 'num'; n: number; st: NumStage; d: number }
+  /** `v`, `neg`: the integer so far, tracked only for bounded integers (so other numbers keep one state per stage). */
+  | { t: 'num'; n: number; st: NumStage; d: number; v: number; neg: boolean }
   | { t: 'lit'; b: Uint8Array; p: number }
   | { t: 'seq'; s: number; i: number }
   | { t: 'sp'; id: number }
@@ -88,7 +90,7 @@ function frameKey(f: Frame): string {
     case 'str':
       return `s${f.n},${f.esc},${f.u8},${f.len}`;
     case 'num':
-      return `n${f.n},${f.st},${f.d}`;
+      return `n${f.n},${f.st},${f.d},${f.v},${f.neg ? 1 : 0}`;
     case 'lit':
       return `l${litId(f.b)},${f.p}`;
     case 'seq':
@@ -108,6 +110,29 @@ const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
 const isHex = (b: number) => isDigit(b) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46);
 const ESCAPABLE = new Set(Array.from('"\\/bfnrt', (c) => c.charCodeAt(0)));
 const NUM_ACCEPTS: ReadonlySet<NumStage> = new Set(['zero', 'int', 'frac', 'exp']);
+const POW10 = Array.from({ length: MAX_INTEGER_DIGITS + 1 }, (_, i) => 10 ** i);
+
+type NumberNode = Extract<GrammarNode, { kind: 'number' }>;
+const isBounded = (node: NumberNode) => node.lo !== undefined || node.hi !== undefined;
+
+/**
+ * The fewest further digits after which an integer written so far (sign, |value| v with d digits)
+ * ends inside the node's bounds: 0 when it may end now, Infinity when it never can.
+ */
+function digitsToRange(node: NumberNode, v: number, d: number, neg: boolean): number {
+  const lo = node.lo ?? -Infinity;
+  const hi = node.hi ?? Infinity;
+  const sign = neg ? -1 : 1;
+  if (d > 0 && sign * v >= lo && sign * v <= hi) return 0;
+  if (d === 1 && v === 0) return Infinity;
+  for (let k = 1; d + k <= MAX_INTEGER_DIGITS; k++) {
+    const a = v * POW10[k];
+    const b = a + POW10[k] - 1;
+    const [x, y] = neg ? [-b, -a] : [a, b];
+    if (y >= lo && x <= hi) return k;
+  }
+  return Infinity;
+}
 
 export class Grammar {
   /** minLen[n]: bytes of the shortest value of node n. */
@@ -195,7 +220,14 @@ export class Grammar {
 
   /** May the output end here (EOS allowed)? */
   canEnd(alts: readonly Stack[]): boolean {
-    return alts.some((s) => s === DONE || (s.up === null && (s.f.t === 'free' || s.f.t === 'done' || (s.f.t === 'num' && NUM_ACCEPTS.has(s.f.st)))));
+    return alts.some((s) => s === DONE || (s.up === null && (s.f.t === 'free' || s.f.t === 'done' || (s.f.t === 'num' && this.numberEnds(s.f)))));
+  }
+
+  /** May this number end here? */
+  private numberEnds(f: Extract<Frame, { t: 'num' }>): boolean {
+    if (!NUM_ACCEPTS.has(f.st)) return false;
+    const node = this.nodes[f.n] as NumberNode;
+    return !isBounded(node) || digitsToRange(node, f.v, f.d, f.neg) === 0;
   }
 
   /** Nothing but the end can follow. */
@@ -295,8 +327,11 @@ export class Grammar {
         const node = this.nodes[f.n] as Extract<GrammarNode, { kind: 'string' }>;
         return f.u8 + (f.esc === 1 ? 1 : f.esc >= 2 ? 6 - f.esc : 0) + Math.max(0, node.min - f.len) + 1;
       }
-      case 'num':
+      case 'num': {
+        const node = this.nodes[f.n] as NumberNode;
+        if (isBounded(node)) return digitsToRange(node, f.v, f.d, f.neg);
         return NUM_ACCEPTS.has(f.st) ? 0 : 1;
+      }
       case 'lit':
         return f.b.length - f.p;
       case 'sp':
@@ -369,11 +404,15 @@ export class Grammar {
       case 'string':
         if (b === 0x22) out.push(mk({ t: 'str', n, esc: 0, u8: 0, len: 0 }, up));
         return;
-      case 'number':
-        if (b === 0x2d && !node.nonNegative) out.push(mk({ t: 'num', n, st: 'sign', d: 0 }, up));
-        else if (b === 0x30) out.push(mk({ t: 'num', n, st: 'zero', d: 1 }, up));
-        else if (isDigit(b)) out.push(mk({ t: 'num', n, st: 'int', d: 1 }, up));
+      case 'number': {
+        const bounded = isBounded(node);
+        const ok = (v: number, d: number, neg: boolean) => !bounded || digitsToRange(node, v, d, neg) !== Infinity;
+        const num = (st: NumStage, d: number, v: number, neg: boolean) => mk({ t: 'num', n, st, d, v: bounded ? v : 0, neg: bounded && neg }, up);
+        if (b === 0x2d && !node.nonNegative && ok(0, 0, true)) out.push(num('sign', 0, 0, true));
+        else if (b === 0x30 && ok(0, 1, false)) out.push(num('zero', 1, 0, false));
+        else if (isDigit(b) && b !== 0x30 && ok(b - 0x30, 1, false)) out.push(num('int', 1, b - 0x30, false));
         return;
+      }
       case 'literal':
         if (b !== node.bytes[0]) return;
         if (node.bytes.length === 1) this.complete(up, out);
@@ -450,20 +489,27 @@ export class Grammar {
   }
 
   private stepNumber(s: Stack, f: Extract<Frame, { t: 'num' }>, b: number, out: Stack[]): void {
-    const integer = (this.nodes[f.n] as Extract<GrammarNode, { kind: 'number' }>).integer;
+    const node = this.nodes[f.n] as NumberNode;
+    const integer = node.integer;
     const maxInt = integer ? MAX_INTEGER_DIGITS : MAX_INT_DIGITS;
+    const bounded = isBounded(node);
     const to = (st: NumStage, d: number): void => {
       out.push(mk({ ...f, st, d }, s.up));
+    };
+    /** One more digit of the integer part, if the bounds can still be met. */
+    const intDigit = (st: 'zero' | 'int', d: number): void => {
+      const v = bounded ? f.v * 10 + (b - 0x30) : 0;
+      if (!bounded || digitsToRange(node, v, d, f.neg) !== Infinity) out.push(mk({ ...f, st, d, v }, s.up));
     };
     const digit = isDigit(b);
     switch (f.st) {
       case 'sign':
-        if (b === 0x30) return to('zero', 1);
-        if (digit) return to('int', 1);
+        if (b === 0x30) return intDigit('zero', 1);
+        if (digit) return intDigit('int', 1);
         return;
       case 'int':
         if (digit) {
-          if (f.d < maxInt) to('int', f.d + 1);
+          if (f.d < maxInt) intDigit('int', f.d + 1);
           return;
         }
         break;
@@ -498,7 +544,7 @@ export class Grammar {
       if (b === 0x65 || b === 0x45) return to('e', 0);
     }
     if (!integer && f.st === 'frac' && (b === 0x65 || b === 0x45)) return to('e', 0);
-    if (!NUM_ACCEPTS.has(f.st)) return;
+    if (!this.numberEnds(f)) return;
     const parents: Stack[] = [];
     this.complete(s.up, parents);
     for (const p of parents) this.step(p, b, out);
@@ -575,7 +621,7 @@ function computeMinLengths(nodes: readonly GrammarNode[]): number[] {
           v = 2 + node.min;
           break;
         case 'number':
-          v = 1;
+          v = node.lo !== undefined && node.lo > 0 ? String(node.lo).length : node.hi !== undefined && node.hi < 0 ? 1 + String(-node.hi).length : 1;
           break;
         case 'union':
           v = Math.min(...node.options.map((o) => min[o]));

@@ -26,6 +26,8 @@ const SUPPORTED = new Set([
   'maxLength',
   'minimum',
   'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
 ]);
 
 /** The largest integer the grammar writes (MAX_INTEGER_DIGITS nines). */
@@ -163,7 +165,7 @@ export class GrammarBuilder {
               return this.add({ kind: 'string', min: nonNegative(s.minLength, 0), max: nonNegative(s.maxLength, Infinity) });
             case 'number':
             case 'integer':
-              return this.add({ kind: 'number', integer: t === 'integer', nonNegative: this.numberBounds(s, t === 'integer', at, problems) });
+              return this.add(t === 'integer' ? this.integerNode(s, at, problems) : { kind: 'number', integer: false, nonNegative: this.numberBounds(s, at, problems) });
             case 'boolean':
               return this.union([this.literal(true), this.literal(false)]);
             case 'null':
@@ -206,17 +208,36 @@ export class GrammarBuilder {
     });
   }
 
-  /**
-   * Bounds a grammar can keep: `minimum: 0` (no sign), and integer bounds at or beyond what 15
-   * digits can reach (the ±(2^53 - 1) the openai SDK's zod helper writes for `.int()`). Returns
-   * whether the number must be non-negative.
-   */
-  private numberBounds(s: Schema, integer: boolean, at: string, problems: string[]): boolean {
-    const { minimum: min, maximum: max } = s;
-    const covered = (v: unknown, sign: 1 | -1) => integer && typeof v === 'number' && v * sign >= INTEGER_LIMIT;
-    if (min !== undefined && min !== 0 && !covered(min, -1)) problems.push(`${at}: "minimum": ${JSON.stringify(min)} (only 0 is enforced)`);
-    if (max !== undefined && !covered(max, 1)) problems.push(`${at}: "maximum": ${JSON.stringify(max)}`);
+  /** A number's bounds the grammar can keep: `minimum: 0` (no sign); returns whether it applies. */
+  private numberBounds(s: Schema, at: string, problems: string[]): boolean {
+    const { minimum: min, maximum: max, exclusiveMinimum: xmin, exclusiveMaximum: xmax } = s;
+    if (min !== undefined && min !== 0) problems.push(`${at}: "minimum": ${JSON.stringify(min)} on a number (only 0 is enforced; integers take any bounds)`);
+    for (const [k, v] of [['maximum', max], ['exclusiveMinimum', xmin], ['exclusiveMaximum', xmax]] as const) {
+      if (v !== undefined) problems.push(`${at}: "${k}": ${JSON.stringify(v)} on a number (integers take any bounds)`);
+    }
     return min === 0;
+  }
+
+  /** An integer node with its bounds, kept digit by digit (values within ±(10^15 - 1)). */
+  private integerNode(s: Schema, at: string, problems: string[]): GrammarNode {
+    const num = (k: string): number | undefined => {
+      const v = s[k];
+      if (v === undefined) return undefined;
+      if (typeof v === 'number' && Number.isFinite(v)) return v;
+      problems.push(`${at}: "${k}" is not a number`);
+      return undefined;
+    };
+    const bounds = [num('minimum'), num('exclusiveMinimum'), num('maximum'), num('exclusiveMaximum')];
+    const lo = Math.max(bounds[0] !== undefined ? Math.ceil(bounds[0]) : -Infinity, bounds[1] !== undefined ? Math.floor(bounds[1]) + 1 : -Infinity);
+    const hi = Math.min(bounds[2] !== undefined ? Math.floor(bounds[2]) : Infinity, bounds[3] !== undefined ? Math.ceil(bounds[3]) - 1 : Infinity);
+    if (lo > hi) problems.push(`${at}: no integer lies between the bounds`);
+    // Bounds beyond what 15 digits reach (the openai SDK writes ±(2^53 - 1) for zod's .int()) hold by themselves.
+    return {
+      kind: 'number',
+      integer: true,
+      ...(lo > -INTEGER_LIMIT ? { lo: Math.min(lo, INTEGER_LIMIT) } : {}),
+      ...(hi < INTEGER_LIMIT ? { hi: Math.max(hi, -INTEGER_LIMIT) } : {}),
+    };
   }
 
   private arrayNode(s: Schema, at: string, compile: (s: unknown, at: string) => number, problems: string[]): number {

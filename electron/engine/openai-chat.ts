@@ -20,7 +20,7 @@ function refuseSchema(problems: string[], param: string, what: string): never {
     `${what} uses JSON Schema features that constrained decoding cannot enforce: ${problems.slice(0, 8).join('; ')}.`,
     param,
     'invalid_value',
-    'Remove those keywords (or describe the constraint in the description); supported: type, properties, required, additionalProperties, items, minItems, maxItems, enum, const, anyOf, $ref/$defs, minLength, maxLength, minimum 0.',
+    'Remove those keywords (or describe the constraint in the description); supported: type, properties, required, additionalProperties, items, minItems, maxItems, enum, const, anyOf, $ref/$defs, minLength, maxLength, integer bounds, minimum 0 on numbers.',
   );
 }
 

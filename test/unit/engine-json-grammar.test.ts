@@ -90,12 +90,29 @@ describe('JSON grammar (byte level)', () => {
     expect(accepts(safe, '9999999999999999')).toBe(false);
   });
 
+  it('keeps integer bounds digit by digit', () => {
+    const range = { type: 'integer', minimum: 5, maximum: 120 };
+    for (const ok of ['5', '99', '120', '12']) expect(accepts(range, ok), ok).toBe(true);
+    for (const bad of ['4', '121', '0', '-1', '007', '1200', '5.0']) expect(accepts(range, bad), bad).toBe(false);
+    const negative = { type: 'integer', exclusiveMinimum: -10, exclusiveMaximum: 0 };
+    for (const ok of ['-9', '-1']) expect(accepts(negative, ok), ok).toBe(true);
+    for (const bad of ['-10', '0', '-0', '3']) expect(accepts(negative, bad), bad).toBe(false);
+    expect(checkSchema({ type: 'integer', minimum: 3, maximum: 2 }, false)).toEqual(['#: no integer lies between the bounds']);
+    fc.assert(
+      fc.property(fc.integer({ min: -5000, max: 5000 }), fc.integer({ min: 0, max: 3000 }), fc.integer({ min: -6000, max: 6000 }), (lo, width, v) => {
+        const schema = { type: 'integer', minimum: lo, maximum: lo + width };
+        expect(accepts(schema, String(v))).toBe(v >= lo && v <= lo + width);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('names every keyword it cannot enforce, and OpenAI strict-mode breaches', () => {
     expect(checkSchema({ type: 'object', properties: { a: { type: 'string', pattern: '^x', format: 'email' }, n: { type: 'number', minimum: 1, maximum: 9 } } }, false)).toEqual([
       '#.properties.a: "pattern"',
       '#.properties.a: "format"',
-      '#.properties.n: "minimum": 1 (only 0 is enforced)',
-      '#.properties.n: "maximum": 9',
+      '#.properties.n: "minimum": 1 on a number (only 0 is enforced; integers take any bounds)',
+      '#.properties.n: "maximum": 9 on a number (integers take any bounds)',
     ]);
     expect(checkSchema({ oneOf: [{ type: 'string' }] }, false)).toEqual(['#: "oneOf"']);
     expect(checkSchema({ type: 'object', properties: { a: { type: 'string' } } }, true)).toEqual([
@@ -144,7 +161,7 @@ describe('token constraint over a small vocabulary (the tiny model tokenizer)', 
   it('always yields an instance of the schema', () => {
     const schema = {
       type: 'object',
-      properties: { city: { type: 'string', maxLength: 12 }, temp: { type: 'number' }, unit: { enum: ['C', 'F'] }, days: { type: 'array', items: { type: 'integer' }, minItems: 1, maxItems: 3 } },
+      properties: { city: { type: 'string', maxLength: 12 }, temp: { type: 'number' }, unit: { enum: ['C', 'F'] }, days: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 31 }, minItems: 1, maxItems: 3 } },
       required: ['city', 'temp', 'unit', 'days'],
       additionalProperties: false,
     };
@@ -156,7 +173,7 @@ describe('token constraint over a small vocabulary (the tiny model tokenizer)', 
       expect(typeof v.city === 'string' && [...v.city].length <= 12).toBe(true);
       expect(typeof v.temp).toBe('number');
       expect(['C', 'F']).toContain(v.unit);
-      expect(v.days.length >= 1 && v.days.length <= 3 && v.days.every(Number.isInteger)).toBe(true);
+      expect(v.days.length >= 1 && v.days.length <= 3 && v.days.every((d) => Number.isInteger(d) && d >= 1 && d <= 31)).toBe(true);
     }
   });
 
