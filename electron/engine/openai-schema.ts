@@ -50,9 +50,10 @@ export type RequestMessage = z.infer<typeof message>;
 
 const functionName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -');
 
-const tool = z.object({
+// Objects that configure behaviour are strict: a misspelt key (`json_schema.shcema`) is a 400, not a silently unconstrained reply.
+const tool = z.strictObject({
   type: z.literal('function'),
-  function: z.object({
+  function: z.strictObject({
     name: functionName,
     description: opt(z.string()),
     parameters: opt(z.record(z.string(), z.unknown())),
@@ -61,22 +62,22 @@ const tool = z.object({
 });
 export type RequestTool = z.infer<typeof tool>;
 
-const namedFunction = z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) });
+const namedFunction = z.strictObject({ type: z.literal('function'), function: z.strictObject({ name: z.string() }) });
 const toolChoice = z.union([
   z.enum(['none', 'auto', 'required']),
   namedFunction,
-  z.object({
+  z.strictObject({
     type: z.literal('allowed_tools'),
-    allowed_tools: z.object({ mode: z.enum(['auto', 'required']), tools: z.array(namedFunction).min(1) }),
+    allowed_tools: z.strictObject({ mode: z.enum(['auto', 'required']), tools: z.array(namedFunction).min(1) }),
   }),
 ]);
 
 const responseFormat = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('text') }),
-  z.object({ type: z.literal('json_object') }),
-  z.object({
+  z.strictObject({ type: z.literal('text') }),
+  z.strictObject({ type: z.literal('json_object') }),
+  z.strictObject({
     type: z.literal('json_schema'),
-    json_schema: z.object({
+    json_schema: z.strictObject({
       name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -'),
       description: opt(z.string()),
       schema: opt(z.record(z.string(), z.unknown())),
@@ -91,7 +92,7 @@ export const chatCompletionRequestSchema = z.object({
   model: opt(z.string()),
   messages: z.array(message).min(1, 'at least one message is required'),
   stream: opt(z.boolean()),
-  stream_options: opt(z.object({ include_usage: opt(z.boolean()), include_obfuscation: opt(z.boolean()) })),
+  stream_options: opt(z.strictObject({ include_usage: opt(z.boolean()), include_obfuscation: opt(z.boolean()) })),
   max_tokens: opt(z.number().int().positive()),
   max_completion_tokens: opt(z.number().int().positive()),
   temperature: opt(z.number().min(0).max(2)),
@@ -193,6 +194,10 @@ export function parseChatCompletionRequest(body: unknown): ChatCompletionRequest
   const parsed = chatCompletionRequestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    if (issue.code === 'unrecognized_keys') {
+      const param = paramPath([...issue.path, issue.keys[0]]);
+      throw new OpenAiRequestError(`Unrecognized request argument supplied: ${param}`, param, 'unknown_parameter');
+    }
     const param = paramPath(issue.path);
     const code = issue.code === 'invalid_type' ? (issue.input === undefined ? 'missing_required_parameter' : 'invalid_type') : 'invalid_value';
     throw new OpenAiRequestError(`Invalid request: ${param ?? 'body'}: ${issue.message}`, param, code);

@@ -65,6 +65,7 @@ describe('OpenAI request strictness', () => {
     ['tool_choice required without tools', { tool_choice: 'required' }, 'tool_choice', /declares none/],
     ['tool_choice naming an undeclared tool', { tools: [{ type: 'function', function: { name: 'area' } }], tool_choice: { type: 'function', function: { name: 'volume' } } }, 'tool_choice', /volume/],
     ['the deprecated functions field', { functions: [{ name: 'f' }] }, 'functions', /tools/],
+    ['a misspelt key inside response_format', { response_format: { type: 'json_schema', json_schema: { name: 'x', shcema: {} } } }, 'response_format.json_schema.shcema', /Unrecognized/],
     [
       'a strict function whose schema cannot be enforced',
       { tools: [{ type: 'function', function: { name: 'f', strict: true, parameters: { type: 'object', properties: { a: { type: 'string', pattern: '^x' } }, required: ['a'], additionalProperties: false } } }] },
