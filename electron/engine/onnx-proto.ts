@@ -39,7 +39,7 @@ export function valueInfo(name: string, elemType: number, dims: Dim[]): ValueInf
   };
 }
 
-type AttrValue = number | number[] | string | { float: number } | TensorProto;
+type AttrValue = number | number[] | string | { float: number } | { graph: GraphProto } | TensorProto;
 
 function attribute(name: string, v: AttrValue): onnxModule.onnx.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
@@ -47,10 +47,11 @@ function attribute(name: string, v: AttrValue): onnxModule.onnx.IAttributeProto 
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
   if ('float' in v) return { name, type: T.FLOAT, f: v.float };
+  if ('graph' in v) return { name, type: T.GRAPH, g: v.graph };
   return { name, type: T.TENSOR, t: v };
 }
 
-/** A node; integer attributes are INT, `{ float: x }` is FLOAT, arrays are INTS. */
+/** A node; integer attributes are INT, `{ float: x }` is FLOAT, `{ graph }` is GRAPH (If branches), arrays are INTS. */
 export function node(
   opType: string,
   inputs: string[],
@@ -74,6 +75,10 @@ function bytesOf(view: ArrayBufferView): Uint8Array {
 
 export function floatTensor(name: string, dims: number[], values: Float32Array): TensorProto {
   return { name, dataType: DT.FLOAT, dims, rawData: bytesOf(values) };
+}
+
+export function uint8Tensor(name: string, dims: number[], values: Uint8Array): TensorProto {
+  return { name, dataType: DT.UINT8, dims, rawData: values };
 }
 
 export function int64Tensor(name: string, dims: number[], values: number[]): TensorProto {
