@@ -8,12 +8,14 @@
  * - per layer, an output holding only those positions of `present.*` (a GatherElements), which the
  *   engine writes into KV buffers it allocated once; those buffers go back in as `past_key_values.*`
  *   (inputs are zero-copy views);
- * - the last position's logits only, so prefill does not copy [seq, vocab] floats.
+ * - the last position's logits only, so prefill does not copy [seq, vocab] floats;
+ * - (GroupQueryAttention graphs) `present.*` no longer graph outputs, each layer ordered after the
+ *   previous layer's gather, so one layer's `present` exists at a time, not a copy of the cache.
  * The past buffers are larger than the valid length ("capacity"). GroupQueryAttention accepts
  * that directly (it reads `seqlens_k` per row); any other consumer gets a Slice of the valid prefix,
  * cut at `slmdeck.kv_range` [past_len, total_len] (one sequence at a time).
  */
-import { DT, decodeModel, dimsOf, elemTypeOf, encodeModel, int64Tensor, node, valueInfo, type NodeProto, type TensorProto, type ValueInfoProto } from './onnx-proto';
+import { DT, decodeModel, dimsOf, editGraphWire, elemTypeOf, encodeModel, int64Tensor, node, valueInfo, type NodeProto, type TensorProto, type ValueInfoProto } from './onnx-proto';
 import type { ModelSpec } from './genai-config';
 
 export const KV_RANGE_INPUT = 'slmdeck.kv_range';
@@ -166,12 +168,37 @@ export function rewriteForKvReuse(modelBytes: Uint8Array, spec: ModelSpec, force
   };
 
   if (mode === 'gqa-buffer') {
+    // GroupQueryAttention materialises a full-capacity `present` per layer. As graph outputs they
+    // would all live until the pass ends: a second copy of the whole cache. So they stop being
+    // outputs, and each layer's attention waits for the previous layer's new positions to be
+    // gathered (a zero added to its seqlens_k), so ORT frees each present before the next is made.
+    for (let l = 1; l < spec.numLayers; l++) {
+      const d = `slmdeck.after_layer${l - 1}`;
+      added.push(
+        node('Shape', [newSliceName(spec.presentKeys[l - 1])], [`${d}.k_shape`]),
+        node('Shape', [newSliceName(spec.presentValues[l - 1])], [`${d}.v_shape`]),
+        node('Sub', [`${d}.k_shape`, `${d}.v_shape`], [`${d}.zeros`]),
+        node('ReduceMax', [`${d}.zeros`], [`${d}.zero`], { keepdims: 1 }),
+        node('Cast', [`${d}.zero`], [`${d}.zero32`], { to: DT.INT32 }),
+      );
+    }
+    const edited = editGraphWire(modelBytes, {
+      editNode: (n) => {
+        const l = isGqa(n) ? spec.pastKeys.indexOf(n.input?.[3] ?? '') : -1;
+        if (l <= 0 || !n.input?.[5]) return undefined;
+        const d = `slmdeck.after_layer${l - 1}`;
+        added.push(node('Add', [n.input[5], `${d}.zero32`], [`${d}.seqlens_k`]));
+        n.input[5] = `${d}.seqlens_k`;
+        return n;
+      },
+      dropOutput: (name) => presents.includes(name),
+    });
     // Protobuf merges a repeated message field that appears twice, so appending a second `graph`
     // adds nodes/inputs/outputs without re-encoding (and losing) anything the original holds.
     const tail = encodeModel({ graph: { node: added, initializer: inits, input: [positionsInput], output: newOutputs } });
-    const bytes = new Uint8Array(modelBytes.byteLength + tail.byteLength);
-    bytes.set(modelBytes, 0);
-    bytes.set(tail, modelBytes.byteLength);
+    const bytes = new Uint8Array(edited.byteLength + tail.byteLength);
+    bytes.set(edited, 0);
+    bytes.set(tail, edited.byteLength);
     return { bytes, plan };
   }
 

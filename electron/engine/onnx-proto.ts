@@ -102,3 +102,102 @@ export function dimsOf(vi: ValueInfoProto): Dim[] {
 export function elemTypeOf(vi: ValueInfoProto): number {
   return vi.type?.tensorType?.elemType ?? 0;
 }
+
+/** A protobuf field as it sits in the bytes: its number and the whole encoded entry (tag included). */
+interface WireField {
+  field: number;
+  /** Bytes of the entry: tag, length and payload. */
+  raw: Uint8Array;
+  /** Payload of a length-delimited field (wire type 2). */
+  payload?: Uint8Array;
+}
+
+function readVarint(buf: Uint8Array, pos: number): [number, number] {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    if (pos >= buf.length) throw new Error('truncated protobuf varint');
+    const b = buf[pos++];
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return [value, pos];
+    scale *= 128;
+  }
+}
+
+function writeVarint(value: number): Uint8Array {
+  const out: number[] = [];
+  while (value >= 0x80) {
+    out.push((value % 128) | 0x80);
+    value = Math.floor(value / 128);
+  }
+  out.push(value);
+  return Uint8Array.from(out);
+}
+
+function wireFields(buf: Uint8Array): WireField[] {
+  const fields: WireField[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const start = pos;
+    const [tag, afterTag] = readVarint(buf, pos);
+    const wire = tag % 8;
+    let payload: Uint8Array | undefined;
+    pos = afterTag;
+    if (wire === 0) pos = readVarint(buf, pos)[1];
+    else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else if (wire === 2) {
+      const [len, at] = readVarint(buf, pos);
+      payload = buf.subarray(at, at + len);
+      pos = at + len;
+    } else throw new Error(`unsupported protobuf wire type ${wire}`);
+    if (pos > buf.length) throw new Error('truncated protobuf field');
+    fields.push({ field: Math.floor(tag / 8), raw: buf.subarray(start, pos), payload });
+  }
+  return fields;
+}
+
+function lengthDelimited(field: number, payload: Uint8Array): Uint8Array[] {
+  return [writeVarint(field * 8 + 2), writeVarint(payload.byteLength), payload];
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Edits a model's graph in place at the wire level: every other byte is kept as it is (so fields
+ * this protobuf schema does not know survive). `editNode` returns a replacement for a node it
+ * changes (only those are re-encoded) or undefined; `dropOutput` removes graph outputs by name.
+ */
+export function editGraphWire(modelBytes: Uint8Array, edit: { editNode: (n: NodeProto) => NodeProto | undefined; dropOutput: (name: string) => boolean }): Uint8Array {
+  const GRAPH = 7;
+  const NODE = 1;
+  const OUTPUT = 12;
+  const parts: Uint8Array[] = [];
+  for (const top of wireFields(modelBytes)) {
+    if (top.field !== GRAPH || !top.payload) {
+      parts.push(top.raw);
+      continue;
+    }
+    const graphParts: Uint8Array[] = [];
+    for (const f of wireFields(top.payload)) {
+      if (f.field === NODE && f.payload) {
+        const changed = edit.editNode(onnx.NodeProto.decode(f.payload));
+        graphParts.push(...(changed ? lengthDelimited(NODE, onnx.NodeProto.encode(changed).finish()) : [f.raw]));
+      } else if (f.field === OUTPUT && f.payload && edit.dropOutput(onnx.ValueInfoProto.decode(f.payload).name ?? '')) {
+        continue;
+      } else {
+        graphParts.push(f.raw);
+      }
+    }
+    parts.push(...lengthDelimited(GRAPH, concatBytes(graphParts)));
+  }
+  return concatBytes(parts);
+}
