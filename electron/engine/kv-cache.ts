@@ -11,6 +11,7 @@
  * and clears its `present` output over the whole capacity on every step.
  */
 import * as ort from 'onnxruntime-node';
+import { kvBytesPerPosition, type KvSizeShape } from './kv-size';
 import { DT } from './onnx-proto';
 
 export const CAPACITY_STEP = 64;
@@ -25,18 +26,13 @@ export interface KvShape {
   elemType: number;
 }
 
-/** Bytes one position of one sequence takes over all layers: 2 (K, V) x layers x KV heads x head size x element size. */
-export function kvBytesPerPosition(shape: KvShape): number {
-  return 2 * shape.numLayers * shape.numKvHeads * shape.headSize * (shape.elemType === DT.FLOAT16 ? 2 : 4);
-}
-
-/**
- * The most the engine's KV buffers can hold in memory: `slots` sequences of `contextLength`
- * positions. The hardware planner's KV term is this same product.
- */
-export function kvCacheBytes(shape: KvShape, contextLength: number, slots: number): number {
-  return kvBytesPerPosition(shape) * contextLength * slots;
-}
+/** The kv-size.ts shape of a KV layout. */
+export const kvSizeShape = (shape: KvShape): KvSizeShape => ({
+  layers: shape.numLayers,
+  kvHeads: shape.numKvHeads,
+  headDim: shape.headSize,
+  bytesPerElement: shape.elemType === DT.FLOAT16 ? 2 : 4,
+});
 
 export class KvCache {
   /** Index 2*layer is K, 2*layer+1 is V. */
@@ -101,6 +97,6 @@ export class KvCache {
 
   /** Bytes the buffers hold in memory at most: every slot at the current capacity. */
   get bytes(): number {
-    return kvBytesPerPosition(this.shape) * this.capacity * this.slots;
+    return kvBytesPerPosition(kvSizeShape(this.shape)) * this.capacity * this.slots;
   }
 }

@@ -3,9 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundledCatalog, findModel } from '../../electron/core/hardware/catalog';
+import { estimateTerms } from '../../electron/core/hardware/estimate';
 import { Decoder } from '../../electron/engine/decoder';
 import { Engine } from '../../electron/engine/engine';
-import { KvCache, kvCacheBytes } from '../../electron/engine/kv-cache';
+import { KvCache, kvSizeShape } from '../../electron/engine/kv-cache';
+import { kvCacheBytes } from '../../electron/engine/kv-size';
 import { loadModel, type LoadedModel } from '../../electron/engine/model-loader';
 import { DT } from '../../electron/engine/onnx-proto';
 import { buildTinyModelFiles, generateTinyModel, TINY_MODEL_FILES } from '../../electron/engine/tiny-model/generate';
@@ -198,14 +201,25 @@ describe('KvCache', () => {
     expect(kv.capacity).toBe(300); // capped at the context length, not rounded past it
     check(0, 300);
     check(1, 150);
-    expect(kv.bytes).toBe(kvCacheBytes(shape, 300, 2));
+    expect(kv.bytes).toBe(kvCacheBytes(kvSizeShape(shape), 300, 2));
     expect(() => kv.reserve(301)).toThrow(RangeError);
+  });
+
+  it("is the hardware planner's KV term for Phi-4-mini cpu-int4 (same formula, any context and parallelism)", () => {
+    const catalog = bundledCatalog();
+    const phi = findModel(catalog, 'phi-4-mini-instruct')!;
+    const form = phi.forms.find((f) => f.id === 'onnx-cpu-int4')!;
+    const a = phi.architecture;
+    for (const [context, parallel] of [[4096, 1], [131_072, 4]]) {
+      const planned = estimateTerms(catalog, { backend: 'embedded', model: phi, form, context, parallel }).find((t) => t.key === 'kv-cache')!.bytes;
+      expect(kvCacheBytes({ layers: a.layers, kvHeads: a.kvHeads, headDim: a.headDim, bytesPerElement: form.kvBytesPerElement }, context, parallel)).toBe(planned);
+    }
   });
 
   it('holds at most what the planner counts for the context, however long the generation runs', async () => {
     const engine = await Engine.load({ modelDir: tinyDir, concurrency: 2, contextLength: 512 });
     const shape = { numLayers: engine.spec.numLayers, numKvHeads: engine.spec.numKvHeads, headSize: engine.spec.headSize, elemType: DT.FLOAT };
-    const limit = kvCacheBytes(shape, 512, 2);
+    const limit = kvCacheBytes(kvSizeShape(shape), 512, 2);
     const seen: number[] = [];
     const ids = engine.tokenizer.encode(engine.renderPrompt([{ role: 'user', content: 'hi' }]));
     // Both slots run to the end of the context (ignore_eos); the KV held is sampled at every token.
