@@ -19,7 +19,7 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('a responsive server', () => {
-  it('answers /health while a forward pass runs in the model worker, before a long generation ends', async () => {
+  it('answers /health while a forward pass runs in the model worker, and /metrics, before a long generation ends', async () => {
     // Phi-4-mini's attention shape (32 layers, 24/8 heads of 128): each pass takes a while.
     const modelDir = writeKvModel(path.join(root, 'phi4-kv'), 'gqa', { numLayers: 32, numKvHeads: 8, numHeads: 24, headSize: 128, contextLength: 4096 });
     const engine = await spawnEngine({ modelDir, port: 0, threads: 1 });
@@ -44,6 +44,9 @@ describe('a responsive server', () => {
       }
       expect(finished).toBe(false);
       expect(duringPass).toMatchObject({ forward_in_flight: true, queue: { running: 1 } });
+      const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+      expect(metrics).toContain('slm_engine_requests_running 1');
+      expect(finished).toBe(false);
       abort.abort();
       await drained;
     } finally {
