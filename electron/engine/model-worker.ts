@@ -35,9 +35,21 @@ const fromInfo = (i: ErrorInfo): DeckError => new DeckError(i.code, i.message, i
 
 function serve(init: WorkerInit): void {
   const port = parentPort!;
-  createModelSession(init.dir, init.spec, init.load).then(
-    (model) => {
-      const decoder = new Decoder({ spec: init.spec, ...model }, init.slots, init.maxPositions);
+  const start = async () => {
+    const model = await createModelSession(init.dir, init.spec, init.load);
+    try {
+      return { model, decoder: new Decoder({ spec: init.spec, ...model }, init.slots, init.maxPositions) };
+    } catch (e) {
+      const positions = init.slots * init.maxPositions;
+      throw new DeckError(
+        'insufficient_resources',
+        `The KV cache for ${init.slots} sequence(s) of ${init.maxPositions} tokens could not be reserved (${e instanceof Error ? e.message : String(e)}).`,
+        `Lower --context or --concurrency (${positions} positions were asked for).`,
+      );
+    }
+  };
+  start().then(
+    ({ model, decoder }) => {
       // One forward at a time, in arrival order (the HTTP side sends the next after the reply).
       let chain = Promise.resolve();
       port.on('message', (m: { id: number; rows: ForwardRow[] }) => {

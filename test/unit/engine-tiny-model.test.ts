@@ -216,6 +216,11 @@ describe('KvCache', () => {
     }
   });
 
+  it('a context too large to reserve fails the load with a clear error naming --context', async () => {
+    const dir = writeKvModel(path.join(root, 'huge-context'), 'gqa', { numLayers: 2, numKvHeads: 8, numHeads: 8, headSize: 128, contextLength: 2 ** 40 });
+    await expect(Engine.load({ modelDir: dir, concurrency: 4 })).rejects.toMatchObject({ code: 'insufficient_resources', hint: expect.stringContaining('--context') });
+  });
+
   it('holds at most what the planner counts for the context, however long the generation runs', async () => {
     const engine = await Engine.load({ modelDir: tinyDir, concurrency: 2, contextLength: 512 });
     const shape = { numLayers: engine.spec.numLayers, numKvHeads: engine.spec.numKvHeads, headSize: engine.spec.headSize, elemType: DT.FLOAT };
