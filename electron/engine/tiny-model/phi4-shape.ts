@@ -8,9 +8,12 @@
  * attention scaling) above, so keys cached under one mode do not match queries of the other.
  * Only the layer count (2-4) and the vocabulary (the tiny model's tokenizer) are small.
  * Written to a folder at run time (about 50 MB of weights per layer); never committed.
+ *
+ *   npx tsx electron/engine/tiny-model/phi4-shape.ts DIR [LAYERS=2] [CONTEXT=4096] [THRESHOLD=4096]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DT, encodeModel, floatTensor, int64Tensor, node, uint8Tensor, valueInfo, type NodeProto, type TensorProto } from '../onnx-proto';
 import { Prng } from '../prng';
 import { externalize } from './graph';
@@ -188,4 +191,13 @@ export function writePhi4ShapeModel(dir: string, o: Phi4ShapeOptions): string {
   writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(vocab.tokenizerJson));
   writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(vocab.tokenizerConfig));
   return dir;
+}
+
+// CLI only when this source file itself is the script (never from a bundle that includes it).
+const self = typeof import.meta.url === 'string' && import.meta.url.endsWith('/phi4-shape.ts') ? fileURLToPath(import.meta.url) : null;
+if (self && process.argv[1] && path.resolve(process.argv[1]) === self) {
+  const [dir, layers = '2', context = '4096', threshold = String(PHI4_MINI_ROPE_THRESHOLD)] = process.argv.slice(2);
+  if (!dir) throw new Error('usage: phi4-shape.ts DIR [LAYERS] [CONTEXT] [THRESHOLD]');
+  writePhi4ShapeModel(path.resolve(dir), { numLayers: Number(layers), contextLength: Number(context), ropeThreshold: Number(threshold) });
+  process.stdout.write(`realistic-shape model (${layers} layers) written to ${path.resolve(dir)}\n`);
 }
