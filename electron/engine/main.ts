@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
-import { consoleSink, createLogger } from '../core/log/logger';
+import { consoleSink, createLogger } from '../shared/log';
 import { DeckError } from '../shared/errors';
 import { Engine } from './engine';
 import { startEngineServer } from './server';
