@@ -94,6 +94,34 @@ describe('LongRoPE threshold', () => {
     }
   });
 
+  it('one pass holds rows of one mode only: a row below the threshold batched with one above it gets the long factors', async () => {
+    const short = prompt(12, 5);
+    const short2 = prompt(20, 7);
+    const long = prompt(40, 9);
+    const alone = async (ids: number[], next: number) => {
+      const d = new Decoder(model, 1, 256);
+      await d.forward([{ slot: 0, past: 0, ids }]);
+      return (await d.forward([{ slot: 0, past: ids.length, ids: [next] }]))[0];
+    };
+    const d = new Decoder(model, 3, 256);
+    await d.forward([{ slot: 0, past: 0, ids: short }]);
+    await d.forward([{ slot: 1, past: 0, ids: short2 }]);
+    await d.forward([{ slot: 2, past: 0, ids: long }]);
+    // Same mode: batching changes nothing.
+    const [a, b] = await d.forward([
+      { slot: 0, past: short.length, ids: [7] },
+      { slot: 1, past: short2.length, ids: [8] },
+    ]);
+    expect(maxDiff(a, await alone(short, 7))).toBeLessThan(5e-3);
+    expect(maxDiff(b, await alone(short2, 8))).toBeLessThan(5e-3);
+    // Mixed: the pass is wider than the threshold, so the short row is rotated the long way.
+    const [mixed] = await d.forward([
+      { slot: 0, past: short.length, ids: [7] },
+      { slot: 2, past: long.length, ids: [9] },
+    ]);
+    expect(maxDiff(mixed, await alone(short, 7))).toBeGreaterThan(1e-2);
+  });
+
   it('drops a cached prefix rotated in the other mode, and answers as a fresh engine does', async () => {
     const warm = await Engine.load({ modelDir });
     const long = prompt(44, 3);
