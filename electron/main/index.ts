@@ -2,7 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, nativeTheme, safeStorage, session, shell } from 'electron';
 import { createCore, type Core } from '../core/app-core';
-import { resolveHome } from '../core/home';
+import { logMigration, prepareHome } from '../core/home';
 import { FileSecretStore } from '../core/settings/secret-store';
 import { utilityProcessLauncher } from './engine-launcher';
 import { bindIpc } from './ipc';
@@ -38,6 +38,11 @@ async function createWindow(): Promise<void> {
   await win.loadURL(rendererUrl);
 }
 
+// One home with the CLI (Electron's default on Linux would be ~/.config/SLM Deck); set before
+// the single-instance lock, which lives in the user-data folder.
+const prepared = prepareHome();
+app.setPath('userData', prepared.home);
+
 if (!app.requestSingleInstanceLock()) app.quit();
 
 applySecurityGuards(app, isOwnPage, (url) => {
@@ -46,11 +51,12 @@ applySecurityGuards(app, isOwnPage, (url) => {
 
 app.whenReady().then(async () => {
   denyAllPermissions(session.defaultSession);
-  const home = process.env.SLM_DECK_HOME ? resolveHome() : app.getPath('userData');
+  const home = prepared.home;
   const secrets = safeStorage.isEncryptionAvailable()
     ? new SafeStorageSecretStore(path.join(home, 'secrets'), safeStorage)
     : new FileSecretStore(path.join(home, 'secrets'));
   core = await createCore({ home, secrets, logToConsole: !app.isPackaged, engineLauncher: utilityProcessLauncher(path.join(__dirname, '..', 'engine', 'main.js')) });
+  logMigration(core.log, prepared);
   bindIpc(core, ipcMain, isOwnPage);
   void core.engine.autoStart().catch((e: unknown) => core?.log.warn('embedded engine did not start', { error: String(e) }));
   await createWindow();
