@@ -10,5 +10,5 @@ const distDir = path.join(__dirname, '..');
 startShell(electron, {
   distDir,
   createCore,
-  engineLauncher: utilityProcessLauncher(path.join(distDir, 'engine', 'main.js')),
+  engineLauncher: utilityProcessLauncher(path.join(distDir, 'engine', 'main.cjs')),
 });

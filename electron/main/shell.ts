@@ -17,8 +17,6 @@ export interface ShellOptions {
   distDir: string;
   createCore: (o: CoreOptions) => Promise<Core>;
   engineLauncher: EngineLauncher;
-  /** The folder holding dist/ and node_modules/ when packaged (the engine image build's sources). */
-  appRoot?: string;
   home?: () => ReturnType<typeof prepareHome>;
   /** How long quitting waits for the core (engine stop, log lines) before giving up. */
   closeTimeoutMs?: number;
@@ -130,7 +128,8 @@ export function startShell(e: ElectronApi, o: ShellOptions): { ready: Promise<Sh
         secrets: desktopSecretStore(prepared.home, e.safeStorage),
         logToConsole: !app.isPackaged,
         engineLauncher: o.engineLauncher,
-        appRoot: o.appRoot,
+        // Packaged, findAppRoot() has no checkout to find: the engine image build reads dist/ and node_modules/ from app.asar.
+        appRoot: app.isPackaged ? app.getAppPath() : undefined,
       });
       logMigration(core.log, prepared);
       bindIpc(core, e.ipcMain, isOwnPage);

@@ -61,6 +61,17 @@ describe('desktop shell: start-up', () => {
     expect(fake.windows()[0].options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false });
   });
 
+  it('hands the core the installed app folder, so the engine image build finds dist/ and node_modules/ there', async () => {
+    const installed = start({ packagedAt: '/opt/SLM Deck/resources' });
+    installed.fake.ready();
+    await installed.shell.ready;
+    expect(installed.createCore).toHaveBeenCalledWith(expect.objectContaining({ appRoot: '/opt/SLM Deck/resources/app.asar', logToConsole: false }));
+    const checkout = start();
+    checkout.fake.ready();
+    await checkout.shell.ready;
+    expect(checkout.createCore).toHaveBeenCalledWith(expect.objectContaining({ appRoot: undefined, logToConsole: true }));
+  });
+
   it('a second instance without the lock quits at once and never runs the ready path', async () => {
     const { fake, createCore, shell } = start({ lock: false });
     fake.ready();

@@ -13,6 +13,8 @@ export interface FakeElectronOptions {
   /** Makes the window's loadURL fail. */
   loadError?: Error;
   safeStorage?: Partial<ElectronApi['safeStorage']>;
+  /** An installed app: app.asar under this resources folder. */
+  packagedAt?: string;
 }
 
 type Handler = (...args: never[]) => unknown;
@@ -62,7 +64,8 @@ export function fakeElectron(o: FakeElectronOptions = {}) {
   }
 
   const app = {
-    isPackaged: false,
+    isPackaged: o.packagedAt !== undefined,
+    getAppPath: () => (o.packagedAt ? `${o.packagedAt}/app.asar` : process.cwd()),
     enableSandbox: () => calls.push('enableSandbox'),
     setPath: (name: string, p: string) => calls.push(`setPath ${name} ${p}`),
     requestSingleInstanceLock: () => {
