@@ -39,6 +39,8 @@ export interface HomeMigration {
 }
 
 const isEmptyDir = (dir: string) => !existsSync(dir) || readdirSync(dir).length === 0;
+/** Only a folder SLM Deck wrote is moved, never another program's folder that happens to share the name. */
+const isDeckHome = (dir: string) => existsSync(path.join(dir, 'settings.json')) || existsSync(path.join(dir, 'logs', 'slm-deck.log'));
 
 /**
  * Moves the legacy folder into the home, once: the whole folder when the home is empty or
@@ -46,7 +48,7 @@ const isEmptyDir = (dir: string) => !existsSync(dir) || readdirSync(dir).length 
  * is renamed to `<legacy>.old`, so the next start finds nothing to do. Never overwrites.
  */
 export function migrateLegacyHome(legacy: string | null, home: string): HomeMigration | null {
-  if (!legacy || legacy === home || isEmptyDir(legacy)) return null;
+  if (!legacy || legacy === home || !isDeckHome(legacy)) return null;
   if (isEmptyDir(home)) {
     const moved = readdirSync(legacy);
     if (existsSync(home)) rmdirSync(home);

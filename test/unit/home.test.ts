@@ -76,6 +76,13 @@ describe('one home for the desktop app and the CLI', () => {
     expect(p.migration?.from).toBe(path.join(cfg, 'slm-deck'));
   });
 
+  it("leaves a folder alone that SLM Deck did not write", () => {
+    const cfg = tempHome();
+    folder(path.join(cfg, 'slm-deck'), { 'notes.txt': 'someone else' });
+    expect(prepareHome({ APPDATA: cfg }, 'win32').migration).toBeNull();
+    expect(readFileSync(path.join(cfg, 'slm-deck', 'notes.txt'), 'utf8')).toBe('someone else');
+  });
+
   it('never migrates with SLM_DECK_HOME, and a failed move is reported, not fatal', () => {
     const cfg = tempHome();
     folder(path.join(cfg, 'SLM Deck'), { 'settings.json': 'desktop' });
