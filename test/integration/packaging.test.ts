@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineBuildContext } from '../../electron/core/engine-host/build-context';
 import { engineArgs } from '../../electron/engine/spawn-engine';
 import { TINY_ANSWER } from '../../electron/engine/tiny-model/spec';
 import { ROOT, tempHome } from '../helpers/serve';
@@ -118,12 +119,15 @@ describe('packaged desktop app (linux x64)', () => {
 
   describe('the packaged engine', () => {
     let engine: ChildProcessWithoutNullStreams | undefined;
+    let tree: string;
+    // Plain Node cannot read app.asar: extract it; asar copies the native module from app.asar.unpacked.
+    beforeAll(() => {
+      tree = path.join(out, 'extracted');
+      asar.extractAll(path.join(app, 'resources', 'app.asar'), tree);
+    });
     afterAll(() => engine?.kill('SIGKILL'));
 
     it('runs with Node from the installed layout and answers from the demo model', async () => {
-      // Plain Node cannot read app.asar: extract it; the native module comes from app.asar.unpacked.
-      const tree = path.join(out, 'extracted');
-      asar.extractAll(path.join(app, 'resources', 'app.asar'), tree);
       const binding = 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node';
       expect(readFileSync(path.join(tree, binding))).toEqual(readFileSync(path.join(app, 'resources', 'app.asar.unpacked', binding)));
 
@@ -150,6 +154,14 @@ describe('packaged desktop app (linux x64)', () => {
       expect(((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).toBe(TINY_ANSWER);
       proc.kill('SIGTERM');
       expect(await exited).toBe(0);
+    });
+
+    it('gives the engine image build what it needs from the installed app (its app path and resources)', async () => {
+      // The shell passes app.getAppPath() (app.asar, read through Electron's fs); the extracted tree stands in for it.
+      const ctx = await engineBuildContext({ appRoot: tree, dockerfile: path.join(app, 'resources', 'resources', 'engine', 'Dockerfile'), arch: 'x64' });
+      const names = ctx.entries.map((e) => e.name);
+      expect(names).toEqual(expect.arrayContaining(['Dockerfile', 'app/dist/engine/main.js', 'app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node']));
+      expect(ctx.packages).toContain('onnxruntime-node');
     });
   });
 });
