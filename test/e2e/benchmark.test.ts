@@ -6,6 +6,7 @@ import { spawnEngine, type EngineProcess } from '../../electron/engine/spawn-eng
 import { TINY_MODEL_ID } from '../../electron/engine/tiny-model/spec';
 import { startOllamaFake, type OllamaFake } from '../fakes/ollama';
 import { launchBrowser } from '../helpers/browser';
+import { docScreenshot } from '../helpers/doc-screenshot';
 import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
 import { parseCsv } from '../unit/bench-parse';
 
@@ -110,7 +111,7 @@ describe('benchmark page', () => {
     expect(readFileSync((await md.path())!, 'utf8')).toContain('| Performance (CPU) | **');
 
     await results().scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(ROOT, 'docs', 'benchmark.png') });
+    await docScreenshot(page, 'benchmark');
   });
 
   it('cancels a run from the page; the history keeps it, and two runs compare', async () => {

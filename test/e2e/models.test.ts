@@ -4,7 +4,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOllamaFake, type OllamaFake } from '../fakes/ollama';
 import { launchBrowser } from '../helpers/browser';
-import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
+import { docScreenshot } from '../helpers/doc-screenshot';
+import { startServe, tempHome, type Served } from '../helpers/serve';
 
 /** `slm-deck serve` whose settings point at the Ollama fake, written before it starts. */
 async function serveWithOllama(ollamaUrl: string, extra: Record<string, string> = {}): Promise<Served> {
@@ -16,11 +17,11 @@ async function serveWithOllama(ollamaUrl: string, extra: Record<string, string> 
 const DOCKER = process.env.SLM_TEST_DOCKER_HOST ?? 'unix:///tmp/slm-deck-test/docker.sock';
 
 /** The page scrolls inside <main>: grow the viewport to its height so one image shows it all. */
-async function screenshotWholePage(p: Page, file: string) {
+async function screenshotWholePage(p: Page, name: string) {
   const height = Number(await p.evaluate('document.getElementById("main").scrollHeight'));
   await p.setViewportSize({ width: 1360, height: Math.min(4000, height + 40) });
   await p.evaluate('document.getElementById("main").scrollTo(0, 0)');
-  await p.screenshot({ path: file });
+  await docScreenshot(p, name);
   await p.setViewportSize({ width: 1360, height: 1000 });
 }
 
@@ -91,7 +92,7 @@ describe('Models page', () => {
 
     await page.getByRole('button', { name: 'With the base model' }).click();
     await page.getByLabel('Differences between phi4-mini and phi4-mini-reasoning v1').getByText('default 0.8').waitFor();
-    await screenshotWholePage(page, path.join(ROOT, 'docs', 'models.png'));
+    await screenshotWholePage(page, 'models');
   });
 
   it('a cancelled pull offers Resume and finishes from where it stopped', async () => {

@@ -10,6 +10,7 @@ import { LABEL } from '../../electron/core/docker/labels';
 import { spawnEngine, type EngineProcess } from '../../electron/engine/spawn-engine';
 import { TINY_MODEL_ID } from '../../electron/engine/tiny-model/spec';
 import { launchBrowser } from '../helpers/browser';
+import { docScreenshot } from '../helpers/doc-screenshot';
 import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
 
 const DOCKER_HOST = process.env.SLM_TEST_DOCKER_HOST ?? 'unix:///tmp/slm-deck-test/docker.sock';
@@ -134,7 +135,7 @@ describe('Monitor page (slm-deck serve + Chromium)', () => {
     await expect.poll(async () => (await chart(page, 'CPU')).points, { timeout: 60_000 }).toBeGreaterThanOrEqual(30);
     await page.mouse.move(box.x + box.width - 4, box.y + box.height / 3);
     await page.waitForTimeout(300);
-    await page.screenshot({ path: 'docs/monitor.png' });
+    await docScreenshot(page, 'monitor');
     expect(cspErrors).toEqual([]);
 
     // While the page is open the sampler runs with the container scope; closing it ends the watch.

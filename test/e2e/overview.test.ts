@@ -1,11 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import Docker from 'dockerode';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser';
-import { ROOT, startServe, type Served } from '../helpers/serve';
+import { docScreenshot } from '../helpers/doc-screenshot';
+import { startServe, type Served } from '../helpers/serve';
 
 const DOCKER_HOST = process.env.SLM_TEST_DOCKER_HOST ?? 'unix:///tmp/slm-deck-test/docker.sock';
 const GIB = 1024 ** 3;
@@ -90,8 +89,7 @@ describe('Overview page (slm-deck serve + Chromium)', () => {
     await expect.poll(() => page.getByTestId('context-value').textContent()).toContain('4,096 tokens');
     await expect.poll(async () => (await verdicts(page))['fit-onnx-engine-onnx-cpu-int4']).toBe(at4k['fit-onnx-engine-onnx-cpu-int4']);
 
-    mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
-    await page.screenshot({ path: path.join(ROOT, 'docs', 'overview.png'), fullPage: true });
+    await docScreenshot(page, 'overview', { fullPage: true });
 
     // Deploy takes the recommendation to the Deploy page.
     await rec.getByRole('button', { name: 'Deploy' }).click();

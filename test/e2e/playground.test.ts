@@ -8,6 +8,7 @@ import { TINY_ANSWER, TINY_MODEL_ID } from '../../electron/engine/tiny-model/spe
 import type { ChatMessage, Conversation } from '../../electron/shared/contract/chat';
 import { startOllamaFake, type OllamaFake } from '../fakes/ollama';
 import { launchBrowser } from '../helpers/browser';
+import { docScreenshot } from '../helpers/doc-screenshot';
 import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
 import { startSlowLink, type SlowLink } from '../integration/chat-slow-link';
 
@@ -227,7 +228,7 @@ describe('playground in a browser', () => {
 
     await page.setViewportSize({ width: 1400, height: 1300 });
     await transcript.evaluate((el) => (el.scrollTop = el.scrollHeight));
-    await page.screenshot({ path: path.join(ROOT, 'docs', 'playground.png') });
+    await docScreenshot(page, 'playground');
     await page.close();
   });
 
