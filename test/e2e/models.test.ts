@@ -100,17 +100,27 @@ describe('Models page', () => {
     await page.getByLabel('Model to pull').fill('phi4-mini:3.8b-q8_0');
     await page.getByRole('button', { name: 'Pull', exact: true }).click();
     const progress = page.getByLabel('Pull phi4-mini:3.8b-q8_0 progress', { exact: true });
+    // Some bytes arrive, then the user cancels.
+    await progress.getByText(/^[1-9][\d.]* [KMG]i?B of /).waitFor({ timeout: 15_000 });
     await progress.getByRole('button', { name: 'Cancel' }).click();
     await progress.getByRole('button', { name: 'Resume' }).waitFor();
     fake.pullIntervalMs = 1;
     await progress.getByRole('button', { name: 'Resume' }).click();
     await page.getByRole('table', { name: 'Installed models' }).getByText('phi4-mini:3.8b-q8_0').waitFor();
+    // The second pull started from the bytes the first one left: Ollama reported them as already there.
+    const pulls = fake.pullLog.filter((p) => p.model.includes('3.8b-q8_0'));
+    expect(pulls).toHaveLength(2);
+    const resumedAt = (pulls[1].lines as Array<{ completed?: number; total?: number }>).find((l) => l.total !== undefined)?.completed ?? 0;
+    expect(resumedAt).toBeGreaterThan(0);
   });
 
   it('Try in Playground opens the Playground with the variant', async () => {
     await page.getByLabel('Variant editor').getByRole('button', { name: 'Try in Playground' }).click();
     await page.waitForURL(/#\/playground/);
     await page.getByRole('heading', { name: 'Playground' }).first().waitFor();
+    // The variant the editor holds is the model the chat will use, on the Ollama backend.
+    const variant = page.getByLabel('Chat settings').getByLabel('Model', { exact: true });
+    await expect.poll(() => variant.locator('option:checked').textContent()).toMatch(/^phi4-mini-reasoning:latest · /);
   });
 });
 

@@ -138,7 +138,7 @@ describe('playground in a browser', () => {
     await pickBackend(page, embeddedLabel);
     await composer(page).fill('Hello! Who are you?');
     await composer(page).press('Enter');
-    await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+    await expect.poll(() => lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
     const stats = lastReply(page).getByTestId('stats');
     await expect.poll(() => stats.textContent()).toMatch(/TTFT \d+ ms \(server \d+ ms\).*tok\/s.*\d+ → 13 tokens/);
     expect(await stats.textContent()).toContain(embeddedLabel);
@@ -151,14 +151,14 @@ describe('playground in a browser', () => {
     await composer(page).press('Enter');
     const reply = lastReply(page);
     await expect.poll(() => reply.getAttribute('data-status')).toBe('streaming');
-    await expect.poll(async () => (await reply.locator(':scope > .md').textContent())!.split(' ').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
-    const seen = (await reply.locator(':scope > .md').textContent())!;
+    await expect.poll(async () => (await reply.getByRole('group', { name: 'Answer' }).textContent())!.split(' ').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    const seen = (await reply.getByRole('group', { name: 'Answer' }).textContent())!;
     expect(TINY_ANSWER.startsWith(seen)).toBe(true);
     await expect.poll(() => reply.getByTestId('live-stats').textContent()).toMatch(/\d+ tokens…/);
     await page.keyboard.press('Escape');
     await expect.poll(() => reply.getAttribute('data-status')).toBe('stopped');
     await reply.getByText('Stopped').waitFor();
-    const partial = (await reply.locator(':scope > .md').textContent())!;
+    const partial = (await reply.getByRole('group', { name: 'Answer' }).textContent())!;
     expect(partial.length).toBeGreaterThanOrEqual(seen.length);
     expect(partial.length).toBeLessThan(TINY_ANSWER.length);
     expect(TINY_ANSWER.startsWith(partial)).toBe(true);
@@ -166,21 +166,21 @@ describe('playground in a browser', () => {
     // Reload: the stopped conversation is still open (its id is in the URL) and both are listed.
     await page.reload();
     await expect.poll(() => lastReply(page).getAttribute('data-status')).toBe('stopped');
-    expect(await lastReply(page).locator(':scope > .md').textContent()).toBe(partial);
+    expect(await lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe(partial);
     const list = page.getByRole('navigation', { name: 'Conversations' });
     await list.getByRole('button', { name: /Hello! Who are you\?/ }).click();
-    await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+    await expect.poll(() => lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
     await list.getByRole('button', { name: /Who are you, slowly\?/ }).click();
 
     // Reloading while a reply streams picks it up where it is, without losing or doubling text.
     await composer(page).fill('Once more, slowly');
     await composer(page).press('Enter');
     await expect.poll(() => page.getByTestId('transcript').getByTestId('message-assistant').count()).toBe(2);
-    await expect.poll(async () => (await lastReply(page).locator(':scope > .md').textContent())!.split(' ').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    await expect.poll(async () => (await lastReply(page).getByRole('group', { name: 'Answer' }).textContent())!.split(' ').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
     await page.reload();
     await expect.poll(() => lastReply(page).getAttribute('data-status')).toBe('streaming');
     await expect.poll(() => lastReply(page).getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
-    expect(await lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+    expect(await lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
     await page.close();
   });
 
@@ -194,7 +194,7 @@ describe('playground in a browser', () => {
     const transcript = page.getByTestId('transcript');
     await transcript.getByTestId('tool-call').getByText('calculate_circle_area').waitFor();
     await expect.poll(() => transcript.getByTestId('tool-result').textContent()).toContain('"area": 78.539816');
-    await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+    await expect.poll(() => lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
     await expect.poll(() => page.getByRole('checkbox', { name: 'calculate_circle_area' }).isChecked()).toBe(true);
 
     // A reasoning model on Ollama: thinking goes into the Reasoning block, the answer renders as Markdown.
@@ -208,7 +208,7 @@ describe('playground in a browser', () => {
     await composer(page).fill('Fibonacci, please');
     await composer(page).press('Enter');
     const reply = lastReply(page);
-    await expect.poll(() => reply.locator(':scope > .md').textContent()).toContain('Here is a table');
+    await expect.poll(() => reply.getByRole('group', { name: 'Answer' }).textContent()).toContain('Here is a table');
     await expect.poll(() => reply.getAttribute('data-status')).toBe('done');
     const reasoning = reply.locator('details.reasoning');
     expect(await reasoning.locator('summary').textContent()).toBe('Reasoning');
@@ -241,7 +241,7 @@ describe('playground in a browser', () => {
     await composer(page).press('Enter');
     const reply = lastReply(page);
     await expect.poll(() => reply.getAttribute('data-status')).toBe('error');
-    expect(await reply.locator(':scope > .md').textContent()).toBe('Step one.');
+    expect(await reply.getByRole('group', { name: 'Answer' }).textContent()).toBe('Step one.');
     const box = reply.getByRole('alert');
     expect(await box.textContent()).toContain('The reply failed');
     expect(await box.textContent()).toContain('llama runner process has terminated');
@@ -250,7 +250,7 @@ describe('playground in a browser', () => {
     fake.script({ content: 'Recovered.' });
     await composer(page).fill('Again');
     await composer(page).press('Enter');
-    await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe('Recovered.');
+    await expect.poll(() => lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe('Recovered.');
     await page.close();
   });
 
@@ -267,8 +267,8 @@ describe('playground in a browser', () => {
     await composer(page).press('Enter');
     const panes = page.getByTestId('compare-pane');
     await expect.poll(() => panes.count()).toBe(2);
-    await expect.poll(() => panes.nth(0).getByTestId('message-assistant').locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
-    await expect.poll(() => panes.nth(1).getByTestId('message-assistant').locator(':scope > .md').textContent()).toBe('I am phi4-mini, served by Ollama.');
+    await expect.poll(() => panes.nth(0).getByTestId('message-assistant').getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
+    await expect.poll(() => panes.nth(1).getByTestId('message-assistant').getByRole('group', { name: 'Answer' }).textContent()).toBe('I am phi4-mini, served by Ollama.');
     await expect.poll(() => panes.nth(0).getByTestId('stats').textContent()).toContain('13 tokens');
     expect(await panes.nth(0).getByTestId('stats').textContent()).toContain(embeddedLabel);
     await expect.poll(() => panes.nth(1).getByTestId('stats').textContent()).toMatch(/40\.0 tok\/s.*phi4-mini:latest/);
@@ -295,7 +295,7 @@ describe('playground in a browser', () => {
     await composer(page).fill('And number 201?');
     await composer(page).press('Enter');
     const reply = lastReply(page);
-    await expect.poll(async () => (await reply.locator(':scope > .md').textContent())!.length, { timeout: 15_000 }).toBeGreaterThan(5);
+    await expect.poll(async () => (await reply.getByRole('group', { name: 'Answer' }).textContent())!.length, { timeout: 15_000 }).toBeGreaterThan(5);
     const gap = () => transcript.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
     expect(await gap()).toBeLessThan(40);
     // ...until the user scrolls up to read: then it stays where the user is.
@@ -316,7 +316,7 @@ describe('playground in a browser', () => {
     expect(await gap()).toBeGreaterThan(500);
     await page.getByRole('button', { name: '↓ Jump to latest' }).click();
     await expect.poll(gap).toBeLessThan(40);
-    expect(await reply.locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+    expect(await reply.getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
     await page.close();
   });
 
@@ -360,7 +360,7 @@ describe('playground in a browser', () => {
       await expect.poll(() => page.getByLabel('Backend', { exact: true }).locator('option:checked').textContent(), { timeout: 60_000 }).toMatch(/^Embedded · /);
       await composer(page).fill('Hello! Who are you?');
       await composer(page).press('Enter');
-      await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+      await expect.poll(() => lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
       await page.close();
     } finally {
       await bare.stop();

@@ -60,10 +60,18 @@ function setup(intervalMs = 100, home?: string) {
   return { bus, host, containers, service, batches, waitFor };
 }
 
+/** The clock for "nothing happens": a twin service on the same interval, watched, samples three times. */
+async function threeTwinTicks(): Promise<void> {
+  const twin = setup();
+  const { watchId } = twin.service.watch({ scopes: ['host'] });
+  await twin.waitFor(() => twin.batches.length >= 3);
+  twin.service.unwatch(watchId);
+}
+
 describe('MetricsService', () => {
   it('samples only while watched, and each scope only while someone watches it', async () => {
     const { host, containers, service, batches, waitFor } = setup();
-    await new Promise((r) => setTimeout(r, 250));
+    await threeTwinTicks();
     expect(batches).toHaveLength(0);
     expect(host.started).toBe(0);
 
@@ -87,7 +95,7 @@ describe('MetricsService', () => {
     expect(host.stopped).toBe(1);
     expect(service.status().running).toBe(false);
     const count = batches.length;
-    await new Promise((r) => setTimeout(r, 300));
+    await threeTwinTicks();
     expect(batches.length).toBe(count);
   });
 

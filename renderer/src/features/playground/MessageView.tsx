@@ -25,7 +25,13 @@ export const MessageView = memo(function MessageView({ message: m }: { message: 
           </div>
         </details>
       )}
-      {m.role === 'user' ? <div className="user-text">{m.content}</div> : <Markdown text={m.content} />}
+      {m.role === 'user' ? (
+        <div className="user-text">{m.content}</div>
+      ) : (
+        <div role="group" aria-label="Answer">
+          <Markdown text={m.content} />
+        </div>
+      )}
       {streaming && !m.content && !m.reasoning && <p className="muted typing">Waiting for the first token…</p>}
       {m.toolCalls?.map((c) => (
         <div key={c.id} className="tool-call" data-testid="tool-call">
