@@ -99,6 +99,33 @@ describe('MetricsService', () => {
     expect(batches.length).toBe(count);
   });
 
+  it('a scope its last watcher left keeps sampling for the linger time while others watch, then stops', async () => {
+    const host = new Scripted('host', 'host.cpu');
+    const containers = new Scripted('containers', 'container.c1.cpu');
+    const service = new MetricsService({ bus: new EventBus(), log: silentLogger, host, containers, intervalMs: 50, batchMs: 0, lingerMs: 400 });
+    services.push(service);
+    const strip = service.watch({ scopes: ['host'] });
+    const page = service.watch({ scopes: ['host', 'containers'] });
+    const rows = () => service.snapshot({ series: ['container.c1.cpu'] }).series[0]?.values.filter((v) => v !== null).length ?? 0;
+    await vi.waitFor(() => expect(rows()).toBeGreaterThanOrEqual(2), { timeout: 5000, interval: 10 });
+    // The page goes away: its containers keep being sampled, so the history has no gap when it comes back.
+    service.unwatch(page.watchId);
+    expect(service.status().scopes).toEqual(['host', 'containers']);
+    const atLeave = rows();
+    await vi.waitFor(() => expect(rows()).toBeGreaterThan(atLeave + 2), { timeout: 5000, interval: 10 });
+    expect(containers.stopped).toBe(0);
+    // After the linger time it stops; the host scope goes on for the strip.
+    await vi.waitFor(() => expect(containers.stopped).toBe(1), { timeout: 5000, interval: 10 });
+    expect(service.status().scopes).toEqual(['host']);
+    // A page that comes back within the buffer finds the rows sampled while it was away.
+    service.watch({ scopes: ['host', 'containers'] });
+    expect(rows()).toBeGreaterThan(atLeave + 2);
+    // With nobody watching at all, nothing lingers.
+    service.close();
+    expect(service.status().running).toBe(false);
+    service.unwatch(strip.watchId);
+  });
+
   it('a watch ends when its caller goes away', async () => {
     const { host, service } = setup();
     const caller = new AbortController();

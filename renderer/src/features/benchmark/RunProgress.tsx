@@ -1,12 +1,16 @@
+import { useRef } from 'react';
 import type { TaskSnapshot } from '../../../../electron/shared/contract/app';
 import { call } from '../../api/client';
 import { ErrorBox } from '../../components/ErrorBox';
+import { useReveal } from '../../components/reveal';
 
 /** The run as a task: bar, what is being measured, Cancel; the error with its hint if it failed. */
 export function RunProgress({ task }: { task: TaskSnapshot }) {
   const running = task.state === 'running';
+  const box = useRef<HTMLElement>(null);
+  useReveal(box, task.state);
   return (
-    <section className="card bench-progress" aria-label="Benchmark progress" data-state={task.state}>
+    <section ref={box} className="card bench-progress" aria-label="Benchmark progress" data-state={task.state}>
       <div className="row-head">
         <strong>{task.title}</strong>
         <span className={`pill ${task.state === 'succeeded' ? 'ok' : running ? 'warn' : 'bad'}`}>{task.state}</span>

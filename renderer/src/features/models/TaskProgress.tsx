@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { call } from '../../api/client';
 import { ErrorBox } from '../../components/ErrorBox';
 import { formatBytes, formatDuration } from '../../components/format';
+import { useReveal } from '../../components/reveal';
 import { useTasks } from '../../stores/tasks';
 
 /**
@@ -16,12 +17,14 @@ export function TaskProgress({ taskId, label, onRetry, resumable = false }: { ta
       setSteps((s) => (s.includes(task.step) ? s : [...s, task.step]));
     }
   }, [task?.step]);
+  const box = useRef<HTMLDivElement>(null);
+  useReveal(box, task?.state);
   if (!task) return <p aria-busy>Starting…</p>;
   const result = task.result as { steps?: string[] } | undefined;
   const shown = result?.steps ?? steps;
   const running = task.state === 'running';
   return (
-    <div className="task-progress" data-state={task.state} aria-label={`${label} progress`}>
+    <div ref={box} className="task-progress" data-state={task.state} aria-label={`${label} progress`}>
       <div className="row-head">
         <strong>{task.title}</strong>
         <span className={`pill ${task.state === 'succeeded' ? 'ok' : task.state === 'running' ? 'warn' : 'bad'}`}>{task.state}</span>

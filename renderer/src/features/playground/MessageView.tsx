@@ -83,7 +83,13 @@ export function StatsLine({ stats: s }: { stats: MessageStats }) {
       {s.decodeTokensPerSec !== null && <span title="Decode speed">{s.decodeTokensPerSec.toFixed(1)} tok/s</span>}
       {(s.promptTokens !== null || s.completionTokens !== null) && (
         <span title={s.tokenSource === 'server' ? 'Token counts from the server' : 'Completion tokens counted from the stream'}>
-          {s.promptTokens ?? '?'} → {s.completionTokens ?? '?'} tokens{s.tokenSource === 'counted' ? ' (counted)' : ''}
+          {/* An unknown count is left out rather than shown as "?". */}
+          {s.promptTokens !== null && s.completionTokens !== null
+            ? `${s.promptTokens} → ${s.completionTokens} tokens`
+            : s.completionTokens !== null
+              ? `${s.completionTokens} tokens`
+              : `${s.promptTokens} prompt tokens`}
+          {s.tokenSource === 'counted' ? ' (counted)' : ''}
         </span>
       )}
       <span>{s.backendLabel}</span>
