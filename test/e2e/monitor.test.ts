@@ -9,7 +9,6 @@ import { createDockerClient } from '../../electron/core/docker/client';
 import { LABEL } from '../../electron/core/docker/labels';
 import { spawnEngine, type EngineProcess } from '../../electron/engine/spawn-engine';
 import { TINY_MODEL_ID } from '../../electron/engine/tiny-model/spec';
-import type { Conversation } from '../../electron/shared/contract/chat';
 import { launchBrowser } from '../helpers/browser';
 import { docScreenshot } from '../helpers/doc-screenshot';
 import { hostNvidia } from '../helpers/host-gpu';
@@ -92,9 +91,10 @@ describe('Monitor page (slm-deck serve + Chromium)', () => {
     const memory = await chart(page, 'Memory');
     expect(memory.last[0]).toBeGreaterThan(0);
 
-    // The busy container shows up with its own series, and its CPU is well above idle.
+    // The busy container shows up with its own series, and its CPU is well above idle (on a shared,
+    // loaded machine it may get well under one core).
     await expect
-      .poll(async () => (await chart(page, 'Container CPU')).last.some((v) => v !== null && v > 50), { timeout: 30_000 })
+      .poll(async () => (await chart(page, 'Container CPU')).last.some((v) => v !== null && v > 10), { timeout: 30_000 })
       .toBe(true);
     const containerRow = page.getByRole('table', { name: 'Current values' }).getByRole('row', { name: new RegExp(`${NAME} CPU`) });
     await expect.poll(() => containerRow.locator('td').first().textContent()).toMatch(/^\d+(\.\d)? %$/);
@@ -186,13 +186,14 @@ describe('Monitor page (slm-deck serve + Chromium)', () => {
 
     const conv = await rpc<{ id: string }>('chat.create', { backendId: backend.id, params: { temperature: 2, seed: 7, max_tokens: 400 } });
     const maxOf = (name: RegExp) => table.getByRole('row', { name }).locator('td').nth(2).textContent();
-    // Three replies one after the other, so the counters see tokens over several samples.
-    for (let i = 0; i < 3; i++) {
-      await rpc('chat.send', { conversationId: conv.id, content: `Tell me a long story, part ${i + 1}.` });
-      await expect
-        .poll(async () => (await rpc<Conversation>('chat.get', { id: conv.id })).messages.filter((m) => m.role === 'assistant' && m.status !== 'streaming').length, { timeout: 30_000 })
-        .toBe(i + 1);
-    }
+    // Three replies one after the other (each sent once the conversation takes a new message), so
+    // the counters see tokens over several samples.
+    const sent = async (content: string) =>
+      rpc('chat.send', { conversationId: conv.id, content }).then(
+        () => true,
+        (e: Error) => (/still streaming/.test(e.message) ? false : Promise.reject(e)),
+      );
+    for (let i = 0; i < 3; i++) await expect.poll(() => sent(`Tell me a long story, part ${i + 1}.`), { timeout: 60_000 }).toBe(true);
     await expect.poll(() => maxOf(/Tiny engine tokens\/s/), { timeout: 20_000 }).toMatch(/^[1-9][\d.]* tok\/s$/);
     await expect.poll(() => maxOf(/Chat tokens\/s/), { timeout: 20_000 }).toMatch(/^[1-9][\d.]* tok\/s$/);
     expect(await page.locator('figure[data-chart="Tokens per second"]').getAttribute('data-series')).toBe('2');

@@ -204,7 +204,7 @@ describe('playground in a browser', () => {
         'Here is a **table**:\n\n| n | fib(n) |\n|---:|:---|\n| 1 | 1 |\n| 10 | 55 |\n\n```python\ndef fib(n):\n    # dynamic programming: keep the last two values\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n```\n\nGrowth: $F_n \\approx \\frac{\\phi^n}{\\sqrt{5}}$. <script>alert(1)</script>',
     });
     await pickBackend(page, ollamaLabel, 'qwen3:0.6b');
-    await page.getByRole('checkbox', { name: 'Think (reasoning models)' }).check();
+    await page.getByLabel('Think (reasoning models)').selectOption('true');
     await composer(page).fill('Fibonacci, please');
     await composer(page).press('Enter');
     const reply = lastReply(page);

@@ -4,7 +4,7 @@ import { print, table } from '../output';
 import { waitTask } from './deploy';
 
 const GB = 1e9;
-export const fmtSize = (n: number) => (n >= GB ? `${(n / GB).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(0)} MB` : `${Math.max(1, Math.round(n / 1e3))} KB`);
+export const fmtSize = (n: number) => (n === 0 ? '0 B' : n >= GB ? `${(n / GB).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(0)} MB` : `${Math.max(1, Math.round(n / 1e3))} KB`);
 
 /** The per-call Ollama URL (`--ollama URL`), else settings.ollamaUrl. */
 export const ollamaUrl = (cmd: Command): { url?: string } => {
@@ -122,7 +122,7 @@ export function registerModels(program: Command): void {
           l.length
             ? table([
                 ['NAME', 'SIZE', 'VRAM', 'RAM', 'CONTEXT', 'UNLOADS AT'],
-                ...l.map((m) => [m.name, fmtSize(m.sizeBytes), fmtSize(m.vramBytes), fmtSize(m.ramBytes), String(m.contextLength ?? '?'), m.expiresAt.slice(0, 19).replace('T', ' ')]),
+                ...l.map((m) => [m.name, fmtSize(m.sizeBytes), m.vramBytes ? fmtSize(m.vramBytes) : 'none', fmtSize(m.ramBytes), String(m.contextLength ?? '?'), m.expiresAt.slice(0, 19).replace('T', ' ')]),
               ])
             : 'No model is loaded.',
         );

@@ -24,6 +24,17 @@ const NUMERIC: { key: keyof ChatParams; label: string; step: string; hint: strin
   { key: 'num_ctx', label: 'Context', step: '256', hint: 'tokens' },
 ];
 
+/** Ollama's `think`: the model's default, on, off, or an effort level. */
+const THINK_OPTIONS: { value: string; label: string; think: ChatParams['think'] }[] = [
+  { value: '', label: 'default', think: undefined },
+  { value: 'true', label: 'on', think: true },
+  { value: 'false', label: 'off', think: false },
+  { value: 'low', label: 'low', think: 'low' },
+  { value: 'medium', label: 'medium', think: 'medium' },
+  { value: 'high', label: 'high', think: 'high' },
+];
+const THINK_VALUE = (t: ChatParams['think']) => (t === undefined ? '' : String(t));
+
 /**
  * Only Ollama takes the context per request (num_ctx); an OpenAI-compatible server fixes it
  * when it starts (vLLM --max-model-len, the engine's model), so the field says so there.
@@ -150,13 +161,25 @@ export function SetupPanel({ value, onChange, compare = false }: { value: Setup;
           />
         ))}
         {backend?.kind === 'ollama' && (
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={value.params.think ?? false}
-              onChange={(e) => onChange({ params: { ...value.params, think: e.target.checked || undefined } })}
-            />
-            Think (reasoning models)
+          <label className="field compact" title="Ollama's think: on or off, or a level for models that take one (gpt-oss).">
+            <span>Think</span>
+            <select
+              aria-label="Think (reasoning models)"
+              value={THINK_VALUE(value.params.think)}
+              onChange={(e) => {
+                const params = { ...value.params };
+                const think = THINK_OPTIONS.find((o) => o.value === e.target.value)?.think;
+                if (think === undefined) delete params.think;
+                else params.think = think;
+                onChange({ params });
+              }}
+            >
+              {THINK_OPTIONS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
           </label>
         )}
       </fieldset>
