@@ -66,9 +66,9 @@ describe('Models page', () => {
   });
 
   it('creates the reasoning variant from its template, edited in the form, and lists it', async () => {
-    await page.getByLabel('Start from a template').selectOption('phi4-mini-reasoning');
+    await page.getByLabel('Start from a template').selectOption('phi4-mini-stepwise');
     await page.getByRole('button', { name: 'Use template' }).click();
-    expect(await page.getByLabel('Variant name').inputValue()).toBe('phi4-mini-reasoning');
+    expect(await page.getByLabel('Variant name').inputValue()).toBe('phi4-mini-stepwise');
     await page.getByRole('tab', { name: 'Form' }).click();
     const temperature = page.getByLabel('Temperature');
     expect(await temperature.inputValue()).toBe('0.3');
@@ -79,19 +79,19 @@ describe('Models page', () => {
     await page.getByRole('tab', { name: 'Form' }).click();
 
     await page.getByRole('button', { name: 'Create in Ollama' }).click();
-    await page.getByLabel('Create phi4-mini-reasoning progress').getByText('succeeded').waitFor();
-    const row = page.getByRole('table', { name: 'Installed models' }).locator('tr[data-model="phi4-mini-reasoning:latest"]');
+    await page.getByLabel('Create phi4-mini-stepwise progress').getByText('succeeded').waitFor();
+    const row = page.getByRole('table', { name: 'Installed models' }).locator('tr[data-model="phi4-mini-stepwise:latest"]');
     await row.waitFor();
     await expect(row.textContent()).resolves.toContain('variant');
     await page.getByRole('button', { name: 'Update in Ollama' }).waitFor();
 
     const body = fake.requests.find((r) => r.path === '/api/create')?.body as Record<string, unknown>;
-    expect(body).toMatchObject({ model: 'phi4-mini-reasoning', from: 'phi4-mini', parameters: { temperature: 0.25, top_p: 0.8 } });
+    expect(body).toMatchObject({ model: 'phi4-mini-stepwise', from: 'phi4-mini', parameters: { temperature: 0.25, top_p: 0.8 } });
     expect(body).not.toHaveProperty('modelfile');
-    expect(fake.findModel('phi4-mini-reasoning')?.parameters).toMatchObject({ temperature: 0.25 });
+    expect(fake.findModel('phi4-mini-stepwise')?.parameters).toMatchObject({ temperature: 0.25 });
 
     await page.getByRole('button', { name: 'With the base model' }).click();
-    await page.getByLabel('Differences between phi4-mini and phi4-mini-reasoning v1').getByText('default 0.8').waitFor();
+    await page.getByLabel('Differences between phi4-mini and phi4-mini-stepwise v1').getByText('default 0.8').waitFor();
     await screenshotWholePage(page, 'models');
   });
 
@@ -120,7 +120,7 @@ describe('Models page', () => {
     await page.getByRole('heading', { name: 'Playground' }).first().waitFor();
     // The variant the editor holds is the model the chat will use, on the Ollama backend.
     const variant = page.getByLabel('Chat settings').getByLabel('Model', { exact: true });
-    await expect.poll(() => variant.locator('option:checked').textContent()).toMatch(/^phi4-mini-reasoning:latest · /);
+    await expect.poll(() => variant.locator('option:checked').textContent()).toMatch(/^phi4-mini-stepwise:latest · /);
   });
 });
 

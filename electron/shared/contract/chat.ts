@@ -197,7 +197,7 @@ export const chatMethods = {
     z.array(ChatModelInfoSchema),
     'Models a backend serves (Ollama tags include Modelfile variants).',
   ),
-  'chat.presets': method(none, z.array(PresetSchema), "One-click starters: the seed's test prompts."),
+  'chat.presets': method(none, z.array(PresetSchema), "One-click starters: the deployment guide's test prompts."),
   'chat.tools': method(none, z.array(ToolInfoSchema), 'Demo tools that run locally in the main process.'),
   'chat.list': method(
     z.object({ query: z.string().max(200).optional() }).strict(),

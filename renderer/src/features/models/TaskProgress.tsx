@@ -58,9 +58,11 @@ export function TaskProgress({ taskId, label, onRetry, resumable = false }: { ta
       )}
       {shown.length > 0 && (
         <ol className="steps" aria-label="Steps">
-          {shown.map((s) => (
+          {shown.map((s, i) => (
             <li key={s} data-current={running && s === task.step}>
               {s}
+              {/* A failed task's last step is where it stopped, not one still under way. */}
+              {task.state === 'failed' && i === shown.length - 1 && <span className="field-error"> — failed here</span>}
             </li>
           ))}
         </ol>
