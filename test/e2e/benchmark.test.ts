@@ -1,4 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,14 +25,23 @@ let fake: OllamaFake;
 let served: Served;
 let page: Page;
 let ollamaLabel: string;
+let proxy: http.Server;
 
 beforeAll(async () => {
   browser = await launchBrowser();
   [engineA, engineB] = await Promise.all([spawnEngine({ modelDir: MODEL_DIR }), spawnEngine({ modelDir: MODEL_DIR })]);
   fake = await startOllamaFake({ installed: ['phi4-mini'] });
+  // A reverse proxy whose server is down: every request gets nginx's HTML error page.
+  proxy = http.createServer((_req, res) => {
+    res.writeHead(502, { 'Content-Type': 'text/html' });
+    res.end('<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n');
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   ollamaLabel = `Ollama (127.0.0.1:${fake.port})`;
   const home = tempHome('slm-deck-bench-e2e-');
-  writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ version: 1, ollamaUrl: fake.url }));
+  // No Docker: deployments other tests left on the shared daemon must not join the run.
+  writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ version: 1, ollamaUrl: fake.url, dockerEndpoint: 'unix:///tmp/slm-deck-test/no-docker-for-bench.sock' }));
   writeFileSync(
     path.join(home, 'chat-backends.json'),
     JSON.stringify({
@@ -38,6 +49,7 @@ beforeAll(async () => {
       backends: [
         { id: 'custom:a', label: 'Engine A', baseUrl: `${engineA.url}/v1`, kind: 'openai' },
         { id: 'custom:b', label: 'Engine B', baseUrl: `${engineB.url}/v1`, kind: 'openai' },
+        { id: 'custom:proxy', label: 'Behind a proxy', baseUrl: `${proxyUrl}/v1`, kind: 'openai' },
       ],
     }),
   );
@@ -51,6 +63,7 @@ afterAll(async () => {
   await browser?.close();
   await served?.stop();
   await Promise.all([engineA?.stop(), engineB?.stop(), fake?.close()]);
+  proxy?.close();
 });
 
 const backendBox = (label: string) => page.getByRole('checkbox', { name: label, exact: true });
@@ -84,7 +97,13 @@ describe('benchmark page', () => {
     const cpu = row('Performance (CPU)');
     expect(await cpu.count()).toBe(3);
     for (let i = 0; i < 3; i++) expect(await cpu.nth(i).textContent()).toMatch(/^\d+\.\d tok\/s/);
-    expect(await row('Set-up effort').allTextContents()).toEqual(['Complex', 'Complex', 'Easy']);
+    // SLM Deck's own engine is rated as it is (the guide's FastAPI route was Complex and /reasoning only).
+    expect(await row('Set-up effort').allTextContents()).toEqual(['Easy', 'Easy', 'Easy']);
+    expect(await row('API style').allTextContents()).toEqual(['OpenAI-compatible', 'OpenAI-compatible', 'Own REST API (/api/chat, NDJSON)']);
+    // The source is named for what it is: nobody knows what "the seed" is.
+    const tableText = `${await results().innerText()} ${(await table.locator('[title]').evaluateAll((els) => els.map((e) => e.getAttribute('title')))).join(' ')}`;
+    expect(tableText).toContain('deployment guide');
+    expect(tableText).not.toMatch(/the seed|seed's|seed quoted/i);
     expect(await row('Memory use').nth(2).textContent()).toMatch(/GiB peak/);
     await expect.poll(() => page.getByRole('list', { name: 'Verdicts' }).textContent()).toContain('Fastest single stream: ');
 
@@ -95,6 +114,10 @@ describe('benchmark page', () => {
     expect(await bars('TTFT p50').count()).toBe(6);
 
     const measurements = page.getByRole('table', { name: 'Measurements' });
+    // Every column fits a 1440 px window without scrolling sideways.
+    await page.setViewportSize({ width: 1440, height: 1000 });
+    await expect.poll(() => measurements.evaluate((t) => t.parentElement!.scrollWidth - t.parentElement!.clientWidth)).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1400, height: 1000 });
     const rows = measurements.locator('tbody tr');
     expect(await rows.count()).toBe(6);
     const ttftColumn = (await measurements.getByRole('columnheader').allTextContents()).findIndex((h) => h.startsWith('TTFT p50'));
@@ -142,5 +165,24 @@ describe('benchmark page', () => {
     const cmp = page.getByRole('table', { name: 'Run comparison' });
     await expect.poll(() => cmp.locator('tbody tr').count()).toBeGreaterThan(0);
     expect(await page.getByRole('heading', { name: 'Engines vs Ollama → To be cancelled' }).count()).toBe(1);
+  });
+
+  it('a backend behind a broken proxy: the run is partial, and its error is a line, not an HTML page', async () => {
+    for (const label of ['Engine B', ollamaLabel]) await backendBox(label).uncheck();
+    await backendBox('Behind a proxy').check();
+    await page.getByLabel('Runs per prompt').fill('1');
+    await page.getByLabel('Concurrency levels').fill('1');
+    await page.getByLabel('Name (optional)').fill('One backend down');
+    await page.getByRole('button', { name: 'Run benchmark' }).click();
+    const progress = page.getByRole('region', { name: 'Benchmark progress' });
+    await progress.getByText('partial', { exact: true }).waitFor({ timeout: 60_000 });
+    await expect.poll(() => results().getByRole('heading', { level: 2 }).textContent()).toBe('One backend down');
+    await results().getByText('partial', { exact: true }).waitFor();
+    const text = await results().innerText();
+    expect(text).toContain('Behind a proxy failed');
+    expect(text).toContain('an HTML error page ("502 Bad Gateway")');
+    expect(text).not.toMatch(/<html|<center>|nginx\/1/);
+    const history = page.getByRole('table', { name: 'Runs' });
+    expect(await history.getByRole('row', { name: /One backend down/ }).getByText('partial', { exact: true }).count()).toBe(1);
   });
 });

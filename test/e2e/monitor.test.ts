@@ -54,8 +54,8 @@ afterAll(async () => {
 /** What a chart holds right now (TimeChart writes it on every setData). */
 async function chart(page: Page, title: string) {
   const fig = page.locator(`figure[data-chart="${title}"]`);
-  const [points, series, last] = await Promise.all([fig.getAttribute('data-points'), fig.getAttribute('data-series'), fig.getAttribute('data-last')]);
-  return { points: Number(points ?? 0), series: Number(series ?? 0), last: JSON.parse(last ?? '[]') as (number | null)[] };
+  const [points, filled, series, last] = await Promise.all([fig.getAttribute('data-points'), fig.getAttribute('data-filled'), fig.getAttribute('data-series'), fig.getAttribute('data-last')]);
+  return { points: Number(points ?? 0), filled: Number(filled ?? 0), series: Number(series ?? 0), last: JSON.parse(last ?? '[]') as (number | null)[] };
 }
 
 /** One call over its own WebSocket, as any client of `slm-deck serve` could make it. */
@@ -151,6 +151,33 @@ describe('Monitor page (slm-deck serve + Chromium)', () => {
     await page.close();
     await expect.poll(async () => (await status()).watchers, { timeout: 10_000 }).toBe(0);
     expect((await status()).running).toBe(false);
+  });
+
+  it('the container charts keep their history across a visit to another page (the core samples on)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${served.openUrl}#/monitor`);
+    await page.getByRole('radio', { name: '5 min', exact: true }).click();
+    await expect.poll(async () => (await chart(page, 'Container CPU')).filled, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    const before = (await chart(page, 'Container CPU')).filled;
+    const left = Date.now();
+
+    // Away on Settings: the Monitor page is gone, the live strip keeps the sampler running.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings', exact: true }).click();
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+    // Meanwhile the core goes on sampling the container: rows after the visit began have its value.
+    const sampledAway = async () => {
+      const csv = (await rpc<{ csv: string }>('metrics.exportCsv', { series: [`container.${NAME}.cpu`], windowSeconds: 300 })).csv;
+      return csv.trimEnd().split('\r\n').slice(1).map((l) => l.split(',')).filter(([t, v]) => Date.parse(t) > left && v !== '').length;
+    };
+    await expect.poll(sampledAway, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    const away = await sampledAway();
+
+    // Back on the Monitor: the chart shows those rows at once, no gap where the page was closed.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitor', exact: true }).click();
+    await page.getByRole('radio', { name: '5 min', exact: true }).click();
+    await expect.poll(async () => (await chart(page, 'Container CPU')).filled).toBeGreaterThanOrEqual(before + away);
+    await page.close();
+    await expect.poll(async () => (await status()).watchers, { timeout: 10_000 }).toBe(0);
   });
 
   it('the live strip shows CPU, RAM, VRAM and tokens/s on every page and updates', async () => {

@@ -320,6 +320,35 @@ describe('playground in a browser', () => {
     await page.close();
   });
 
+  it('fits 1024x700 and 1440x900: no sideways scrolling, a wide chat column and prompt box, every panel reachable', async () => {
+    const page = await openPlayground(`?c=${LONG_ID}`);
+    await page.getByTestId('transcript').getByText(`Question ${TURNS}?`).waitFor();
+    const settings = page.getByRole('complementary', { name: 'Chat settings' });
+    const width = async (l: ReturnType<Page['getByRole']>) => (await l.boundingBox())!.width;
+    for (const [w, h] of [
+      [1024, 700],
+      [1440, 900],
+    ]) {
+      await page.setViewportSize({ width: w, height: h });
+      // Nothing scrolls sideways: neither the page pane nor the settings panel (a long backend name used to widen it).
+      await expect.poll(() => page.getByRole('main').evaluate((m) => m.scrollWidth - m.clientWidth)).toBeLessThanOrEqual(0);
+      expect(await settings.evaluate((s) => s.scrollWidth - s.clientWidth)).toBeLessThanOrEqual(0);
+      const panel = (await settings.boundingBox())!;
+      const backend = (await settings.getByLabel('Backend', { exact: true }).boundingBox())!;
+      expect(backend.x + backend.width).toBeLessThanOrEqual(panel.x + panel.width + 1);
+      // The chat keeps most of the width, and the prompt box has room for a few lines.
+      expect(await width(page.getByTestId('transcript'))).toBeGreaterThanOrEqual(w === 1024 ? 450 : 600);
+      const box = (await composer(page).boundingBox())!;
+      expect(box.width).toBeGreaterThanOrEqual(w === 1024 ? 380 : 550);
+      expect(box.height).toBeGreaterThanOrEqual(60);
+      // The conversation list is still on screen (under the settings when narrow).
+      const list = (await page.getByRole('navigation', { name: 'Conversations' }).boundingBox())!;
+      expect(list.y + 40).toBeLessThanOrEqual(h);
+      expect(list.x + list.width).toBeLessThanOrEqual(w);
+    }
+    await page.close();
+  });
+
   it('searches, renames, exports and deletes conversations', async () => {
     const page = await openPlayground();
     const list = page.getByRole('navigation', { name: 'Conversations' });

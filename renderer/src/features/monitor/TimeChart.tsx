@@ -177,6 +177,10 @@ export function TimeChart({ title, unit, at, series, windowMs, paused, yMax, hei
     const f = figure.current;
     if (f) {
       f.dataset.points = String(data[0].length);
+      // Rows with a value in some series (gaps, e.g. while nothing sampled a container, do not count).
+      let filled = 0;
+      for (let i = 0; i < data[0].length; i++) if (data.slice(1).some((col) => col[i] != null)) filled++;
+      f.dataset.filled = String(filled);
       f.dataset.series = String(series.length);
       f.dataset.last = JSON.stringify(series.map((s) => s.values[s.values.length - 1] ?? null));
     }
