@@ -163,6 +163,17 @@ describe('lifecycle', () => {
     expect(await t.call('docker.checkGpu', { name })).toEqual({ state: 'cpu', evidence: 'The container was created without a GPU device request.' });
   });
 
+  it('asked to delete its volumes, a removal keeps one another deployment still uses, and says so', async () => {
+    const other = uniqueName('life-vol');
+    const done = await t.task('docker.deploy', { ...defaultDeployConfig('ollama'), name: other, hostPort: await freePort(), memoryLimitGb: 1, cpus: 1 });
+    expect(done.state).toBe('succeeded');
+    // Both mount the shared model cache; removing the second with its volumes must keep it for the first.
+    const r = await t.call('docker.remove', { name: other, removeVolumes: true });
+    expect(r).toEqual({ containers: [`slm-deck-${other}`], volumesRemoved: [], volumesKept: ['slm-deck-ollama-data'], volumesInUse: ['slm-deck-ollama-data'] });
+    await rawDocker().getVolume('slm-deck-ollama-data').inspect();
+    expect((await inspect(`slm-deck-${name}`)).State.Running).toBe(true);
+  });
+
   it('removes a deployment; not asked to delete its volumes, it keeps them', async () => {
     const r = await t.call('docker.remove', { name });
     expect(r).toEqual({ containers: [`slm-deck-${name}`], volumesRemoved: [], volumesKept: ['slm-deck-ollama-data'] });
