@@ -17,6 +17,7 @@ export function SettingsPage() {
   useInvalidateOn('settings.changed', ['settings.get']);
   const save = useAction('settings.set', ['settings.get']);
   const saveToken = useAction('settings.setHfToken', ['settings.get']);
+  const saveTheme = useAction('settings.set', ['settings.get']);
   const [form, setForm] = useState<Editable | null>(null);
   const [token, setToken] = useState('');
   const [saved, setSaved] = useState(false);
@@ -65,11 +66,22 @@ export function SettingsPage() {
       <form className="card form" onSubmit={onSubmit} aria-label="General settings">
         <label className="field">
           <span>Theme</span>
-          <select name="theme" value={form.theme} onChange={(e) => setForm({ ...form, theme: e.target.value as Settings['theme'] })}>
+          {/* The theme is seen at once and saved on its own: no need to press Save to try one. */}
+          <select
+            name="theme"
+            value={form.theme}
+            onChange={(e) => {
+              const theme = e.target.value as Settings['theme'];
+              setForm({ ...form, theme });
+              document.documentElement.dataset.theme = theme;
+              saveTheme.mutate({ theme });
+            }}
+          >
             <option value="system">Follow the system</option>
             <option value="light">Light</option>
             <option value="dark">Dark</option>
           </select>
+          {saveTheme.error ? <small className="field-error">{saveTheme.error.message}</small> : <small className="muted">Takes effect and is stored as soon as you pick one.</small>}
         </label>
         {field('dockerEndpoint', 'Docker endpoint', '"auto" finds Docker Desktop, the system socket, rootless Docker or Podman.', 'auto')}
         {field('registryMirror', 'Registry mirror', 'Prefix for every image the app pulls, e.g. localhost:5000. Empty pulls from Docker Hub.', 'none')}
