@@ -2,23 +2,17 @@
  * The engine's HTTP API on plain node:http: OpenAI chat completions (SSE streaming and not),
  * /v1/models, /health, /metrics (Prometheus), and the seed's POST /reasoning.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ZodError } from 'zod';
-import { hostAllowed, originAllowed, tokenMatches } from '../core/http/request-guard';
-import { silentLogger, type Logger } from '../core/log/logger';
+import { silentLogger, type Logger } from '../shared/log';
+import { hostAllowed, originAllowed } from '../shared/request-guard';
 import { DeckError } from '../shared/errors';
-import type { ChatEvent, ChatMessage, ChatRequest, ChatResult, Engine } from './engine';
-import {
-  REASONING_TASK_PROMPTS,
-  chatCompletionRequestSchema,
-  describeZodError,
-  reasoningRequestSchema,
-  textOf,
-  type ChatCompletionRequest,
-} from './openai-schema';
+import type { ChatEvent, ChatResult, Engine } from './engine';
+import { openAiLogprobs, toEngineRequest } from './openai-chat';
+import { OpenAiRequestError, REASONING_TASK_PROMPTS, describeZodError, paramPath, parseChatCompletionRequest, reasoningRequestSchema } from './openai-schema';
 import { QueueFullError } from './request-queue';
 import type { ToolCall } from './tool-calls';
 
@@ -47,6 +41,7 @@ class HttpError extends Error {
     readonly type: string,
     readonly code?: string,
     readonly hint?: string,
+    readonly param: string | null = null,
   ) {
     super(message);
   }
@@ -59,13 +54,16 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
 }
 
 function errorBody(e: HttpError): unknown {
-  return { error: { message: e.message, type: e.type, code: e.code ?? null, ...(e.hint ? { hint: e.hint } : {}) } };
+  return { error: { message: e.message, type: e.type, param: e.param, code: e.code ?? null, ...(e.hint ? { hint: e.hint } : {}) } };
 }
 
 /** Maps anything thrown while serving to an HTTP status and an OpenAI-style error. */
 function toHttpError(e: unknown): HttpError {
   if (e instanceof HttpError) return e;
-  if (e instanceof ZodError) return new HttpError(400, `Invalid request: ${describeZodError(e)}`, 'invalid_request_error', 'invalid_input');
+  if (e instanceof OpenAiRequestError) return new HttpError(400, e.message, 'invalid_request_error', e.code, e.hint, e.param);
+  if (e instanceof ZodError) {
+    return new HttpError(400, `Invalid request: ${describeZodError(e)}`, 'invalid_request_error', 'invalid_value', undefined, paramPath(e.issues[0]?.path ?? []));
+  }
   if (e instanceof QueueFullError) return new HttpError(503, e.message, 'server_busy', 'queue_full', e.hint);
   if (e instanceof DeckError) {
     const status = e.code === 'invalid_input' ? 400 : e.code === 'cancelled' ? 499 : 500;
@@ -89,34 +87,6 @@ async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
   } catch (e) {
     throw new HttpError(400, `Request body is not valid JSON: ${(e as Error).message}`, 'invalid_request_error', 'invalid_input');
   }
-}
-
-function toEngineRequest(body: ChatCompletionRequest, signal: AbortSignal): ChatRequest {
-  const messages: ChatMessage[] = body.messages.map((m) => {
-    const role = m.role === 'developer' ? 'system' : m.role;
-    if (m.role === 'assistant') {
-      return { role, content: m.content == null ? null : textOf(m.content), toolCalls: m.tool_calls };
-    }
-    return { role, content: textOf(m.content) };
-  });
-  const tools = body.tool_choice === 'none' ? [] : (body.tools ?? []);
-  const stop = body.stop == null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
-  return {
-    messages,
-    tools,
-    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
-    temperature: body.temperature ?? undefined,
-    topP: body.top_p ?? undefined,
-    topK: body.top_k == null ? undefined : Math.max(0, body.top_k),
-    repetitionPenalty: body.repetition_penalty ?? undefined,
-    presencePenalty: body.presence_penalty ?? undefined,
-    frequencyPenalty: body.frequency_penalty ?? undefined,
-    // The PRNG takes 32 bits; OpenAI seeds are any integer.
-    seed: body.seed == null ? undefined : Number(BigInt.asUintN(32, BigInt(body.seed))),
-    stop,
-    signal,
-    ignoreEos: body.ignore_eos ?? undefined,
-  };
 }
 
 function usageOf(r: ChatResult) {
@@ -153,7 +123,7 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
   };
 
   async function chatCompletions(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const body = chatCompletionRequestSchema.parse(await readJsonBody(req));
+    const body = parseChatCompletionRequest(await readJsonBody(req));
     ensureCapacity();
     const abort = new AbortController();
     res.on('close', () => {
@@ -175,8 +145,8 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: r.content, ...(r.toolCalls.length > 0 ? { tool_calls: r.toolCalls } : {}) },
-            logprobs: null,
+            message: { role: 'assistant', content: r.content, refusal: null, ...(r.toolCalls.length > 0 ? { tool_calls: r.toolCalls } : {}) },
+            logprobs: r.logprobs ? openAiLogprobs(engine.tokenizer, r.logprobs) : null,
             finish_reason: r.finishReason,
           },
         ],
@@ -199,8 +169,9 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
     };
     const onEvent = (e: ChatEvent) => {
       start();
-      const delta = e.type === 'content' ? { content: e.text } : { tool_calls: streamToolCalls(e.toolCalls) };
-      res.write(chunk([{ index: 0, delta, logprobs: null, finish_reason: null }]));
+      const delta = e.type === 'tool_calls' ? { tool_calls: streamToolCalls(e.toolCalls) } : e.text.length > 0 ? { content: e.text } : {};
+      const logprobs = e.logprobs ? openAiLogprobs(engine.tokenizer, e.logprobs) : null;
+      res.write(chunk([{ index: 0, delta, logprobs, finish_reason: null }]));
     };
     let r: ChatResult;
     try {
@@ -257,10 +228,12 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
       model: s.model,
       queue: { running: s.running, waiting: s.waiting, concurrency: s.concurrency, max_waiting: s.maxQueue },
       kv_cache_bytes: s.kvCacheBytes,
+      // The model runs in a worker thread: this answer may come while a forward pass runs.
+      forward_in_flight: s.forwardInFlight,
       context_length: engine.contextLength,
       kv_mode: engine.model.plan.mode,
       execution_providers: engine.model.executionProviders,
-      capabilities: ['chat', 'tools', 'reasoning', 'math', 'coding'],
+      capabilities: ['chat', 'tools', 'structured_output', 'logprobs', 'reasoning', 'math', 'coding'],
     });
   }
 
@@ -334,6 +307,13 @@ export interface EngineAccess {
   apiKey?: string;
 }
 
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Constant-time (the same comparison as the headless server's token; the engine imports nothing from core). */
+function keyMatches(given: string | null, expected: string): boolean {
+  return given !== null && timingSafeEqual(digest(given), digest(expected));
+}
+
 /** Routes anyone who reaches the port may call: probes and metrics (vLLM leaves them open too). */
 const OPEN_ROUTES = new Set(['/', '/health', '/metrics']);
 
@@ -357,7 +337,7 @@ export function guardRequests(handler: http.RequestListener, access: EngineAcces
       }
       if (access.apiKey !== undefined && !OPEN_ROUTES.has(requestUrl(req.url)?.pathname ?? '')) {
         const auth = req.headers.authorization ?? '';
-        if (!tokenMatches(auth.startsWith('Bearer ') ? auth.slice(7) : null, access.apiKey)) {
+        if (!keyMatches(auth.startsWith('Bearer ') ? auth.slice(7) : null, access.apiKey)) {
           return refuse(res, new HttpError(401, 'Missing or wrong API key.', 'invalid_request_error', 'unauthorized', 'Send `Authorization: Bearer <key>`.'));
         }
       }

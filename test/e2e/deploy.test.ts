@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser';
-import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
+import { docScreenshot } from '../helpers/doc-screenshot';
+import { startServe, tempHome, type Served } from '../helpers/serve';
 import { cleanup, DOCKER_HOST, ensureServices, freePort, inspect, rawDocker, REGISTRY, uniqueName } from '../integration/docker-helpers';
 
 const PREFIX = 'it-e2e';
@@ -62,7 +63,7 @@ describe('Deploy page', () => {
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('running');
     // The page scrolls inside its main pane: a tall viewport shows the form, the result and the list.
     await page.setViewportSize({ width: 1280, height: 1500 });
-    await page.screenshot({ path: path.join(ROOT, 'docs', 'deploy.png') });
+    await docScreenshot(page, 'deploy');
 
     await row.getByRole('button', { name: 'Logs' }).click();
     await expect.poll(() => page.getByTestId('log-view').textContent(), { timeout: 10_000 }).toContain('stand-in ollama: serving /www on port 11434');
@@ -73,6 +74,26 @@ describe('Deploy page', () => {
     await row.getByRole('alertdialog').getByRole('button', { name: 'Remove' }).click();
     await expect.poll(() => page.locator(`tr[data-deployment="${name}"]`).count(), { timeout: 15_000 }).toBe(0);
     expect((await rawDocker().listContainers({ all: true, filters: { name: [`slm-deck-${name}`] } })).length).toBe(0);
+    await page.close();
+  });
+
+  it('shows the llama.cpp card from the backend registry, with its own form field and create options', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${served!.openUrl}#/deploy`);
+    const card = page.getByRole('group', { name: 'Backend' }).getByRole('button', { name: /llama\.cpp \(Docker\)/ });
+    expect(await card.textContent()).toContain('GGUF from Hugging Face');
+    await card.click();
+    expect(await card.getAttribute('aria-pressed')).toBe('true');
+    const form = page.getByRole('form', { name: 'Deployment settings' });
+    expect(await form.getByLabel('Host port').inputValue()).toBe('8090');
+    await form.getByLabel('KV cache type').selectOption('q8_0');
+    // vLLM's and Ollama's own fields are not offered for it.
+    expect(await form.getByText('Tool calling').count()).toBe(0);
+    expect(await form.getByText('Also start Open WebUI').count()).toBe(0);
+    await form.getByRole('button', { name: 'Preview create options' }).click();
+    const text = await page.getByTestId('code-dialog-text').textContent();
+    expect(text).toContain(`"Image": "${REGISTRY}/ggml-org/llama.cpp:server"`);
+    expect(text).toContain('"--cache-type-k",\n      "q8_0"');
     await page.close();
   });
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MethodInput } from '../../electron/shared/contract';
-import { defaultDeployConfig } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
 import { DeckError } from '../../electron/shared/errors';
 import { DOCKER_HOST, dockerSuite, freePort, rawDocker, type TestCore, uniqueName } from './docker-helpers';
 

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultDeployConfig } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
 import { dockerSuite, freePort, inspect, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-secret';

@@ -12,7 +12,8 @@ import { bundledCatalog } from '../../electron/core/hardware/catalog';
 import { silentLogger } from '../../electron/core/log/logger';
 import { ChatParamsSchema, type Conversation } from '../../electron/shared/contract/chat';
 import type { Catalog } from '../../electron/shared/contract/hardware';
-import { DeployInputSchema, defaultDeployConfig, type DeployInput } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
+import { DeployInputSchema, type DeployInput } from '../../electron/shared/contract/docker';
 import { isDeckError } from '../../electron/shared/errors';
 
 const ctx = (catalog: Catalog | null = bundledCatalog()): SpecContext => ({

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createCore, type Core } from '../../electron/core/app-core';
-import { tokenMatches } from '../../electron/core/http/request-guard';
-import { MAX_MESSAGE_BYTES, startWsServer, type RunningServer } from '../../electron/core/rpc/ws-server';
+import { MAX_MESSAGE_BYTES, startWsServer, tokenMatches, type RunningServer } from '../../electron/core/rpc/ws-server';
 import { tempHome } from '../helpers/serve';
 
 let server: RunningServer | undefined;

@@ -98,7 +98,7 @@ export function registerVariant(program: Command): void {
                 ['NAME', 'VERSIONS', 'FROM', 'IN OLLAMA'],
                 ...l.map((v) => [v.name, String(v.latestVersion), v.from ?? '', v.created ? `v${v.created.version} at ${v.created.url}` : 'not created']),
               ])
-            : 'No saved variants. Start from a template: `slm-deck variant create phi4-mini-reasoning --template phi4-mini-reasoning`.',
+            : 'No saved variants. Start from a template: `slm-deck variant create phi4-mini-stepwise --template phi4-mini-stepwise`.',
         );
       }),
     );
@@ -147,7 +147,7 @@ export function registerVariant(program: Command): void {
           if (!cmd.optsWithGlobals().json) process.stderr.write(saved.unchanged ? `${name}: v${saved.version} already has this text\n` : `${name}: saved v${saved.version}\n`);
         }
         const { taskId } = await ctx.call('variants.create', { name, ...(version ? { version } : {}), ...(o.quantize ? { quantize: o.quantize } : {}), ...ollamaUrl(cmd) });
-        process.once('SIGINT', () => ctx.core.tasks.cancel(taskId));
+        process.once('SIGINT', () => void ctx.call('tasks.cancel', { taskId }));
         const r = (await waitTask(ctx, cmd, taskId)) as { model: string; version: number };
         print(cmd, r, (v) => `created ${v.model} in Ollama from v${v.version}`);
       }),

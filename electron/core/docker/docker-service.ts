@@ -1,3 +1,4 @@
+import { backendDefinition } from '../backends';
 import type Docker from 'dockerode';
 import type { Deployment, DeployRequest, DeployResult, DeploymentSpec, GpuCheck, LogLine, PortCheck, StatsSample } from '../../shared/contract/docker';
 import { DeckError } from '../../shared/errors';
@@ -19,7 +20,6 @@ import { checkPort as probePort } from './ports';
 import { pullImage } from './pull';
 import { buildSpec } from './specs';
 import { withResolver, type SpecContext } from './specs/common';
-import { engineModelFolder } from './specs/onnx-engine';
 import { resolveModelFolder } from '../fs/model-folder';
 import { syncTokenFolder } from './secret-mounts';
 import { containerStats, statsOnce } from './stats';
@@ -89,7 +89,7 @@ export class DockerService {
   }
 
   private withWarnings(req: DeployRequest, spec: DeploymentSpec): DeploymentSpec {
-    if (req.openWebUi && req.backend !== 'ollama') spec.warnings.push('Open WebUI is only offered with Ollama; it is not started.');
+    if (req.openWebUi && !backendDefinition(req.backend).info.options.includes('openWebUi')) spec.warnings.push('Open WebUI is only offered with Ollama; it is not started.');
     if (!/^127\.|^::1$|^localhost$/.test(req.bindHost)) {
       spec.warnings.push(`The server is published on ${req.bindHost}: other machines that can reach it can use the model without a password.`);
     }
@@ -107,8 +107,9 @@ export class DockerService {
     const ctx = this.specContext(status.arch ?? this.hostArch(), token ? hfTokenDir : null);
     // The folder is resolved through symlinks and checked here; the container mounts what was checked.
     // A remote daemon's disk cannot be read from here, so only the path's shape is checked for it.
-    if (req.backend === 'onnx-engine' && !status.remote) {
-      const folder = await resolveModelFolder(engineModelFolder(req, ctx), this.o.modelsDir);
+    const wanted = backendDefinition(req.backend).modelFolder?.(req, ctx);
+    if (wanted !== undefined && !status.remote) {
+      const folder = await resolveModelFolder(wanted, this.o.modelsDir);
       if (folder !== null && req.modelPath !== undefined) req = { ...req, modelPath: folder };
     }
     const spec = this.withWarnings(req, buildSpec(req, ctx));
@@ -120,7 +121,7 @@ export class DockerService {
           docker,
           status,
           spec,
-          modelFolder: spec.backend === 'onnx-engine' ? engineModelFolder(req, ctx) : null,
+          modelFolder: backendDefinition(req.backend).modelFolder?.(req, ctx) ?? null,
           mirror: this.o.mirror(),
           verdict: this.o.verdict,
           log,
@@ -239,7 +240,7 @@ export class DockerService {
   }
 
   /** Removes the containers (and the private network); volumes only when asked and when no other container uses them. */
-  async remove(name: string, removeVolumes: boolean): Promise<{ containers: string[]; volumesRemoved: string[]; volumesKept: string[] }> {
+  async remove(name: string, removeVolumes: boolean): Promise<{ containers: string[]; volumesRemoved: string[]; volumesKept: string[]; volumesInUse?: string[] }> {
     const { docker, items } = await this.ordered(name);
     const volumes = new Set<string>();
     const networks = new Set<string>();
@@ -266,6 +267,7 @@ export class DockerService {
     }
     const volumesRemoved: string[] = [];
     const volumesKept: string[] = [];
+    const volumesInUse: string[] = [];
     for (const v of volumes) {
       if (!removeVolumes) {
         volumesKept.push(v);
@@ -279,14 +281,15 @@ export class DockerService {
         }
         await docker.getVolume(v).remove();
         volumesRemoved.push(v);
-      } catch {
-        // 409: another deployment still uses it (the shared model caches)
+      } catch (e) {
+        // 409: another deployment still uses it (the shared model caches); the user is told so.
         volumesKept.push(v);
+        if (httpStatus(e) === 409) volumesInUse.push(v);
       }
     }
     this.gpuChecks.delete(name);
     this.changed(name, 'destroy');
-    return { containers: removed, volumesRemoved, volumesKept };
+    return { containers: removed, volumesRemoved, volumesKept, ...(volumesInUse.length ? { volumesInUse } : {}) };
   }
 
   private changed(name: string, action: string): void {

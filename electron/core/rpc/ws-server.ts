@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,34 +6,13 @@ import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isEventName, type ClientMessage, type EventName, type ServerMessage } from '../../shared/contract';
-import type { Core } from '../app-core';
-import { hostAllowed, originAllowed, tokenMatches } from '../http/request-guard';
+import { hostAllowed, originAllowed } from '../../shared/request-guard';
+import type { EventBus } from '../events/event-bus';
+import type { Logger } from '../log/logger';
+import type { Dispatcher } from './dispatcher';
+import { CONTENT_SECURITY_POLICY, MIME } from './static-headers';
 
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
-
-/** The same policy the desktop window uses (see main/security.ts). */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 export interface ServeOptions {
   host: string;
@@ -52,12 +31,29 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Constant-time comparison; hashing first makes the lengths equal. */
+export function tokenMatches(given: string | null, expected: string): boolean {
+  return given !== null && timingSafeEqual(digest(given), digest(expected));
+}
+
+/** What the WebSocket transport needs from the core (not the composition root itself). */
+export interface RpcHost {
+  dispatcher: Dispatcher;
+  bus: EventBus;
+  log: Logger;
+}
+
 /**
  * Headless transport: serves the renderer and a WebSocket speaking the contract. Every request
  * needs a loopback (or the bound) Host; the socket also needs the per-run token and, from
  * browsers, an Origin of this server's own.
  */
-export async function startWsServer(core: Core, opts: ServeOptions): Promise<RunningServer> {
+
+export async function startWsServer(core: RpcHost, opts: ServeOptions): Promise<RunningServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const log = core.log.child('ws');
   let port = opts.port;
@@ -150,7 +146,7 @@ export async function startWsServer(core: Core, opts: ServeOptions): Promise<Run
   };
 }
 
-function handleConnection(core: Core, ws: WebSocket): void {
+function handleConnection(core: RpcHost, ws: WebSocket): void {
   const subscriptions = new Map<EventName, () => void>();
   const closed = new AbortController();
   const send = (msg: ServerMessage) => {

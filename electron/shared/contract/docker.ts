@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { event, method } from './define';
-import { BackendSchema, BindHostSchema, DeploymentConfigSchema, type Backend, type DeploymentConfig } from './deploy-config';
+import { BackendSchema, BindHostSchema, DeploymentConfigSchema } from './deploy-config';
 
 /* ---------------------------------------------------------------- connection */
 
@@ -64,26 +64,6 @@ export const DockerStatusSchema = z.object({
 export type DockerStatus = z.infer<typeof DockerStatusSchema>;
 
 /* ---------------------------------------------------------------- specs */
-
-/**
- * The seed's settings per backend, for when no plan is at hand (CLI without --model,
- * Deploy page without a draft): vLLM GPU production (8K context, 8 sequences, 12 GB),
- * vLLM CPU development (4K, 4 sequences, 8 GB / 4 CPUs), Ollama (4 parallel, 12 GB),
- * ONNX engine (8 GB / 4 CPUs).
- */
-export function defaultDeployConfig(backend: Exclude<Backend, 'embedded'>, bindHost = '127.0.0.1'): DeploymentConfig {
-  const base = { backend, bindHost, gpus: [], env: {}, openWebUi: false };
-  switch (backend) {
-    case 'vllm-gpu':
-      return { ...base, model: 'phi-4-mini-instruct/vllm-bf16', hostPort: 8000, contextLength: 8192, parallel: 8, memoryLimitGb: 12, cpus: null, vllm: { gpuMemoryUtilization: 0.8, toolCalling: true } };
-    case 'vllm-cpu':
-      return { ...base, model: 'phi-4-mini-instruct/vllm-bf16', hostPort: 8000, contextLength: 4096, parallel: 4, memoryLimitGb: 8, cpus: 4, vllm: { gpuMemoryUtilization: 0.8, toolCalling: true } };
-    case 'ollama':
-      return { ...base, model: 'phi-4-mini-instruct/ollama-q4_K_M', hostPort: 11434, contextLength: 4096, parallel: 4, memoryLimitGb: 12, cpus: null };
-    case 'onnx-engine':
-      return { ...base, model: 'phi-4-mini-instruct/onnx-cpu-int4', hostPort: 8080, contextLength: 4096, parallel: 1, memoryLimitGb: 8, cpus: 4 };
-  }
-}
 
 export const DeploymentNameSchema = z
   .string()
@@ -328,7 +308,13 @@ export const dockerMethods = {
   'docker.restart': method(NameRef, DeploymentSchema, 'Restart a deployment.'),
   'docker.remove': method(
     z.object({ name: DeploymentNameSchema, removeVolumes: z.boolean().optional() }).strict(),
-    z.object({ containers: z.array(z.string()), volumesRemoved: z.array(z.string()), volumesKept: z.array(z.string()) }),
+    z.object({
+      containers: z.array(z.string()),
+      volumesRemoved: z.array(z.string()),
+      volumesKept: z.array(z.string()),
+      /** Of the kept volumes, those kept although asked to delete them because another container uses them. */
+      volumesInUse: z.array(z.string()).optional(),
+    }),
     'Remove a deployment; its volumes (models) are kept unless removeVolumes is set.',
   ),
   'docker.checkGpu': method(NameRef, GpuCheckSchema, 'Does the running deployment really use the GPU?'),

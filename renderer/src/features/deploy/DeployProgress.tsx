@@ -1,7 +1,10 @@
+import { useRef } from 'react';
 import type { TaskSnapshot } from '../../../../electron/shared/contract/app';
 import { DeployResultSchema } from '../../../../electron/shared/contract/docker';
 import { call } from '../../api/client';
-import { formatBytes, formatDuration } from '../../components/format';
+import { fmtSize } from '../../../../electron/shared/format';
+import { formatDuration } from '../../components/format';
+import { useReveal } from '../../components/reveal';
 import { CopyButton } from './CopyButton';
 import { PHASES, phaseOf } from './form-model';
 
@@ -11,8 +14,10 @@ export function DeployProgress({ task }: { task: TaskSnapshot }) {
   const result = task.state === 'succeeded' ? DeployResultSchema.safeParse(task.result) : null;
   const done = result?.success ? result.data : null;
   const ep = done?.deployment.endpoint;
+  const box = useRef<HTMLElement>(null);
+  useReveal(box, task.state);
   return (
-    <section className="card deploy-progress" aria-label="Deployment progress" data-testid="deploy-progress" data-state={task.state}>
+    <section ref={box} className="card deploy-progress" aria-label="Deployment progress" data-testid="deploy-progress" data-state={task.state}>
       <ol className="phases">
         {PHASES.map((p, i) => (
           <li key={p} data-done={i < phase} aria-current={i === phase && task.state === 'running' ? 'step' : undefined}>
@@ -31,10 +36,10 @@ export function DeployProgress({ task }: { task: TaskSnapshot }) {
             {task.progress !== null && <span>{Math.round(task.progress * 100)}%</span>}
             {task.bytesTotal !== undefined && (
               <span className="muted">
-                {formatBytes(task.bytesDone)} of {formatBytes(task.bytesTotal)}
+                {fmtSize(task.bytesDone)} of {fmtSize(task.bytesTotal)}
               </span>
             )}
-            {task.speed !== undefined && <span className="muted">{formatBytes(task.speed)}/s</span>}
+            {task.speed !== undefined && <span className="muted">{fmtSize(task.speed)}/s</span>}
             {task.etaSeconds !== undefined && <span className="muted">{formatDuration(task.etaSeconds)} left</span>}
             <button type="button" className="small" onClick={() => void call('tasks.cancel', { taskId: task.id })}>
               Cancel

@@ -1,20 +1,18 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
+/**
+ * Host and Origin checks shared by the headless server (core) and the engine process. Pure
+ * TypeScript (IP literals recognised through zod), so both import it without importing each other.
+ */
+import { z } from 'zod';
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
-
-/** Constant-time comparison; hashing first makes the lengths equal. */
-export function tokenMatches(given: string | null, expected: string): boolean {
-  return given !== null && timingSafeEqual(digest(given), digest(expected));
-}
-
+const ipv4 = z.ipv4();
+const ipv6 = z.ipv6();
+const isIPv4 = (s: string) => ipv4.safeParse(s).success;
+const isIpLiteral = (s: string) => isIPv4(s) || ipv6.safeParse(s).success;
 
 /** 127.0.0.0/8, ::1 and `localhost`: names a page on another site cannot rebind to this machine. */
 export function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
+  return h === 'localhost' || h === '::1' || (isIPv4(h) && h.startsWith('127.'));
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
@@ -39,7 +37,7 @@ export function hostAllowed(header: string | undefined, bindHost: string): boole
   if (isLoopback(name)) return true;
   const bound = bindHost.toLowerCase().replace(/^\[(.*)\]$/, '$1');
   if (name === bound) return true;
-  return WILDCARDS.has(bound) && isIP(name) !== 0;
+  return WILDCARDS.has(bound) && isIpLiteral(name);
 }
 
 /**
