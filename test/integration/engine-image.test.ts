@@ -1,3 +1,5 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TINY_ANSWER, TINY_MODEL_ID } from '../../electron/engine/tiny-model/spec';
@@ -102,6 +104,38 @@ describe('the onnx-engine image', () => {
     });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { generated_text: string }).generated_text).toContain('tiny demo model');
+  });
+
+  it('with SLM_ENGINE_API_KEY_FILE naming a mounted key file, the container needs `Authorization: Bearer` on the API', async () => {
+    const keyDir = mkdtempSync(path.join(os.tmpdir(), 'slm-engine-key-'));
+    const key = 'container-key-0123456789abcdef';
+    writeFileSync(path.join(keyDir, 'api-key'), key, { mode: 0o644 });
+    chmodSync(keyDir, 0o755);
+    const port = await freePort();
+    const container = await rawDocker().createContainer({
+      name: `slm-deck-${uniqueName('engine-key')}`,
+      Image: image,
+      Env: ['SLM_ENGINE_MODEL_ID=tiny', 'SLM_ENGINE_API_KEY_FILE=/run/secrets/engine/api-key'],
+      ExposedPorts: { '8080/tcp': {} },
+      HostConfig: {
+        PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
+        Mounts: [
+          { Type: 'bind', Source: TINY_DIR, Target: '/model', ReadOnly: true },
+          { Type: 'bind', Source: keyDir, Target: '/run/secrets/engine', ReadOnly: true },
+        ],
+      },
+    });
+    try {
+      await container.start();
+      await expect.poll(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, () => 0), { timeout: 60_000 }).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/v1/models`)).status).toBe(401);
+      const ok = await fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { Authorization: `Bearer ${key}` } });
+      expect(ok.status).toBe(200);
+      // The key is in neither the environment nor the command line `docker inspect` shows.
+      expect(JSON.stringify((await container.inspect()).Config)).not.toContain(key);
+    } finally {
+      await container.remove({ force: true });
+    }
   });
 
   it('a base image Docker cannot get fails the build with a clear error', async () => {
