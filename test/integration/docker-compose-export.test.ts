@@ -116,6 +116,12 @@ describe('compose export equals what the app creates', () => {
     expect(services[`slm-deck-${name}`].shm_size).toBeDefined();
   });
 
+  it('llama.cpp: the llama-server command, the cache volume and its environment', async () => {
+    const name = uniqueName('compose-llama');
+    const services = await exportAndCompare({ ...defaultDeployConfig('llama-cpp'), name, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1.5, llamaCpp: { kvCacheType: 'q8_0' } });
+    expect(services[`slm-deck-${name}`].command).toEqual(expect.arrayContaining(['-hf', '--jinja', '--metrics', '--cache-type-k', 'q8_0']));
+  });
+
   it('vLLM GPU: the GPU reservation', async () => {
     const name = uniqueName('compose-vllm-gpu');
     await exportAndCompare({ ...defaultDeployConfig('vllm-gpu'), name, hostPort: await freePort(), gpus: ['all'], memoryLimitGb: 2 });

@@ -292,6 +292,7 @@ IMAGES=(
   "open-webui/open-webui:main:openwebui"
   "slm-deck/node-base:20:nodebase"
   "slm-deck/cpu-burner:latest:cpuburner"
+  "ggml-org/llama.cpp:server:llamacpp"
 )
 
 BASE_ENV='ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -407,11 +408,64 @@ recipe_nodebase() {
     "LABEL dev.slm-deck.node-version=$(node --version)")
 }
 
+# Stand-ins that run SLM Deck's ONNX engine with the repo's demo model behind a server's own
+# command line, and the program each bundles (it imports the engine).
+declare -A ENGINE_STAND_INS=([llamacpp]=test/fakes/llama-cpp/stand-in.ts)
+
+# bundle_stand_in ENTRY OUT: one ESM file for node 20, onnxruntime-node left outside.
+bundle_stand_in() {
+  [ -x "$REPO_ROOT/node_modules/.bin/esbuild" ] || die "node_modules/.bin/esbuild is missing: run npm install in $REPO_ROOT"
+  "$REPO_ROOT/node_modules/.bin/esbuild" "$REPO_ROOT/$1" --bundle --platform=node --target=node20 --format=esm \
+    --log-level=warning --outfile="$2" --external:onnxruntime-node --define:__APP_VERSION__='"stand-in"' \
+    --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+}
+
+# engine_stand_in DIR ENTRY: a node-base rootfs with the bundled ENTRY at /app/stand-in.mjs,
+# onnxruntime-node (Linux x64 binaries only) beside it and the demo model in /demo.
+engine_stand_in() {
+  local dir=$1 ort="$REPO_ROOT/node_modules/onnxruntime-node" f
+  recipe_nodebase "$dir"
+  mkdir -p "$dir/app/node_modules/onnxruntime-node/bin/napi-v6/linux" "$dir/demo"
+  bundle_stand_in "$2" "$dir/app/stand-in.mjs"
+  printf '{"name":"slm-deck-stand-in","private":true,"type":"module"}\n' >"$dir/app/package.json"
+  cp "$ort/package.json" "$dir/app/node_modules/onnxruntime-node/"
+  cp -r "$ort/dist" "$dir/app/node_modules/onnxruntime-node/"
+  cp -r "$ort/bin/napi-v6/linux/x64" "$dir/app/node_modules/onnxruntime-node/bin/napi-v6/linux/"
+  cp -r "$REPO_ROOT/node_modules/onnxruntime-common" "$dir/app/node_modules/"
+  find "$dir/app/node_modules" \( -name '*.map' -o -name '*.d.ts' -o -name '*.md' \) -delete
+  for f in genai_config.json model.onnx model.onnx.data tokenizer.json tokenizer_config.json; do
+    cp "$REPO_ROOT/resources/models/slm-deck-tiny-demo/$f" "$dir/demo/"
+  done
+}
+
+# What an engine stand-in is made of besides its recipe: node, its bundle, the model, onnxruntime.
+engine_stand_in_inputs() { # engine_stand_in_inputs ENTRY
+  local tmp
+  tmp=$(mktemp "$STATE/bundle.XXXXXX")
+  bundle_stand_in "$1" "$tmp"
+  declare -f recipe_nodebase engine_stand_in bundle_stand_in
+  node --version
+  node_libs
+  sha256sum "$tmp" "$REPO_ROOT"/resources/models/slm-deck-tiny-demo/* | cut -c1-64
+  cat "$REPO_ROOT/node_modules/onnxruntime-node/package.json"
+  rm -f "$tmp"
+}
+
+# llama.cpp stand-in: llama-server's command line (-hf, --alias, -c, -np, --port, --metrics...)
+# in front of the engine; /health, /v1/models, /v1/chat/completions and /metrics with
+# llama.cpp's metric names. Unknown flags are refused, as llama-server refuses them.
+recipe_llamacpp() {
+  engine_stand_in "$1" "${ENGINE_STAND_INS[llamacpp]}"
+  CHANGES=("$BASE_ENV" 'ENV HOME=/root' 'ENV SLM_STAND_IN_MODEL_DIR=/demo' 'EXPOSE 8080'
+    'ENTRYPOINT ["node", "/app/stand-in.mjs"]' 'CMD []')
+}
+
 recipe_hash() { # changes when a recipe, busybox or node changes
   {
     declare -f rootfs_base write_stand_in node_libs "recipe_$1"
     echo "$BASE_ENV"
     if [ "$1" = nodebase ]; then node --version; node_libs; fi
+    if [ -n "${ENGINE_STAND_INS[$1]:-}" ]; then engine_stand_in_inputs "${ENGINE_STAND_INS[$1]}"; fi
   } | sha256sum | cut -c1-16
 }
 

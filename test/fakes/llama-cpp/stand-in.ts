@@ -7,6 +7,7 @@
  * only printed.
  */
 import http from 'node:http';
+import { isMainThread } from 'node:worker_threads';
 import { Engine } from '../../../electron/engine/engine';
 import { startEngineServer } from '../../../electron/engine/server';
 import { LlamaServerArgError, parseLlamaServerArgs, toLlamaCppMetrics } from './llama-server';
@@ -58,4 +59,5 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-void main();
+// The engine's model worker runs this bundle too (engine/model-worker.ts): it must not start a server.
+if (isMainThread) void main();
