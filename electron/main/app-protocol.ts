@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { containedPath } from '../core/fs/contained-path';
 import { CONTENT_SECURITY_POLICY, MIME } from '../core/rpc/static-headers';
 
 /**
@@ -41,10 +42,13 @@ export function appProtocolHandler(rootDir: string): (req: Request) => Promise<R
       return status(400);
     }
     if (url.host !== APP_HOST || rel.includes('\0')) return status(404);
-    const file = path.resolve(root, '.' + (rel === '/' ? '/index.html' : rel));
-    // URL parsing already folds "..", but an encoded one (%2e%2e%2f, %5c on Windows) survives until decoding.
-    const inside = path.relative(root, file);
-    if (!inside || inside.startsWith('..') || path.isAbsolute(inside)) return status(403);
+    // URL parsing already folds "..", but an encoded one (..%2f, ..%5c) survives until decoding: every segment must be a plain name.
+    let file: string;
+    try {
+      file = containedPath(root, ...(rel === '/' ? '/index.html' : rel).split('/').filter(Boolean));
+    } catch {
+      return status(403);
+    }
     try {
       const body = await fs.readFile(file);
       return new Response(req.method === 'HEAD' ? null : body, {
