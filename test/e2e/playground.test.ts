@@ -131,7 +131,8 @@ describe('playground in a browser', () => {
     await page.getByLabel('Name').fill('Tiny engine');
     await page.getByLabel('URL').fill(engine.url);
     await page.getByRole('button', { name: 'Add backend' }).click();
-    await expect.poll(() => page.getByLabel('Backend', { exact: true }).locator('option:checked').textContent()).toBe('Tiny engine');
+    // The list is fetched again after the add: on a loaded machine that can take more than a second.
+    await expect.poll(() => page.getByLabel('Backend', { exact: true }).locator('option:checked').textContent(), { timeout: 15_000 }).toBe('Tiny engine');
 
     // The first chat goes to the embedded engine.
     await page.getByRole('button', { name: '+ New chat' }).click();
