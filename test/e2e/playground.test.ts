@@ -131,7 +131,8 @@ describe('playground in a browser', () => {
     await page.getByLabel('Name').fill('Tiny engine');
     await page.getByLabel('URL').fill(engine.url);
     await page.getByRole('button', { name: 'Add backend' }).click();
-    await expect.poll(() => page.getByLabel('Backend', { exact: true }).locator('option:checked').textContent()).toBe('Tiny engine');
+    // The list is fetched again after the add: on a loaded machine that can take more than a second.
+    await expect.poll(() => page.getByLabel('Backend', { exact: true }).locator('option:checked').textContent(), { timeout: 15_000 }).toBe('Tiny engine');
 
     // The first chat goes to the embedded engine.
     await page.getByRole('button', { name: '+ New chat' }).click();
@@ -205,12 +206,22 @@ describe('playground in a browser', () => {
     });
     await pickBackend(page, ollamaLabel, 'qwen3:0.6b');
     await page.getByLabel('Think (reasoning models)').selectOption('true');
+    // Slow enough to watch: the reasoning is open while it streams, and folds when the answer starts.
+    fake.tokenIntervalMs = 60;
     await composer(page).fill('Fibonacci, please');
     await composer(page).press('Enter');
     const reply = lastReply(page);
-    await expect.poll(() => reply.getByRole('group', { name: 'Answer' }).textContent()).toContain('Here is a table');
-    await expect.poll(() => reply.getAttribute('data-status')).toBe('done');
-    const reasoning = reply.locator('details.reasoning');
+    try {
+      await expect.poll(() => reply.locator('details[open]').count(), { timeout: 15_000 }).toBe(1);
+      expect(await reply.getByRole('group', { name: 'Answer' }).textContent()).toBe('');
+      await expect.poll(() => reply.getByRole('group', { name: 'Answer' }).textContent(), { timeout: 15_000 }).toContain('Here is');
+      await expect.poll(() => reply.locator('details[open]').count()).toBe(0);
+    } finally {
+      fake.tokenIntervalMs = 0;
+    }
+    await expect.poll(() => reply.getByRole('group', { name: 'Answer' }).textContent(), { timeout: 30_000 }).toContain('Here is a table');
+    await expect.poll(() => reply.getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
+    const reasoning = reply.locator('details');
     expect(await reasoning.locator('summary').textContent()).toBe('Reasoning');
     expect(await reasoning.getAttribute('open')).toBeNull();
     await reasoning.locator('summary').click();

@@ -41,7 +41,7 @@ const THINK_VALUE = (t: ChatParams['think']) => (t === undefined ? '' : String(t
  */
 function contextHint(kind: string | undefined, compare: boolean): { hint: string; disabled?: boolean; title?: string } {
   if (compare) return { hint: 'Ollama panes', title: 'Sent to the Ollama panes only; other servers fix the context when they start.' };
-  if (kind === 'ollama') return { hint: 'model default', title: "Ollama's num_ctx for this conversation." };
+  if (kind === 'ollama') return { hint: 'default', title: "Ollama's num_ctx for this conversation." };
   return { hint: 'set by server', disabled: true, title: 'This server fixes its context length when it starts (for a deployment: Context length on the Deploy page).' };
 }
 
