@@ -55,7 +55,7 @@ describe('slm-deck docker verbs', () => {
     const ps = JSON.parse(cli(home, ['ps', '--json'], env).out) as Array<{ name: string; state: string; health: string }>;
     expect(ps.find((d) => d.name === name)).toMatchObject({ state: 'running', health: 'healthy' });
     expect(cli(home, ['ps'], env).out).toMatch(new RegExp(`${name}\\s+ollama\\s+running\\s+healthy`));
-    expect(cli(home, ['logs', name, '--tail', '5'], env).out).toContain('stand-in ollama: serving /www on port 11434');
+    expect(cli(home, ['logs', name, '--tail', '5'], env).out).toContain('stand-in ollama: serving the Ollama API');
     expect(cli(home, ['compose', name], env).out).toContain(`container_name: slm-deck-${name}`);
     expect(cli(home, ['stop', name], env).out).toContain(`${name} is stopped`);
     const rm = cli(home, ['rm', name], env);

@@ -65,7 +65,7 @@ describe('Deploy page', () => {
     await page.screenshot({ path: path.join(ROOT, 'docs', 'deploy.png') });
 
     await row.getByRole('button', { name: 'Logs' }).click();
-    await expect.poll(() => page.getByTestId('log-view').textContent(), { timeout: 10_000 }).toContain('stand-in ollama: serving /www on port 11434');
+    await expect.poll(() => page.getByTestId('log-view').textContent(), { timeout: 10_000 }).toContain('stand-in ollama: serving the Ollama API');
     await page.getByLabel('Search logs').fill('no such line');
     await expect.poll(() => page.getByTestId('log-view').textContent()).toBe('');
 

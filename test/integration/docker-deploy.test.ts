@@ -73,7 +73,7 @@ describe('deploy with stand-in images from the local registry', () => {
       stream.on('data', (c: Buffer) => (out += c.toString()));
       stream.on('end', () => r());
     });
-    expect(out).toContain('"version":"0.12.0"');
+    expect(out).toContain('"version":"0.12.6"');
 
     // The app announced create and start itself; the daemon's events brought the health transition.
     expect(changes).toEqual(expect.arrayContaining(['create', 'start', 'health_status:healthy']));
