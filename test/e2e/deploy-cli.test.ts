@@ -49,7 +49,7 @@ describe('slm-deck docker verbs', () => {
     const name = uniqueName('cli');
     const port = String(freePortSync());
     const deployed = cli(home, ['deploy', 'ollama', '--name', name, '--port', port, '--memory', '1', '--cpus', '1'], env);
-    expect(deployed.err + deployed.out).toContain(`${name} is running at http://127.0.0.1:${port}`);
+    expect(deployed.err + deployed.out).toContain(`${name} is ready at http://127.0.0.1:${port}, answering with phi4-mini:3.8b-q4_K_M`);
     expect(deployed.out).toContain(`curl http://127.0.0.1:${port}/api/chat`);
 
     const ps = JSON.parse(cli(home, ['ps', '--json'], env).out) as Array<{ name: string; state: string; health: string }>;
@@ -64,6 +64,26 @@ describe('slm-deck docker verbs', () => {
     const gone = cli(home, ['logs', name], env);
     expect(gone.code).toBe(1);
     expect(gone.err).toContain(`There is no deployment named "${name}".`);
+  });
+
+  it('deploy ollama with its defaults ends with the model installed, and chat without --backend answers through it', () => {
+    const home = tempHome();
+    const env = { DOCKER_HOST };
+    expect(cli(home, ['settings', 'set', 'registryMirror', REGISTRY]).code).toBe(0);
+    // Defaults except the name and port, which must not collide with other suites on the shared daemon.
+    const name = uniqueName('cli-ready');
+    const port = freePortSync();
+    const deployed = cli(home, ['deploy', 'ollama', '--name', name, '--port', String(port), '--env', `OLLAMA_MODELS=/root/.ollama/${name}`], env);
+    expect(deployed.code).toBe(0);
+    expect(deployed.out).toContain(`${name} is ready at http://127.0.0.1:${port}, answering with phi4-mini:3.8b-q4_K_M (pulled into the deployment)`);
+    expect(deployed.out).toContain(`slm-deck chat --backend docker:${name}`);
+
+    const chat = cli(home, ['chat', '--prompt', 'Hello there'], env);
+    expect(chat.code).toBe(0);
+    expect(chat.err).toContain(`Backend: docker:${name} (a ready deployment)`);
+    // The stand-in's deterministic reply: the model answered through the deployment.
+    expect(chat.out.trim()).toBe('You said: Hello there');
+    expect(cli(home, ['rm', name], env).code).toBe(0);
   });
 });
 

@@ -162,10 +162,11 @@ export function registerDeploy(program: Command): void {
         const result = (await waitTask(ctx, cmd, taskId)) as DeployResult;
         print(cmd, result, (r) => {
           const ep = r.deployment.endpoint;
-          const lines = [`${r.deployment.name} is ${r.deployment.state}${ep ? ` at ${ep.url}` : ''}`];
+          const answering = r.ready ? `, answering with ${ep?.model ?? 'its model'}${r.ready.pulled ? ' (pulled into the deployment)' : ''}; first token in ${r.ready.firstTokenMs} ms` : '';
+          const lines = [`${r.deployment.name} is ${r.ready ? 'ready' : r.deployment.state}${ep ? ` at ${ep.url}` : ''}${answering}`];
           if (ep?.webUiUrl) lines.push(`Open WebUI: ${ep.webUiUrl}`);
           if (r.gpuCheck?.state === 'cpu') lines.push(`warning: running on the CPU, not the GPU (${r.gpuCheck.evidence})`);
-          if (ep) lines.push('', 'Try it:', ep.curl);
+          if (ep) lines.push('', `Chat: slm-deck chat --backend docker:${r.deployment.name} --prompt "Hello"`, '', 'Try it:', ep.curl);
           return lines.join('\n');
         });
       }),

@@ -21,14 +21,16 @@ function asBackend(d: Deployment): ChatBackend | null {
   };
 }
 
-/** Running deployments as chat backends (`docker:<name>`); none while Docker is away. */
+/** Running deployments as chat backends (`docker:<name>`), newest first; none while Docker is away. */
 export function dockerChatSource(svc: DockerService): BackendSource {
   const reachable = async () => (await svc.connection.status()).state === 'reachable';
   return {
     name: 'docker',
     list: async (): Promise<ChatBackend[]> => {
       if (!(await reachable())) return [];
-      return (await svc.list()).map(asBackend).filter((b): b is ChatBackend => b !== null);
+      // Newest first: the deployment just made is the one a new chat should pick.
+      const list = [...(await svc.list())].sort((a, b) => b.createdAt - a.createdAt);
+      return list.map(asBackend).filter((b): b is ChatBackend => b !== null);
     },
     // One deployment's containers, not every deployment's.
     find: async (id) => {

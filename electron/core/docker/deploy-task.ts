@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type Docker from 'dockerode';
-import type { DeployRequest, DeploymentSpec, DockerStatus, GpuCheck, PortCheck } from '../../shared/contract/docker';
+import type { DeployRequest, DeploymentSpec, DockerStatus, GpuCheck, PortCheck, Readiness } from '../../shared/contract/docker';
 import { DeckError, isDeckError } from '../../shared/errors';
 import type { Logger } from '../log/logger';
 import type { TaskContext } from '../tasks/task-registry';
@@ -10,6 +10,7 @@ import { checkGpu } from './gpu-check';
 import { waitHealthy } from './health';
 import { LABEL } from './labels';
 import { readLogs } from './logs';
+import { waitAnswering } from './readiness';
 import { containerName, deploymentContainers, ensureNetwork, ensureVolumes, publishedPorts, removeQuietly } from './objects';
 import { checkPort } from './ports';
 import { imageExists, pullImage } from './pull';
@@ -128,19 +129,29 @@ export function wantsGpu(spec: DeploymentSpec): boolean {
 }
 
 /**
- * Pull -> (replace) -> volumes and network -> create -> start -> healthy -> GPU check.
- * Cancelled: what this task created is removed. Crashed: stopped but kept for its logs.
- * Timed out: left running (it may still be loading the model).
+ * Pull -> (replace) -> volumes and network -> create -> start -> healthy -> GPU check ->
+ * answering (model listed, pulled first for Ollama; one-token chat).
+ * Cancelled: what this task created is removed (volumes stay, so a model download resumes).
+ * Crashed: stopped but kept for its logs. Timed out or not answering: left running (it may
+ * still be loading the model).
  */
-export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskContext): Promise<{ gpuCheck: GpuCheck | null }> {
+export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskContext): Promise<{ gpuCheck: GpuCheck | null; ready: Readiness | null }> {
   const { docker, spec } = d;
   const { signal } = task;
+  const stages: Readiness['stages'] = [];
+  let since = Date.now();
+  const mark = (stage: Readiness['stages'][number]['stage']) => {
+    stages.push({ stage, ms: Date.now() - since });
+    since = Date.now();
+  };
   const { replacing, missing } = await preflight(d, req, task);
+  mark('checks');
 
   for (const ref of missing) {
     task.update({ step: `Pulling ${ref}` });
     await pullImage(docker, ref, { signal, mirror: d.mirror, onProgress: (u) => task.update({ ...u, step: `Pulling ${ref}: ${u.step ?? ''}` }) });
   }
+  mark('image');
   // The old deployment kept serving during the pull; it goes only now.
   if (replacing.length) {
     task.update({ step: `Removing the previous ${spec.name}` });
@@ -148,7 +159,7 @@ export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskCon
     d.changed('destroy');
   }
 
-  task.update({ step: 'Creating volumes', progress: null });
+  task.update({ step: 'Creating volumes', progress: null, bytesDone: undefined, bytesTotal: undefined, detail: undefined });
   await ensureVolumes(docker, spec, signal);
   if (spec.network) await ensureNetwork(docker, spec.network, signal);
 
@@ -171,8 +182,15 @@ export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskCon
     await removeQuietly(docker, created, d.log);
     throw toDeckError(e, `create and start ${spec.name}`, signal);
   }
-  if (req.createOnly) return { gpuCheck: null };
+  if (req.createOnly) return { gpuCheck: null, ready: null };
 
+  const cancelled = async (e: unknown) => {
+    if (signal.aborted) {
+      await removeQuietly(docker, created, d.log);
+      d.changed('destroy');
+    }
+    return toDeckError(e, `start ${spec.name}`, signal);
+  };
   try {
     await waitHealthy(
       docker,
@@ -180,16 +198,28 @@ export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskCon
       { timeoutSec: spec.healthTimeoutSec, signal, onStep: (step, detail) => task.update({ step, ...(detail ? { detail } : {}) }) },
     );
   } catch (e) {
-    if (signal.aborted) await removeQuietly(docker, created, d.log);
-    else if (isDeckError(e) && e.code === 'server_error') {
+    if (!signal.aborted && isDeckError(e) && e.code === 'server_error') {
       for (const n of created) await docker.getContainer(n).stop({ t: 5 }).catch(() => undefined);
     }
-    throw toDeckError(e, `start ${spec.name}`, signal);
+    throw await cancelled(e);
   }
 
-  if (!wantsGpu(spec)) return { gpuCheck: null };
-  task.update({ step: 'Checking that the GPU is used' });
-  const server = spec.containers[0].name;
-  const gpuCheck = await checkGpu(docker, server, await readLogs(docker, server, 500)).catch(() => null);
-  return { gpuCheck };
+  mark('start');
+  let gpuCheck: GpuCheck | null = null;
+  if (wantsGpu(spec)) {
+    task.update({ step: 'Checking that the GPU is used' });
+    const server = spec.containers[0].name;
+    gpuCheck = await checkGpu(docker, server, await readLogs(docker, server, 500)).catch(() => null);
+  }
+  // Through the published port: a remote daemon's loopback is not this machine's.
+  if (d.status.remote) {
+    d.log.info('readiness not checked: remote Docker', { name: spec.name });
+    return { gpuCheck, ready: null };
+  }
+  try {
+    const ready = await waitAnswering(spec.endpoint, { signal, mark, update: (u) => task.update(u), timeoutSec: spec.healthTimeoutSec });
+    return { gpuCheck, ready: { ...ready, stages } };
+  } catch (e) {
+    throw await cancelled(e);
+  }
 }

@@ -102,7 +102,7 @@ export class DockerService {
     const log = this.o.log.child('deploy');
     log.info('deploy', { name: spec.name, backend: spec.backend });
     try {
-      const { gpuCheck } = await runDeploy(
+      const { gpuCheck, ready } = await runDeploy(
         {
           docker,
           status,
@@ -119,7 +119,7 @@ export class DockerService {
       if (gpuCheck) this.gpuChecks.set(spec.name, gpuCheck);
       const deployment = await this.get(spec.name);
       log.info('deployed', { name: spec.name, state: deployment.state });
-      return { deployment, gpuCheck };
+      return { deployment, gpuCheck, ready };
     } catch (e) {
       throw this.fail(e, `deploy ${spec.name}`, task.signal);
     }

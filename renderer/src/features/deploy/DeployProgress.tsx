@@ -1,6 +1,8 @@
 import type { TaskSnapshot } from '../../../../electron/shared/contract/app';
 import { DeployResultSchema } from '../../../../electron/shared/contract/docker';
 import { call } from '../../api/client';
+import { useNavigation } from '../../stores/navigation';
+import { usePlaygroundDraft } from '../../stores/playground-draft';
 import { formatBytes, formatDuration } from '../../components/format';
 import { CopyButton } from './CopyButton';
 import { PHASES, phaseOf } from './form-model';
@@ -53,8 +55,8 @@ export function DeployProgress({ task }: { task: TaskSnapshot }) {
       {done && (
         <div role="status" data-testid="deploy-done">
           <p>
-            <span className={`pill ${done.deployment.health === 'healthy' || done.deployment.health === 'none' ? 'ok' : 'warn'}`}>
-              {done.deployment.state === 'created' ? 'created' : done.deployment.health === 'none' ? 'running' : done.deployment.health}
+            <span className={`pill ${done.ready || done.deployment.state === 'created' ? 'ok' : 'warn'}`} data-testid="deploy-ready">
+              {done.deployment.state === 'created' ? 'created' : done.ready ? 'ready' : done.deployment.health === 'none' ? 'running' : done.deployment.health}
             </span>{' '}
             <strong>{done.deployment.name}</strong>
             {ep && (
@@ -76,6 +78,24 @@ export function DeployProgress({ task }: { task: TaskSnapshot }) {
               </>
             )}
           </p>
+          {done.ready && ep && (
+            <p className="row-head">
+              <span>
+                Answering with <code>{ep.model}</code>
+                {done.ready.pulled ? ' (downloaded into the deployment)' : ''}; first token in {done.ready.firstTokenMs} ms.
+              </span>
+              <button
+                type="button"
+                className="small primary"
+                onClick={() => {
+                  usePlaygroundDraft.getState().set({ backend: `docker:${done.deployment.name}`, model: ep.model });
+                  useNavigation.getState().go('playground');
+                }}
+              >
+                Open in Playground
+              </button>
+            </p>
+          )}
           {done.gpuCheck?.state === 'cpu' && (
             <p className="pill bad" role="alert" title={done.gpuCheck.evidence}>
               Running on CPU, not the GPU: {done.gpuCheck.evidence}
