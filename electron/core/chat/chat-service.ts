@@ -80,9 +80,9 @@ export class ChatService {
     return Promise.all(all.map((b) => probeBackend(b, (signal) => this.clients[b.kind].models(b.baseUrl, signal))));
   }
 
-  /** The backend a new chat starts on; `last` defaults to the backend of the latest conversation. */
-  async pickBackend(last?: string): Promise<BackendPick> {
-    const list = await this.o.backends.list();
+  /** The backend a new chat starts on; `last` defaults to the backend of the latest conversation; `exclude` e.g. the one that just failed. */
+  async pickBackend(last?: string, exclude: string[] = []): Promise<BackendPick> {
+    const list = (await this.o.backends.list()).filter((b) => !exclude.includes(b.id));
     const health = await this.health(list);
     const latest = last ?? (await this.o.store.list()).filter((c) => !c.compareId).sort((a, b) => b.updatedAt - a.updatedAt)[0]?.backendId;
     return chooseBackend(list, health, latest);

@@ -11,7 +11,7 @@ export function chatHandlers(chat: ChatService, backends: BackendRegistry, custo
   return {
     'chat.backends': () => backends.list(),
     'chat.backendHealth': () => chat.health(),
-    'chat.pickBackend': ({ last }) => chat.pickBackend(last),
+    'chat.pickBackend': ({ last, exclude }) => chat.pickBackend(last, exclude),
     'chat.addBackend': (p) => custom.add(p),
     'chat.removeBackend': async ({ id }) => ({ removed: await custom.remove(id) }),
     'chat.models': ({ backendId }, ctx) => chat.models(backendId, ctx.signal),

@@ -201,7 +201,7 @@ export const chatMethods = {
   ),
   'chat.backendHealth': method(none, z.array(BackendHealthSchema), 'Which backends answer now (each lists its models within 2 s).'),
   'chat.pickBackend': method(
-    z.object({ last: z.string().max(200).optional() }).strict(),
+    z.object({ last: z.string().max(200).optional(), exclude: z.array(z.string().max(200)).max(50).optional() }).strict(),
     BackendPickSchema,
     'The backend a new chat should start on: the last used if it answers, else a ready deployment, else the embedded engine, else what is configured.',
   ),
