@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempHome } from '../helpers/serve';
@@ -33,6 +34,20 @@ describe('slm-deck docker verbs', () => {
     expect(o.Cmd).toEqual(expect.arrayContaining(['--enable-auto-tool-choice', '--tool-call-parser', 'phi4_mini_json']));
     expect(o.HostConfig.PortBindings).toEqual({ '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '8100' }] });
     expect(o.HostConfig.DeviceRequests).toEqual([{ Driver: 'nvidia', DeviceIDs: ['0'], Capabilities: [['gpu']] }]);
+  });
+
+  it('dry runs with defaults never ask for more CPUs than this machine has', () => {
+    const home = tempHome();
+    const cores = os.availableParallelism();
+    for (const backend of ['vllm-gpu', 'vllm-cpu', 'ollama', 'onnx-engine']) {
+      const r = cli(home, ['deploy', backend, '--dry-run', '--json'], { DOCKER_HOST });
+      expect(r.code).toBe(0);
+      const spec = JSON.parse(r.out) as { containers: Array<{ create: { HostConfig: { NanoCpus?: number } } }> };
+      expect(spec.containers[0].create.HostConfig.NanoCpus ?? 0).toBeLessThanOrEqual(cores * 1e9);
+    }
+    const plan = JSON.parse(cli(home, ['plan', '--json'], { DOCKER_HOST }).out) as { configs: Array<{ backend: string; cpus: number | null }> };
+    expect(plan.configs.length).toBe(4);
+    for (const c of plan.configs) expect(c.cpus ?? 0).toBeLessThanOrEqual(cores);
   });
 
   it('says why when Docker is not there, with a hint, and exits 1', () => {

@@ -1,5 +1,6 @@
+import os from 'node:os';
 import type { Command } from 'commander';
-import { BackendSchema } from '../../shared/contract/deploy-config';
+import { BackendSchema, type DeploymentConfig } from '../../shared/contract/deploy-config';
 import { defaultDeployConfig, type DeployInput, type DeployResult } from '../../shared/contract/docker';
 import type { TaskSnapshot } from '../../shared/contract/app';
 import { DeckError } from '../../shared/errors';
@@ -46,8 +47,12 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** The deploy request from a backend name and flags, starting from the seed's defaults for that backend. */
-export function requestFromFlags(backendArg: string, o: DeployOpts, bindHost: string): DeployInput {
+/**
+ * The deploy request from a backend name and flags, starting from `planned` (the planner's
+ * config for that backend on this machine) or else the seed's defaults, capped at this
+ * machine's cores.
+ */
+export function requestFromFlags(backendArg: string, o: DeployOpts, bindHost: string, planned?: DeploymentConfig[]): DeployInput {
   const parsed = BackendSchema.safeParse(backendArg);
   if (!parsed.success || parsed.data === 'embedded') {
     throw new DeckError(
@@ -56,7 +61,8 @@ export function requestFromFlags(backendArg: string, o: DeployOpts, bindHost: st
       'Choose one of: vllm-gpu, vllm-cpu, ollama, onnx-engine.',
     );
   }
-  const base = defaultDeployConfig(parsed.data, o.bind ?? bindHost);
+  const fromPlan = planned?.find((c) => c.backend === parsed.data);
+  const base = fromPlan ? { ...fromPlan, bindHost: o.bind ?? fromPlan.bindHost } : defaultDeployConfig(parsed.data, o.bind ?? bindHost, os.availableParallelism());
   const env: Record<string, string> = { ...base.env };
   for (const e of o.env ?? []) {
     const i = e.indexOf('=');
@@ -144,7 +150,9 @@ export function registerDeploy(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the healthcheck')
     .action(
       verb(async (ctx, cmd, backend: string, o: DeployOpts) => {
-        const req = requestFromFlags(backend, o, ctx.core.settings.get().bindHost);
+        // Defaults from the machine and the planner (limits, context, parallel requests).
+        const plan = await ctx.call('hardware.plan', {}).catch(() => null);
+        const req = requestFromFlags(backend, o, ctx.core.settings.get().bindHost, plan?.configs);
         if (o.dryRun) {
           const { spec, compose } = await ctx.call('docker.preview', req);
           print(cmd, spec, () =>

@@ -79,12 +79,22 @@ export function kvBytesPerToken(model: CatalogModel, form: ModelForm): number {
   return 2 * a.layers * a.kvHeads * a.headDim * form.kvBytesPerElement;
 }
 
+/**
+ * `VLLM_CPU_KVCACHE_SPACE` (whole GiB) the planner's configs set for a KV cache of `kvBytes`:
+ * vLLM's CPU backend reserves that much up front, so the estimate counts it, not the bytes.
+ */
+export function vllmCpuKvSpaceGb(kvBytes: number): number {
+  return Math.max(1, Math.ceil(kvBytes / GIB));
+}
+
 /** The terms of the memory a deployment needs, each with a formula a person can redo. */
 export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[] {
   const { backend, model, form, context, parallel } = input;
   const a = model.architecture;
   const rt = catalog.runtimes[backend];
-  const kv = kvBytesPerToken(model, form) * context * parallel;
+  const kvTokens = kvBytesPerToken(model, form) * context * parallel;
+  // vLLM CPU reserves VLLM_CPU_KVCACHE_SPACE in whole GiB (plan.ts buildConfig sets it with vllmCpuKvSpaceGb).
+  const kv = backend === 'vllm-cpu' ? vllmCpuKvSpaceGb(kvTokens) * GIB : kvTokens;
   const seqWord = backend === 'ollama' ? 'parallel requests (OLLAMA_NUM_PARALLEL)' : backend.startsWith('vllm') ? 'sequences (--max-num-seqs)' : parallel === 1 ? 'sequence' : 'sequences';
   const logitsTokens = rt.logitsTokens === 'parallel' ? parallel : rt.logitsTokens;
   const logits = logitsTokens * a.vocabSize * 4;
@@ -99,7 +109,9 @@ export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[]
       key: 'kv-cache',
       label: `KV cache (${form.kvBytesPerElement === 4 ? 'fp32' : 'fp16'})`,
       bytes: kv,
-      formula: `2 (K and V) × ${a.layers} layers × ${a.kvHeads} KV heads × ${a.headDim} head dim × ${form.kvBytesPerElement} B × ${fmtInt(context)} tokens × ${parallel} ${seqWord} = ${fmtInt(kv)} B = ${fmtBytes(kv)}`,
+      formula:
+        `2 (K and V) × ${a.layers} layers × ${a.kvHeads} KV heads × ${a.headDim} head dim × ${form.kvBytesPerElement} B × ${fmtInt(context)} tokens × ${parallel} ${seqWord} = ${fmtInt(kvTokens)} B = ${fmtBytes(kvTokens)}` +
+        (backend === 'vllm-cpu' ? `, reserved as VLLM_CPU_KVCACHE_SPACE=${kv / GIB} (whole GiB, rounded up) = ${fmtBytes(kv)}` : ''),
     },
     { key: 'runtime', label: 'Runtime overhead', bytes: rt.runtimeBytes, formula: `fixed ${fmtInt(rt.runtimeBytes)} B = ${fmtBytes(rt.runtimeBytes)}: ${rt.runtimeNote}` },
     {

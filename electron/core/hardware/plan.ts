@@ -1,7 +1,7 @@
 import { BACKEND_LABELS, type Backend, type DeploymentConfig } from '../../shared/contract/deploy-config';
 import type { Catalog, CatalogModel, FitRow, HardwareProfile, ModelForm, Plan, Recommendation, Tier } from '../../shared/contract/hardware';
 import { findModel, formRef } from './catalog';
-import { evaluate, machineView, runsInDocker, VLLM_GPU_MEMORY_UTILIZATION, type MachineView, type RowInput } from './estimate';
+import { evaluate, machineView, runsInDocker, vllmCpuKvSpaceGb, VLLM_GPU_MEMORY_UTILIZATION, type MachineView, type RowInput } from './estimate';
 import { fmtBytes, fmtGB, fmtInt, GIB } from './units';
 
 export const DEFAULT_CONTEXT = 4096;
@@ -273,8 +273,10 @@ function buildConfig(catalog: Catalog, model: CatalogModel, f: ModelForm, row: F
   const kv = row.estimate.terms.find((t) => t.key === 'kv-cache')!.bytes;
   let hostPort = rt.defaultHostPort;
   if (row.backend === 'ollama' && p.ollama.reachable && urlPort(p.ollama.url) === hostPort) hostPort += 1;
-  // CPU inference wants every core; on larger machines leave one for the desktop.
-  const cpuLimit = runsInDocker(row.backend) && !onGpu && p.cpu.logicalCores >= 4 ? p.cpu.logicalCores - 1 : null;
+  // CPU inference wants every core; on larger machines leave one for the desktop. Never more
+  // than Docker reports (Docker Desktop's VM may have fewer cores than the host).
+  const cores = Math.min(p.cpu.logicalCores, p.docker.ncpu || p.cpu.logicalCores);
+  const cpuLimit = runsInDocker(row.backend) && !onGpu && cores >= 4 ? cores - 1 : null;
   const memLimit =
     row.backend === 'embedded' || (onGpu && row.backend !== 'vllm-gpu')
       ? null
@@ -302,7 +304,7 @@ function buildConfig(catalog: Catalog, model: CatalogModel, f: ModelForm, row: F
             gpuMemoryUtilization: VLLM_GPU_MEMORY_UTILIZATION,
             toolCalling: Boolean(parser),
             ...(parser ? { toolCallParser: parser } : {}),
-            cpuKvCacheGb: Math.max(1, Math.ceil(kv / GIB)),
+            cpuKvCacheGb: vllmCpuKvSpaceGb(kv),
             shmSizeGb: 4,
             dtype: 'bfloat16',
           }
@@ -332,19 +334,51 @@ function urlPort(u: string): number | null {
   }
 }
 
+/** The form a backend's card starts from when the recommendation is another backend. */
+const DEFAULT_FORM: Record<Exclude<Backend, 'embedded'>, RegExp> = {
+  'vllm-gpu': /vllm-bf16$/,
+  'vllm-cpu': /vllm-bf16$/,
+  ollama: /ollama-q4_K_M$/,
+  'onnx-engine': /onnx-cpu-int4$/,
+};
+
+/**
+ * One config per Docker backend, from the machine and the planner: the recommendation's
+ * context and parallel requests (halved until it fits, as the recommendation does), limits
+ * from buildConfig. The Deploy page's cards and form and `slm-deck deploy` start from these.
+ */
+export function backendConfigs(catalog: Catalog, model: CatalogModel, p: HardwareProfile, opts: PlanOptions, rec: Recommendation): DeploymentConfig[] {
+  const m = machineView(p);
+  const out: DeploymentConfig[] = [];
+  for (const backend of Object.keys(DEFAULT_FORM) as Array<keyof typeof DEFAULT_FORM>) {
+    if (rec.config.backend === backend) {
+      out.push(rec.config);
+      continue;
+    }
+    const form = model.forms.find((f) => f.backends.includes(backend) && DEFAULT_FORM[backend].test(formRef(model, f))) ?? model.forms.find((f) => f.backends.includes(backend));
+    if (!form) continue;
+    const context = Math.min(rec.config.contextLength, model.architecture.maxContext);
+    const row = bestEffortParallel(catalog, { backend, form, context, parallel: rec.config.parallel }, model, m, opts.parallel !== undefined);
+    out.push(buildConfig(catalog, model, form, row, p, m, opts));
+  }
+  return out;
+}
+
 /** The whole plan: facts, the fit table at one context, and the recommendation. */
 export function buildPlan(catalog: Catalog, profile: HardwareProfile, opts: PlanOptions): Plan {
   const model = findModel(catalog, opts.model);
   const context = Math.min(opts.context ?? DEFAULT_CONTEXT, model.architecture.maxContext);
   const parallel = opts.parallel ?? 1;
   const m = machineView(profile);
+  const recommendation = recommend(catalog, model, profile, opts);
   return {
     model: { id: model.id, name: model.name, maxContext: model.architecture.maxContext },
     context,
     parallel,
     facts: describeFacts(profile),
     rows: fitTable(catalog, model, context, parallel, m),
-    recommendation: recommend(catalog, model, profile, opts),
+    recommendation,
+    configs: backendConfigs(catalog, model, profile, opts, recommendation),
     profileCollectedAt: profile.collectedAt,
   };
 }

@@ -69,9 +69,16 @@ export type DockerStatus = z.infer<typeof DockerStatusSchema>;
  * The seed's settings per backend, for when no plan is at hand (CLI without --model,
  * Deploy page without a draft): vLLM GPU production (8K context, 8 sequences, 12 GB),
  * vLLM CPU development (4K, 4 sequences, 8 GB / 4 CPUs), Ollama (4 parallel, 12 GB),
- * ONNX engine (8 GB / 4 CPUs).
+ * ONNX engine (8 GB / 4 CPUs). `maxCpus` (the cores Docker reports) drops a CPU limit the
+ * machine cannot give. The planner's per-backend configs (`Plan.configs`) come first where known.
  */
-export function defaultDeployConfig(backend: Exclude<Backend, 'embedded'>, bindHost = '127.0.0.1'): DeploymentConfig {
+export function defaultDeployConfig(backend: Exclude<Backend, 'embedded'>, bindHost = '127.0.0.1', maxCpus?: number): DeploymentConfig {
+  const c = seedDeployConfig(backend, bindHost);
+  // A CPU limit above the cores Docker has is refused by Docker: no limit instead.
+  return maxCpus !== undefined && c.cpus !== null && c.cpus > maxCpus ? { ...c, cpus: null } : c;
+}
+
+function seedDeployConfig(backend: Exclude<Backend, 'embedded'>, bindHost: string): DeploymentConfig {
   const base = { backend, bindHost, gpus: [], env: {}, openWebUi: false };
   switch (backend) {
     case 'vllm-gpu':

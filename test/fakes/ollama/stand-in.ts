@@ -27,26 +27,48 @@ function listenAddress(raw: string | undefined): { host: string; port: number } 
 }
 
 function load(fake: OllamaFake, file: string): void {
-  let state: SavedState;
-  try {
-    state = JSON.parse(readFileSync(file, 'utf8')) as SavedState;
-  } catch {
-    return; // first start, or an unreadable file: start empty as Ollama would
-  }
-  for (const m of state.models) fake.models.set(nameKey(m.name) ?? m.name, { ...m, modifiedAt: new Date(m.modifiedAt) });
-  for (const [digest, bytes] of state.partial) fake.partial.set(digest, bytes);
-  for (const digest of state.blobs) fake.blobs.set(digest, null);
+  // First start, or an unreadable file: start empty as Ollama would.
+  const state = readState(file);
+  for (const m of state?.models ?? []) fake.models.set(nameKey(m.name) ?? m.name, { ...m, modifiedAt: new Date(m.modifiedAt) });
+  for (const [digest, bytes] of state?.partial ?? []) fake.partial.set(digest, bytes);
+  for (const digest of state?.blobs ?? []) fake.blobs.set(digest, null);
 }
 
+function readState(file: string): SavedState | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as SavedState;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Other stand-ins may share the volume (several deployments, one `slm-deck-ollama-data`):
+ * what they saved is kept, except the models this one deleted.
+ */
 async function save(fake: OllamaFake, file: string): Promise<void> {
-  const state: SavedState = {
-    models: [...fake.models.values()].map((m) => ({ ...m, modifiedAt: m.modifiedAt.toISOString() })),
-    partial: [...fake.partial.entries()],
-    blobs: [...fake.blobs.keys()],
-  };
+  const deleted = new Set(
+    fake.requests
+      .filter((r) => r.method === 'DELETE' && r.path === '/api/delete')
+      .map((r) => nameKey(String((r.body as { model?: string; name?: string } | undefined)?.model ?? (r.body as { name?: string } | undefined)?.name ?? '')))
+      .filter((k): k is string => k !== null && !fake.models.has(k)),
+  );
+  const disk = readState(file);
+  const models = new Map<string, SavedState['models'][number]>();
+  for (const m of disk?.models ?? []) {
+    const key = nameKey(m.name);
+    if (key && !deleted.has(key)) models.set(key, m);
+  }
+  for (const [key, m] of fake.models) models.set(key, { ...m, modifiedAt: m.modifiedAt.toISOString() });
+  const partial = new Map(disk?.partial ?? []);
+  for (const [digest, bytes] of fake.partial) partial.set(digest, Math.max(bytes, partial.get(digest) ?? 0));
+  const blobs = new Set([...(disk?.blobs ?? []), ...fake.blobs.keys()]);
+  for (const digest of blobs) partial.delete(digest);
+  const state: SavedState = { models: [...models.values()], partial: [...partial.entries()], blobs: [...blobs] };
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(`${file}.tmp`, JSON.stringify(state));
-  await fs.rename(`${file}.tmp`, file);
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await fs.writeFile(tmp, JSON.stringify(state));
+  await fs.rename(tmp, file);
 }
 
 async function main(): Promise<void> {

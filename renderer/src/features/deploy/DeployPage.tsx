@@ -17,7 +17,7 @@ import { LogsPanel } from './LogsPanel';
 
 type Dialog = { title: string; text: string; fileName: string };
 
-/** The config a backend card starts from: the draft or plan for that backend, else the seed's settings. */
+/** The config a backend card starts from: the draft, the recommendation or the planner's config for that backend, else the seed's settings. */
 function configFor(backend: DockerBackend, candidates: Array<DeploymentConfig | undefined>, bindHost: string): DeploymentConfig {
   return candidates.find((c) => c?.backend === backend) ?? defaultDeployConfig(backend, bindHost);
 }
@@ -45,14 +45,14 @@ export function DeployPage() {
     if (form && formFor === stamp) return;
     const start = draft?.config ?? recommended;
     const backend: DockerBackend = start && start.backend !== 'embedded' ? start.backend : 'ollama';
-    setForm(formFromConfig(configFor(backend, [draft?.config, recommended], bindHost)));
+    setForm(formFromConfig(configFor(backend, [draft?.config, recommended, ...(plan.data?.configs ?? [])], bindHost)));
     setFormFor(stamp);
   }, [ready, draft, recommended, bindHost, form, formFor]);
 
   const selectBackend = (b: DockerBackend) => {
     if (form?.backend === b) return;
     setError(null);
-    setForm(formFromConfig(configFor(b, [draft?.config, recommended], bindHost)));
+    setForm(formFromConfig(configFor(b, [draft?.config, recommended, ...(plan.data?.configs ?? [])], bindHost)));
   };
 
   // A reload keeps showing the deployment in progress.
