@@ -55,6 +55,28 @@ describe('deploy defaults come from the machine and the planner', () => {
     expect(kv.formula).toContain(`VLLM_CPU_KVCACHE_SPACE=${c.vllm!.cpuKvCacheGb}`);
   });
 
+  it("ONNX engine: the KV term is every slot's float32 buffer at the full context (engine/kv-cache.ts grows it up to the context)", () => {
+    const c = plan.configs.find((x) => x.backend === 'onnx-engine')!;
+    const kv = estimateOf(small, c).terms.find((t) => t.key === 'kv-cache')!;
+    expect(kv.bytes).toBe(2 * 32 * 8 * 128 * 4 * c.contextLength * c.parallel);
+    expect(kv.label).toBe('KV cache (fp32)');
+    expect(kv.formula).toContain('grows up to the full context');
+  });
+
+  it('Ollama: the overhead is the graph Ollama itself estimates for phi3 (GQA × KV / 6) plus one layer', () => {
+    const c = plan.configs.find((x) => x.backend === 'ollama')!;
+    const terms = estimateOf(small, c).terms;
+    const kv = terms.find((t) => t.key === 'kv-cache')!.bytes;
+    const runtime = terms.find((t) => t.key === 'runtime')!;
+    expect(runtime.bytes).toBe(Math.floor((3 * kv) / 6) + Math.ceil(2_500_000_000 / 32) + 512 * 1024 ** 2);
+    expect(runtime.formula).toContain('Ollama llm/memory.go');
+  });
+
+  it('bf16 weights keep a bf16 KV cache, and say so', () => {
+    const c = plan.configs.find((x) => x.backend === 'vllm-cpu')!;
+    expect(estimateOf(small, c).terms.find((t) => t.key === 'kv-cache')!.label).toBe('KV cache (bf16)');
+  });
+
   it("the seed's fallback drops a CPU limit the machine cannot give", () => {
     expect(defaultDeployConfig('onnx-engine', '127.0.0.1', 2).cpus).toBeNull();
     expect(defaultDeployConfig('vllm-cpu', '127.0.0.1', 8).cpus).toBe(4);

@@ -98,6 +98,7 @@ export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[]
   const seqWord = backend === 'ollama' ? 'parallel requests (OLLAMA_NUM_PARALLEL)' : backend.startsWith('vllm') ? 'sequences (--max-num-seqs)' : parallel === 1 ? 'sequence' : 'sequences';
   const logitsTokens = rt.logitsTokens === 'parallel' ? parallel : rt.logitsTokens;
   const logits = logitsTokens * a.vocabSize * 4;
+  const kvType = form.kvBytesPerElement === 4 ? 'fp32' : form.precision === 'bf16' ? 'bf16' : 'fp16';
   return [
     {
       key: 'weights',
@@ -107,13 +108,14 @@ export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[]
     },
     {
       key: 'kv-cache',
-      label: `KV cache (${form.kvBytesPerElement === 4 ? 'fp32' : 'fp16'})`,
+      label: `KV cache (${kvType})`,
       bytes: kv,
       formula:
         `2 (K and V) × ${a.layers} layers × ${a.kvHeads} KV heads × ${a.headDim} head dim × ${form.kvBytesPerElement} B × ${fmtInt(context)} tokens × ${parallel} ${seqWord} = ${fmtInt(kvTokens)} B = ${fmtBytes(kvTokens)}` +
-        (backend === 'vllm-cpu' ? `, reserved as VLLM_CPU_KVCACHE_SPACE=${kv / GIB} (whole GiB, rounded up) = ${fmtBytes(kv)}` : ''),
+        (backend === 'vllm-cpu' ? `, reserved as VLLM_CPU_KVCACHE_SPACE=${kv / GIB} (whole GiB, rounded up) = ${fmtBytes(kv)}` : '') +
+        (form.format === 'onnx' ? ': every engine slot keeps a KV buffer that grows up to the full context (engine/kv-cache.ts)' : ''),
     },
-    { key: 'runtime', label: 'Runtime overhead', bytes: rt.runtimeBytes, formula: `fixed ${fmtInt(rt.runtimeBytes)} B = ${fmtBytes(rt.runtimeBytes)}: ${rt.runtimeNote}` },
+    backend === 'ollama' ? ollamaOverheadTerm(model, form, kv, rt) : { key: 'runtime', label: 'Runtime overhead', bytes: rt.runtimeBytes, formula: `fixed ${fmtInt(rt.runtimeBytes)} B = ${fmtBytes(rt.runtimeBytes)}: ${rt.runtimeNote}` },
     {
       key: 'logits',
       label: 'Logits buffer',
@@ -121,6 +123,28 @@ export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[]
       formula: `${fmtInt(logitsTokens)} tokens × ${fmtInt(a.vocabSize)} vocabulary × 4 B = ${fmtBytes(logits)}: ${rt.logitsNote}`,
     },
   ];
+}
+
+/**
+ * Ollama's own estimate (llm/memory.go, EstimateGPULayers): GraphSize has no formula for
+ * Phi-4-mini's architecture (phi3), so the compute graph is `GQA × kv / 6` with GQA = heads /
+ * KV heads and kv the KV cache of num_ctx × OLLAMA_NUM_PARALLEL tokens; one layer (blk.0)
+ * is added as a buffer. Plus the server and runner processes (the catalog's runtimeBytes).
+ */
+export function ollamaOverheadTerm(model: CatalogModel, form: ModelForm, kvBytes: number, rt: Catalog['runtimes'][Backend]): EstimateTerm {
+  const a = model.architecture;
+  const gqa = Math.floor(a.attentionHeads / a.kvHeads);
+  const graph = Math.floor((gqa * kvBytes) / 6);
+  const layer = Math.ceil(form.weightsBytes / a.layers);
+  const bytes = graph + layer + rt.runtimeBytes;
+  return {
+    key: 'runtime',
+    label: 'Runtime overhead (as Ollama estimates it)',
+    bytes,
+    formula:
+      `compute graph GQA ${gqa} (${a.attentionHeads} heads / ${a.kvHeads} KV heads) × KV ${fmtBytes(kvBytes)} / 6 = ${fmtBytes(graph)} (Ollama llm/memory.go, no GraphSize formula for phi3)` +
+      ` + one layer as a buffer ${fmtBytes(form.weightsBytes)} / ${a.layers} = ${fmtBytes(layer)} + ${fmtBytes(rt.runtimeBytes)} (${rt.runtimeNote}) = ${fmtBytes(bytes)}`,
+  };
 }
 
 function unavailable(input: RowInput, m: MachineView): { reason: string; hint?: string } | null {
