@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('Deploy page', () => {
-  it('deploys the Ollama stand-in, watches it become healthy, reads its logs and removes it', async () => {
+  it('deploys the Ollama stand-in, watches it become ready (model pulled, answering), reads its logs and removes it', async () => {
     const name = uniqueName('e2e');
     const port = await freePort();
     // A fresh pull shows the progress phase.
@@ -46,9 +46,11 @@ describe('Deploy page', () => {
 
     const progress = page.getByTestId('deploy-progress');
     await progress.waitFor();
-    await expect.poll(() => progress.getAttribute('data-state'), { timeout: 90_000 }).toBe('succeeded');
+    await expect.poll(() => progress.getAttribute('data-state'), { timeout: 90_000 }).not.toBe('running');
+    expect(await progress.getAttribute('data-state'), await progress.textContent() ?? '').toBe('succeeded');
     const done = page.getByTestId('deploy-done');
-    expect(await done.textContent()).toContain('healthy');
+    expect(await page.getByTestId('deploy-ready').textContent()).toBe('ready');
+    expect(await done.textContent()).toContain('Answering with phi4-mini:3.8b-q4_K_M');
     expect(await page.getByTestId('endpoint-url').getAttribute('href')).toBe(`http://127.0.0.1:${port}`);
     expect(await done.locator('pre').textContent()).toContain(`curl http://127.0.0.1:${port}/api/chat`);
 
@@ -56,7 +58,9 @@ describe('Deploy page', () => {
     const c = await inspect(`slm-deck-${name}`);
     expect(c.State.Health?.Status).toBe('healthy');
     expect(c.HostConfig.PortBindings).toEqual({ '11434/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
-    expect(await (await fetch(`http://127.0.0.1:${port}/api/tags`)).json()).toEqual({ models: [] });
+    // Ready means answering: the model was pulled into the deployment.
+    const tags = (await (await fetch(`http://127.0.0.1:${port}/api/tags`)).json()) as { models: Array<{ name: string }> };
+    expect(tags.models.map((m) => m.name)).toContain('phi4-mini:3.8b-q4_K_M');
 
     const row = page.locator(`tr[data-deployment="${name}"]`);
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('running');
