@@ -288,6 +288,7 @@ EOF
 IMAGES=(
   "slm-deck/busybox:latest:busybox"
   "slm-deck/node-base:20:nodebase"
+  "library/node:20-bookworm-slim:nodealias"
   "vllm/vllm-openai:latest:vllm"
   "vllm/vllm-openai-cpu:latest-x86_64:vllm"
   "ollama/ollama:latest:ollama"
@@ -333,7 +334,7 @@ recipe_busybox() { rootfs_base "$1"; CHANGES=("$BASE_ENV" 'CMD ["sh"]'); }
 # Stand-ins that speak the protocols run on node-base: the recipe fills a build context
 # (BUILD=1) and `docker build` adds one small layer FROM node-base.
 NODE_BASE="$REGISTRY/slm-deck/node-base:20"
-FROM_NODE_BASE=(vllm ollama)
+FROM_NODE_BASE=(vllm ollama nodealias)
 
 # bundle_js ENTRY OUT [ESBUILD ARGS...]: one file made by the repo's esbuild, for node 20.
 bundle_js() {
@@ -418,6 +419,10 @@ CMD []
 EOF
   BUILD=1
 }
+
+# node:20-bookworm-slim, the ONNX engine image's default base (through the mirror):
+# node-base under that name, so the app's one-click engine build works offline.
+recipe_nodealias() { ALIAS=$NODE_BASE; }
 
 # Ollama stand-in: the protocol fake (test/fakes/ollama/stand-in.ts) on 11434, its models
 # kept in the /root/.ollama volume.
@@ -514,7 +519,13 @@ build_image() { # build_image REF RECIPE
   dir=$(mktemp -d "$STATE/build.XXXXXX")
   CHANGES=()
   BUILD=0
+  ALIAS=
   "recipe_$recipe" "$dir/rootfs"
+  if [ -n "$ALIAS" ]; then
+    docker_t tag "$ALIAS" "$ref"
+    rm -rf "$dir"
+    return 0
+  fi
   if [ "$BUILD" = 1 ]; then
     echo "LABEL dev.slm-deck.test-image=$recipe" >>"$dir/rootfs/Dockerfile"
     DOCKER_BUILDKIT=0 docker_t build -q -t "$ref" "$dir/rootfs" >"$STATE/build.log" 2>&1 || {

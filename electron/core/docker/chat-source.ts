@@ -1,4 +1,5 @@
 import { BACKEND_LABELS } from '../../shared/contract/deploy-config';
+import { DEMO_MODEL_ID, DEMO_MODEL_LABEL } from '../../shared/contract/engine';
 import type { ChatBackend } from '../../shared/contract/chat';
 import type { BackendSource } from '../chat/backend-registry';
 import type { Deployment } from '../../shared/contract/docker';
@@ -13,7 +14,8 @@ function asBackend(d: Deployment): ChatBackend | null {
     kind: ep.api,
     baseUrl: ep.api === 'openai' ? `${ep.url}/v1` : ep.url,
     model: ep.model,
-    label: `${d.name} · ${BACKEND_LABELS[d.backend]}`,
+    // The demo model is a toy: say so wherever the deployment is offered.
+    label: `${d.name} · ${BACKEND_LABELS[d.backend]}${ep.model === DEMO_MODEL_ID ? ` · ${DEMO_MODEL_LABEL}` : ''}`,
     source: 'docker',
     // vLLM's phi4_mini_json parser extracts nothing while streaming.
     ...(d.backend === 'vllm-gpu' || d.backend === 'vllm-cpu' ? { streamToolCalls: false } : {}),

@@ -29,6 +29,8 @@ export interface DeployDeps {
   verdict?: VerdictFn;
   log: Logger;
   changed(action: string): void;
+  /** Stages done before this task's checks (the engine's model download and image build). */
+  stagesBefore?: Readiness['stages'];
 }
 
 function portError(check: PortCheck, field: string): DeckError {
@@ -111,7 +113,12 @@ async function preflight(d: DeployDeps, req: DeployRequest, task: TaskContext): 
     try {
       await fs.stat(d.modelFolder);
     } catch {
-      throw new DeckError('not_found', `The model folder ${d.modelFolder} does not exist.`, 'Download the model on the Models page first, or give its folder as modelPath.');
+      throw new DeckError(
+        'not_found',
+        `The model folder ${d.modelFolder} does not exist.`,
+        'Pick a model from the list (models of the store are downloaded first, or the demo model), or download it on the Deploy page (Embedded card), or set "Model folder" to a folder holding genai_config.json.',
+        { field: 'modelPath' },
+      );
     }
   }
 
@@ -138,10 +145,13 @@ export function wantsGpu(spec: DeploymentSpec): boolean {
 export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskContext): Promise<{ gpuCheck: GpuCheck | null; ready: Readiness | null }> {
   const { docker, spec } = d;
   const { signal } = task;
-  const stages: Readiness['stages'] = [];
+  const stages: Readiness['stages'] = [...(d.stagesBefore ?? [])];
   let since = Date.now();
   const mark = (stage: Readiness['stages'][number]['stage']) => {
-    stages.push({ stage, ms: Date.now() - since });
+    // A stage begun before the task (the engine image build) and continued here (pulls) is one stage.
+    const seen = stages.find((s) => s.stage === stage);
+    if (seen) seen.ms += Date.now() - since;
+    else stages.push({ stage, ms: Date.now() - since });
     since = Date.now();
   };
   const { replacing, missing } = await preflight(d, req, task);

@@ -7,6 +7,7 @@ import type { TaskContext } from '../tasks/task-registry';
 import { composeYaml } from './compose';
 import type { DockerConnection } from './connection';
 import { runDeploy, type VerdictFn } from './deploy-task';
+import type { EngineAssets } from './engine-assets';
 import { describeDeployment } from './deployment-view';
 import { httpStatus, toDeckError } from './errors';
 import { checkGpu } from './gpu-check';
@@ -39,6 +40,8 @@ export interface DockerServiceOptions {
   verdict?: VerdictFn;
   /** Called whenever the app itself changed a deployment. */
   onChanged?: () => void;
+  /** The engine host's model store and image build, for the onnx-engine one-click deploy. */
+  engineAssets?: () => EngineAssets | null;
 }
 
 type Item = Docker.ContainerInfo;
@@ -94,9 +97,11 @@ export class DockerService {
 
   /* ------------------------------------------------------------ deploy */
 
-  async deploy(req: DeployRequest, task: TaskContext): Promise<DeployResult> {
+  async deploy(input: DeployRequest, task: TaskContext): Promise<DeployResult> {
     task.update({ step: 'Checking Docker' });
     const { docker, status } = await this.o.conn.client();
+    const prepared = await this.prepareEngine(input, status.remote, task);
+    const req = prepared.req;
     const ctx = this.specContext(status.arch ?? this.hostArch(), await this.o.hfToken());
     const spec = this.withWarnings(req, buildSpec(req, ctx));
     const log = this.o.log.child('deploy');
@@ -112,6 +117,7 @@ export class DockerService {
           verdict: this.o.verdict,
           log,
           changed: (action) => this.changed(spec.name, action),
+          stagesBefore: prepared.stages,
         },
         req,
         task,
@@ -123,6 +129,38 @@ export class DockerService {
     } catch (e) {
       throw this.fail(e, `deploy ${spec.name}`, task.signal);
     }
+  }
+
+  /**
+   * onnx-engine in one click: the demo model's folder, or the store's model (downloaded
+   * first when missing), and the engine image (built first when missing). A model path
+   * given by the user is used as it is; a remote daemon cannot mount this machine's store.
+   */
+  private async prepareEngine(req: DeployRequest, remote: boolean, task: TaskContext): Promise<{ req: DeployRequest; stages: Array<{ stage: 'model' | 'image'; ms: number }> }> {
+    const assets = this.o.engineAssets?.();
+    if (req.backend !== 'onnx-engine' || !assets || remote) return { req, stages: [] };
+    const stages: Array<{ stage: 'model' | 'image'; ms: number }> = [];
+    let t0 = Date.now();
+    let next = req;
+    if (!req.modelPath) {
+      task.update({ step: `Looking for ${req.model} in the model store` });
+      const found = await assets.modelFolder(req.model, {
+        signal: task.signal,
+        update: (u) => task.update({ ...u, step: `Downloading ${req.model}: ${u.step ?? ''}` }),
+      });
+      if (found) {
+        next = { ...req, modelPath: found.dir };
+        if (found.downloaded) stages.push({ stage: 'model', ms: Date.now() - t0 });
+      }
+    }
+    t0 = Date.now();
+    const built = await assets.ensureImage({
+      signal: task.signal,
+      update: (u) => task.update({ ...u, step: `Building the engine image: ${u.step ?? ''}` }),
+    });
+    if (built) stages.push({ stage: 'image', ms: Date.now() - t0 });
+    task.update({ progress: null, bytesDone: undefined, bytesTotal: undefined, detail: undefined });
+    return { req: next, stages };
   }
 
   /* ------------------------------------------------------------ pull */

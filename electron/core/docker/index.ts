@@ -10,6 +10,7 @@ import { dockerChatSource } from './chat-source';
 import { DockerConnection } from './connection';
 import { DaemonEvents } from './daemon-events';
 import { DockerService, type VerdictFn } from './docker-service';
+import type { EngineAssets } from './engine-assets';
 import { dockerHandlers } from './handlers';
 import type { ModelResolver } from './model-ref';
 
@@ -44,6 +45,8 @@ export function createDockerDomain(o: {
   verdict?: VerdictFn;
   /** Running deployments are offered to the chat playground through this registry. */
   chatBackends?: BackendRegistry;
+  /** The engine host's model store and image build (onnx-engine one-click deploy). */
+  engineAssets?: () => EngineAssets | null;
 }): DockerDomain {
   const log = o.log.child('docker');
   const connection = new DockerConnection({ endpointSetting: () => o.settings.get().dockerEndpoint, log, bus: o.bus });
@@ -59,6 +62,7 @@ export function createDockerDomain(o: {
     resolveModel: o.resolveModel ?? catalogModelResolver(bundledCatalog),
     verdict: o.verdict,
     onChanged: () => o.chatBackends?.changed(),
+    engineAssets: o.engineAssets,
   });
   const offChat = o.chatBackends?.register(dockerChatSource(service));
   const events = new DaemonEvents(connection, o.bus, log.child('events'));

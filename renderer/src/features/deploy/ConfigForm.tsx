@@ -4,6 +4,7 @@ import type { DeckClientError } from '../../api/client';
 import { call } from '../../api/client';
 import { useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
+import { DEMO_MODEL_ID, DEMO_MODEL_LABEL } from '../../../../electron/shared/contract/engine';
 import type { FormState } from './form-model';
 
 type Issue = { path: string[]; message: string };
@@ -21,11 +22,13 @@ export interface ConfigFormProps {
 /** Catalog forms that run on the chosen backend, for the model picker. */
 function useModelOptions(backend: string): Array<{ ref: string; label: string; unavailable?: string }> {
   const catalog = useCall('hardware.catalog', {}, { retry: false, staleTime: Infinity });
-  return (catalog.data?.models ?? []).flatMap((m) =>
+  const forms = (catalog.data?.models ?? []).flatMap((m) =>
     m.forms
       .filter((f) => (f.backends as string[]).includes(backend))
       .map((f) => ({ ref: `${m.id}/${f.id}`, label: `${m.name}: ${f.label}`, unavailable: f.unavailableReason })),
   );
+  // The ONNX engine also runs the bundled demo model, offered as what it is: a toy.
+  return backend === 'onnx-engine' && forms.length ? [...forms, { ref: DEMO_MODEL_ID, label: `${DEMO_MODEL_LABEL} — a toy, always the same answer` }] : forms;
 }
 
 export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, busy, error }: ConfigFormProps) {
@@ -103,6 +106,7 @@ export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, bus
           ) : (
             text('model')
           ),
+          form.backend === 'onnx-engine' ? 'Downloaded into the model store first when missing; the engine image is built when missing.' : undefined,
         )}
         {field(
           'hostPort',
@@ -164,7 +168,7 @@ export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, bus
         </div>
       )}
       {form.backend === 'onnx-engine' &&
-        field('modelPath', 'Model folder (optional)', text('modelPath', { placeholder: 'the app’s model store' }), 'Mounted read-only at /model.')}
+        field('modelPath', 'Model folder (optional)', text('modelPath', { placeholder: 'the app’s model store' }), 'Mounted read-only at /model; leave empty to use the model store (or the demo model).')}
       <details>
         <summary>Environment</summary>
         {field(
