@@ -98,6 +98,13 @@ describe('slm-deck docker verbs', () => {
     expect(chat.err).toContain(`Backend: docker:${name} (a ready deployment)`);
     // The stand-in's deterministic reply: the model answered through the deployment.
     expect(chat.out.trim()).toBe('You said: Hello there');
+
+    // The deployment's Ollama is managed by name, like the native one.
+    expect(cli(home, ['models', 'servers'], env).out).toMatch(new RegExp(`${name}\\s+deployment\\s+http://127\\.0\\.0\\.1:${port}`));
+    expect(cli(home, ['models', '--ollama', name, 'list'], env).out).toContain('phi4-mini:3.8b-q4_K_M');
+    const unknown = cli(home, ['models', '--ollama', 'no-such-ollama', 'list'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('No Ollama named "no-such-ollama".');
     expect(cli(home, ['rm', name], env).code).toBe(0);
   });
 });

@@ -62,7 +62,7 @@ describe('ONNX engine one-click deploy', () => {
     off();
     expect(done.error).toBeUndefined();
     const result = DeployResultSchema.parse(done.result);
-    expect(result.ready?.stages.map((s) => s.stage)).toEqual(['image', 'checks', 'start', 'load', 'first-token']);
+    expect(result.ready?.stages.map((s) => s.stage)).toEqual(['checks', 'image', 'start', 'load', 'first-token']);
     expect(steps.some((s) => s.startsWith('Building the engine image'))).toBe(true);
 
     const c = await inspect(`slm-deck-${name}`);

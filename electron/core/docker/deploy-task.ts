@@ -29,8 +29,17 @@ export interface DeployDeps {
   verdict?: VerdictFn;
   log: Logger;
   changed(action: string): void;
-  /** Stages done before this task's checks (the engine's model download and image build). */
-  stagesBefore?: Readiness['stages'];
+  /** onnx-engine one-click: after the checks, download the model and build the image when missing. */
+  engine?: (task: TaskContext) => Promise<Readiness['stages']>;
+}
+
+export function missingFolder(folder: string): DeckError {
+  return new DeckError(
+    'not_found',
+    `The model folder ${folder} does not exist.`,
+    'Pick a model from the list (models of the store are downloaded first, or the demo model), or download it on the Deploy page (Embedded card), or set "Model folder" to a folder holding genai_config.json.',
+    { field: 'modelPath' },
+  );
 }
 
 function portError(check: PortCheck, field: string): DeckError {
@@ -109,16 +118,12 @@ async function preflight(d: DeployDeps, req: DeployRequest, task: TaskContext): 
       throw new DeckError('insufficient_resources', `This cannot run on this machine: ${v.reason}`, v.hint ?? 'Pick another backend or model form, or deploy anyway (force).');
     }
   }
-  if (d.modelFolder && !status.remote) {
+  // With the one-click steps, a missing store model is downloaded after these checks.
+  if (d.modelFolder && !status.remote && !(d.engine && !req.modelPath)) {
     try {
       await fs.stat(d.modelFolder);
     } catch {
-      throw new DeckError(
-        'not_found',
-        `The model folder ${d.modelFolder} does not exist.`,
-        'Pick a model from the list (models of the store are downloaded first, or the demo model), or download it on the Deploy page (Embedded card), or set "Model folder" to a folder holding genai_config.json.',
-        { field: 'modelPath' },
-      );
+      throw missingFolder(d.modelFolder);
     }
   }
 
@@ -126,9 +131,11 @@ async function preflight(d: DeployDeps, req: DeployRequest, task: TaskContext): 
   const missing: string[] = [];
   for (const ref of new Set(spec.containers.map((c) => c.image))) if (!(await imageExists(docker, ref))) missing.push(ref);
   const localOnly = missing.find((ref) => ref.startsWith('slm-deck/onnx-engine:'));
-  if (localOnly) throw new DeckError('not_found', `The engine image ${localOnly} is not built yet.`, 'Build the ONNX engine image first (Deploy page, ONNX engine card), then deploy again.');
-  await checkDiskSpace(spec, missing, status);
-  return { replacing: existing, missing };
+  if (localOnly && !d.engine) throw new DeckError('not_found', `The engine image ${localOnly} is not built yet.`, 'Build the ONNX engine image first (Deploy page, ONNX engine card), then deploy again.');
+  // The engine image is built by the one-click step, not pulled.
+  const toPull = missing.filter((ref) => ref !== localOnly);
+  await checkDiskSpace(spec, toPull, status);
+  return { replacing: existing, missing: toPull };
 }
 
 export function wantsGpu(spec: DeploymentSpec): boolean {
@@ -145,7 +152,7 @@ export function wantsGpu(spec: DeploymentSpec): boolean {
 export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskContext): Promise<{ gpuCheck: GpuCheck | null; ready: Readiness | null }> {
   const { docker, spec } = d;
   const { signal } = task;
-  const stages: Readiness['stages'] = [...(d.stagesBefore ?? [])];
+  const stages: Readiness['stages'] = [];
   let since = Date.now();
   const mark = (stage: Readiness['stages'][number]['stage']) => {
     // A stage begun before the task (the engine image build) and continued here (pulls) is one stage.
@@ -156,6 +163,10 @@ export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskCon
   };
   const { replacing, missing } = await preflight(d, req, task);
   mark('checks');
+  if (d.engine) {
+    stages.push(...(await d.engine(task)));
+    since = Date.now();
+  }
 
   for (const ref of missing) {
     task.update({ step: `Pulling ${ref}` });

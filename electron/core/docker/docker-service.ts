@@ -1,12 +1,14 @@
 import type Docker from 'dockerode';
-import type { Deployment, DeployRequest, DeployResult, DeploymentSpec, GpuCheck, LogLine, PortCheck, StatsSample } from '../../shared/contract/docker';
+import { existsSync } from 'node:fs';
+import type { Deployment, DeployRequest, DeployResult, DeploymentSpec, GpuCheck, LogLine, PortCheck, Readiness, StatsSample } from '../../shared/contract/docker';
+import { DEMO_MODEL_ID } from '../../shared/contract/engine';
 import { DeckError } from '../../shared/errors';
 import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
 import type { TaskContext } from '../tasks/task-registry';
 import { composeYaml } from './compose';
 import type { DockerConnection } from './connection';
-import { runDeploy, type VerdictFn } from './deploy-task';
+import { missingFolder, runDeploy, type DeployDeps, type VerdictFn } from './deploy-task';
 import type { EngineAssets } from './engine-assets';
 import { describeDeployment } from './deployment-view';
 import { httpStatus, toDeckError } from './errors';
@@ -100,8 +102,7 @@ export class DockerService {
   async deploy(input: DeployRequest, task: TaskContext): Promise<DeployResult> {
     task.update({ step: 'Checking Docker' });
     const { docker, status } = await this.o.conn.client();
-    const prepared = await this.prepareEngine(input, status.remote, task);
-    const req = prepared.req;
+    const req = await this.demoFolder(input, status.remote);
     const ctx = this.specContext(status.arch ?? this.hostArch(), await this.o.hfToken());
     const spec = this.withWarnings(req, buildSpec(req, ctx));
     const log = this.o.log.child('deploy');
@@ -117,7 +118,7 @@ export class DockerService {
           verdict: this.o.verdict,
           log,
           changed: (action) => this.changed(spec.name, action),
-          stagesBefore: prepared.stages,
+          engine: this.engineSteps(req, spec.backend === 'onnx-engine' ? engineModelFolder(req, ctx) : null, status.remote),
         },
         req,
         task,
@@ -131,36 +132,36 @@ export class DockerService {
     }
   }
 
-  /**
-   * onnx-engine in one click: the demo model's folder, or the store's model (downloaded
-   * first when missing), and the engine image (built first when missing). A model path
-   * given by the user is used as it is; a remote daemon cannot mount this machine's store.
-   */
-  private async prepareEngine(req: DeployRequest, remote: boolean, task: TaskContext): Promise<{ req: DeployRequest; stages: Array<{ stage: 'model' | 'image'; ms: number }> }> {
+  /** The bundled demo model is mounted from the app's folder: its path goes into the spec. */
+  private async demoFolder(req: DeployRequest, remote: boolean): Promise<DeployRequest> {
     const assets = this.o.engineAssets?.();
-    if (req.backend !== 'onnx-engine' || !assets || remote) return { req, stages: [] };
-    const stages: Array<{ stage: 'model' | 'image'; ms: number }> = [];
-    let t0 = Date.now();
-    let next = req;
-    if (!req.modelPath) {
-      task.update({ step: `Looking for ${req.model} in the model store` });
-      const found = await assets.modelFolder(req.model, {
-        signal: task.signal,
-        update: (u) => task.update({ ...u, step: `Downloading ${req.model}: ${u.step ?? ''}` }),
-      });
-      if (found) {
-        next = { ...req, modelPath: found.dir };
-        if (found.downloaded) stages.push({ stage: 'model', ms: Date.now() - t0 });
+    if (req.backend !== 'onnx-engine' || req.modelPath || req.model !== DEMO_MODEL_ID || !assets || remote) return req;
+    const found = await assets.modelFolder(req.model, { signal: new AbortController().signal, update: () => undefined });
+    return found ? { ...req, modelPath: found.dir } : req;
+  }
+
+  /**
+   * onnx-engine in one click, after the checks: the store's model downloaded when its folder
+   * is missing, and the engine image built when missing. A model path given by the user is
+   * used as it is; a remote daemon cannot mount this machine's store.
+   */
+  private engineSteps(req: DeployRequest, folder: string | null, remote: boolean): DeployDeps['engine'] {
+    const assets = this.o.engineAssets?.();
+    if (req.backend !== 'onnx-engine' || !assets || remote) return undefined;
+    return async (task) => {
+      const stages: Readiness['stages'] = [];
+      let t0 = Date.now();
+      if (!req.modelPath && folder && !existsSync(folder)) {
+        const found = await assets.modelFolder(req.model, { signal: task.signal, update: (u) => task.update({ ...u, step: `Downloading ${req.model}: ${u.step ?? ''}` }) });
+        if (!found) throw missingFolder(folder);
+        stages.push({ stage: 'model', ms: Date.now() - t0 });
       }
-    }
-    t0 = Date.now();
-    const built = await assets.ensureImage({
-      signal: task.signal,
-      update: (u) => task.update({ ...u, step: `Building the engine image: ${u.step ?? ''}` }),
-    });
-    if (built) stages.push({ stage: 'image', ms: Date.now() - t0 });
-    task.update({ progress: null, bytesDone: undefined, bytesTotal: undefined, detail: undefined });
-    return { req: next, stages };
+      t0 = Date.now();
+      const built = await assets.ensureImage({ signal: task.signal, update: (u) => task.update({ ...u, step: `Building the engine image: ${u.step ?? ''}` }) });
+      if (built) stages.push({ stage: 'image', ms: Date.now() - t0 });
+      task.update({ progress: null, bytesDone: undefined, bytesTotal: undefined, detail: undefined });
+      return stages;
+    };
   }
 
   /* ------------------------------------------------------------ pull */
