@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { defaultDeployConfig, type DeployInput } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
+import { type DeployInput } from '../../electron/shared/contract/docker';
 import { dockerSuite, freePort, inspect, rawDocker, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-compose';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskSnapshot } from '../../electron/shared/contract/app';
-import { defaultDeployConfig, DeployResultSchema } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
+import { DeployResultSchema } from '../../electron/shared/contract/docker';
 import { dockerSuite, freePort, rawDocker, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-ready';

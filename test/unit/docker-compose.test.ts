@@ -4,7 +4,8 @@ import { composeBytes, composeDuration, composeYaml } from '../../electron/core/
 import { builtinResolveModel } from '../../electron/core/docker/model-ref';
 import { buildSpec } from '../../electron/core/docker/specs';
 import type { SpecContext } from '../../electron/core/docker/specs/common';
-import { DeployInputSchema, defaultDeployConfig } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
+import { DeployInputSchema } from '../../electron/shared/contract/docker';
 
 const ctx: SpecContext = {
   mirror: 'localhost:5000',

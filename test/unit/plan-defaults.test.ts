@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bundledCatalog } from '../../electron/core/hardware/catalog';
 import { evaluate, machineView } from '../../electron/core/hardware/estimate';
 import { buildPlan } from '../../electron/core/hardware/plan';
-import { defaultDeployConfig } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
 import { dockerUp, GIB, makeProfile } from '../fixtures/hardware/profiles';
 
 const catalog = bundledCatalog();
@@ -20,7 +20,7 @@ describe('deploy defaults come from the machine and the planner', () => {
   const plan = buildPlan(catalog, small, { bindHost: '127.0.0.1' });
 
   it('one config per Docker backend; none asks for more CPUs than Docker has', () => {
-    expect(plan.configs.map((c) => c.backend).sort()).toEqual(['ollama', 'onnx-engine', 'vllm-cpu', 'vllm-gpu']);
+    expect(plan.configs.map((c) => c.backend).sort()).toEqual(['llama-cpp', 'ollama', 'onnx-engine', 'vllm-cpu', 'vllm-gpu']);
     for (const c of plan.configs) expect(c.cpus === null || c.cpus <= 2).toBe(true);
   });
 
@@ -31,7 +31,7 @@ describe('deploy defaults come from the machine and the planner', () => {
   });
 
   it('memory limits are never below the planner estimate for the same form, context and parallel', () => {
-    expect(plan.configs.filter((c) => c.memoryLimitGb !== null).map((c) => c.backend).sort()).toEqual(['ollama', 'onnx-engine', 'vllm-cpu', 'vllm-gpu']);
+    expect(plan.configs.filter((c) => c.memoryLimitGb !== null).map((c) => c.backend).sort()).toEqual(['llama-cpp', 'ollama', 'onnx-engine', 'vllm-cpu', 'vllm-gpu']);
     for (const c of plan.configs) {
       if (c.memoryLimitGb === null) continue;
       expect(c.memoryLimitGb * GIB).toBeGreaterThanOrEqual(estimateOf(small, c).totalBytes);

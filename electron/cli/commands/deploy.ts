@@ -1,7 +1,8 @@
 import os from 'node:os';
 import type { Command } from 'commander';
+import { backendDefinition, defaultDeployConfig, dockerBackendIds } from '../../core/backends';
 import { BackendSchema, type DeploymentConfig } from '../../shared/contract/deploy-config';
-import { defaultDeployConfig, type DeployInput, type DeployResult } from '../../shared/contract/docker';
+import type { DeployInput, DeployResult } from '../../shared/contract/docker';
 import type { TaskSnapshot } from '../../shared/contract/app';
 import { DeckError } from '../../shared/errors';
 import { verb, type CliContext } from '../context';
@@ -22,6 +23,7 @@ export interface DeployOpts {
   webuiPort?: string;
   modelPath?: string;
   toolCalling?: boolean;
+  kvCacheType?: string;
   replace?: boolean;
   createOnly?: boolean;
   force?: boolean;
@@ -54,11 +56,11 @@ function collect(value: string, previous: string[] = []): string[] {
  */
 export function requestFromFlags(backendArg: string, o: DeployOpts, bindHost: string, planned?: DeploymentConfig[]): DeployInput {
   const parsed = BackendSchema.safeParse(backendArg);
-  if (!parsed.success || parsed.data === 'embedded') {
+  if (!parsed.success || !backendDefinition(parsed.data).buildSpec) {
     throw new DeckError(
       'invalid_input',
-      parsed.success ? 'The embedded engine is not a container.' : `Unknown backend "${backendArg}".`,
-      'Choose one of: vllm-gpu, vllm-cpu, ollama, onnx-engine.',
+      parsed.success ? `${backendDefinition(parsed.data).info.label} is not a container.` : `Unknown backend "${backendArg}".`,
+      `Choose one of: ${dockerBackendIds().join(', ')}.`,
     );
   }
   const fromPlan = planned?.find((c) => c.backend === parsed.data);
@@ -89,6 +91,11 @@ export function requestFromFlags(backendArg: string, o: DeployOpts, bindHost: st
     ...(o.timeout ? { healthTimeoutSec: int(o.timeout, '--timeout') } : {}),
   };
   if (o.toolCalling === false && base.vllm) req.vllm = { ...base.vllm, toolCalling: false };
+  if (o.kvCacheType) {
+    if (o.kvCacheType !== 'f16' && o.kvCacheType !== 'q8_0') throw new DeckError('invalid_input', `--kv-cache-type is f16 or q8_0, not "${o.kvCacheType}".`);
+    if (!backendDefinition(parsed.data).info.options.includes('kvCacheType')) throw new DeckError('invalid_input', `${backendDefinition(parsed.data).info.label} has no KV cache type option.`);
+    req.llamaCpp = { ...base.llamaCpp, kvCacheType: o.kvCacheType };
+  }
   return req;
 }
 
@@ -134,14 +141,15 @@ function deployOptions(c: Command): Command {
     .option('--open-webui', 'Ollama: also start Open WebUI')
     .option('--webui-port <port>', 'Open WebUI host port (default 3000)')
     .option('--model-path <dir>', 'onnx-engine: model folder on the Docker host')
-    .option('--no-tool-calling', 'vLLM: leave tool calling off');
+    .option('--no-tool-calling', 'vLLM: leave tool calling off')
+    .option('--kv-cache-type <type>', 'llama.cpp: f16 (default) or q8_0 (half the KV cache memory)');
 }
 
 export function registerDeploy(program: Command): void {
   deployOptions(
     program
       .command('deploy <backend>')
-      .description('Deploy a model server in Docker: vllm-gpu, vllm-cpu, ollama or onnx-engine')
+      .description(`Deploy a model server in Docker: ${dockerBackendIds().join(', ')}`)
       .option('--dry-run', 'print the container create options; do not touch Docker'),
   )
     .option('--replace', 'remove an existing deployment of the same name first')
@@ -152,7 +160,7 @@ export function registerDeploy(program: Command): void {
       verb(async (ctx, cmd, backend: string, o: DeployOpts) => {
         // Defaults from the machine and the planner (limits, context, parallel requests).
         const plan = await ctx.call('hardware.plan', {}).catch(() => null);
-        const req = requestFromFlags(backend, o, ctx.core.settings.get().bindHost, plan?.configs);
+        const req = requestFromFlags(backend, o, (await ctx.call('settings.get', {})).settings.bindHost, plan?.configs);
         if (o.dryRun) {
           const { spec, compose } = await ctx.call('docker.preview', req);
           print(cmd, spec, () =>
@@ -185,7 +193,7 @@ export function registerDeploy(program: Command): void {
   ).action(
     verb(async (ctx, cmd, target: string, o: DeployOpts) => {
       const yaml = BackendSchema.safeParse(target).success
-        ? (await ctx.call('docker.preview', requestFromFlags(target, o, ctx.core.settings.get().bindHost))).compose
+        ? (await ctx.call('docker.preview', requestFromFlags(target, o, (await ctx.call('settings.get', {})).settings.bindHost))).compose
         : (await ctx.call('docker.compose', { name: target })).yaml;
       print(cmd, { yaml }, (v) => v.yaml.trimEnd());
     }),

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
 import { resolveOllamaServer } from '../../core/ollama/servers';
 import { DeckError } from '../../shared/errors';
+import { fmtSize } from '../../shared/format';
 import { verb, type CliContext } from '../context';
 import { print, table } from '../output';
 import { waitTask } from './deploy';
 
-const GB = 1e9;
-export const fmtSize = (n: number) => (n >= GB ? `${(n / GB).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(0)} MB` : `${Math.max(1, Math.round(n / 1e3))} KB`);
 
 /** The per-call Ollama (`--ollama NAME|URL`: a name from `slm-deck models servers`), else settings.ollamaUrl. */
 export const ollamaUrl = async (ctx: CliContext, cmd: Command): Promise<{ url?: string }> => {
@@ -100,7 +99,7 @@ export function registerModels(program: Command): void {
     .action(
       verb(async (ctx, cmd, model: string) => {
         const { taskId } = await ctx.call('ollama.pull', { model, ...(await ollamaUrl(ctx, cmd)) });
-        process.once('SIGINT', () => ctx.core.tasks.cancel(taskId));
+        process.once('SIGINT', () => void ctx.call('tasks.cancel', { taskId }));
         const r = (await waitTask(ctx, cmd, taskId)) as { model: string; bytesTotal: number; resumedFromBytes: number; steps: string[] };
         print(
           cmd,

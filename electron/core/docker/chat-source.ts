@@ -1,6 +1,6 @@
-import { BACKEND_LABELS } from '../../shared/contract/deploy-config';
 import { DEMO_MODEL_ID, DEMO_MODEL_LABEL } from '../../shared/contract/engine';
 import type { ChatBackend } from '../../shared/contract/chat';
+import { backendDefinition } from '../backends';
 import type { BackendSource } from '../chat/backend-registry';
 import type { Deployment } from '../../shared/contract/docker';
 import type { DockerService } from './docker-service';
@@ -9,16 +9,16 @@ import type { DockerService } from './docker-service';
 function asBackend(d: Deployment): ChatBackend | null {
   if (!d.endpoint || !(d.state === 'running' || d.state === 'starting' || d.state === 'partial')) return null;
   const ep = d.endpoint;
+  const def = backendDefinition(d.backend);
   return {
     id: `docker:${d.name}`,
     kind: ep.api,
     baseUrl: ep.api === 'openai' ? `${ep.url}/v1` : ep.url,
     model: ep.model,
     // The demo model is a toy: say so wherever the deployment is offered.
-    label: `${d.name} · ${BACKEND_LABELS[d.backend]}${ep.model === DEMO_MODEL_ID ? ` · ${DEMO_MODEL_LABEL}` : ''}`,
+    label: `${d.name} · ${def.info.label}${ep.model === DEMO_MODEL_ID ? ` · ${DEMO_MODEL_LABEL}` : ''}`,
     source: 'docker',
-    // vLLM's phi4_mini_json parser extracts nothing while streaming.
-    ...(d.backend === 'vllm-gpu' || d.backend === 'vllm-cpu' ? { streamToolCalls: false } : {}),
+    ...(def.chat.streamToolCalls ? {} : { streamToolCalls: false }),
     removable: false,
   };
 }

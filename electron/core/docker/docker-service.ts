@@ -1,3 +1,4 @@
+import { backendDefinition } from '../backends';
 import type Docker from 'dockerode';
 import { existsSync } from 'node:fs';
 import type { Deployment, DeployRequest, DeployResult, DeploymentSpec, GpuCheck, LogLine, PortCheck, Readiness, StatsSample } from '../../shared/contract/docker';
@@ -22,7 +23,6 @@ import { checkPort as probePort } from './ports';
 import { pullImage } from './pull';
 import { buildSpec } from './specs';
 import { withResolver, type SpecContext } from './specs/common';
-import { engineModelFolder } from './specs/onnx-engine';
 import { containerStats, statsOnce } from './stats';
 import { Watches } from './watches';
 
@@ -90,7 +90,7 @@ export class DockerService {
   }
 
   private withWarnings(req: DeployRequest, spec: DeploymentSpec): DeploymentSpec {
-    if (req.openWebUi && req.backend !== 'ollama') spec.warnings.push('Open WebUI is only offered with Ollama; it is not started.');
+    if (req.openWebUi && !backendDefinition(req.backend).info.options.includes('openWebUi')) spec.warnings.push('Open WebUI is only offered with Ollama; it is not started.');
     if (!/^127\.|^::1$|^localhost$/.test(req.bindHost)) {
       spec.warnings.push(`The server is published on ${req.bindHost}: other machines that can reach it can use the model without a password.`);
     }
@@ -107,18 +107,19 @@ export class DockerService {
     const spec = this.withWarnings(req, buildSpec(req, ctx));
     const log = this.o.log.child('deploy');
     log.info('deploy', { name: spec.name, backend: spec.backend });
+    const folder = backendDefinition(req.backend).modelFolder?.(req, ctx) ?? null;
     try {
       const { gpuCheck, ready } = await runDeploy(
         {
           docker,
           status,
           spec,
-          modelFolder: spec.backend === 'onnx-engine' ? engineModelFolder(req, ctx) : null,
+          modelFolder: folder,
           mirror: this.o.mirror(),
           verdict: this.o.verdict,
           log,
           changed: (action) => this.changed(spec.name, action),
-          engine: this.engineSteps(req, spec.backend === 'onnx-engine' ? engineModelFolder(req, ctx) : null, status.remote),
+          engine: this.engineSteps(req, folder, status.remote),
         },
         req,
         task,
@@ -135,7 +136,7 @@ export class DockerService {
   /** The bundled demo model is mounted from the app's folder: its path goes into the spec. */
   private async demoFolder(req: DeployRequest, remote: boolean): Promise<DeployRequest> {
     const assets = this.o.engineAssets?.();
-    if (req.backend !== 'onnx-engine' || req.modelPath || req.model !== DEMO_MODEL_ID || !assets || remote) return req;
+    if (!backendDefinition(req.backend).modelFolder || req.modelPath || req.model !== DEMO_MODEL_ID || !assets || remote) return req;
     const found = await assets.modelFolder(req.model, { signal: new AbortController().signal, update: () => undefined });
     return found ? { ...req, modelPath: found.dir } : req;
   }
@@ -147,7 +148,7 @@ export class DockerService {
    */
   private engineSteps(req: DeployRequest, folder: string | null, remote: boolean): DeployDeps['engine'] {
     const assets = this.o.engineAssets?.();
-    if (req.backend !== 'onnx-engine' || !assets || remote) return undefined;
+    if (!folder || !assets || remote) return undefined;
     return async (task) => {
       const stages: Readiness['stages'] = [];
       let t0 = Date.now();

@@ -1,4 +1,4 @@
-import type { Backend } from '../../shared/contract/deploy-config';
+import type { Backend, DeploymentConfig } from '../../shared/contract/deploy-config';
 import type {
   Catalog,
   CatalogModel,
@@ -11,15 +11,14 @@ import type {
   ModelForm,
   Verdict,
 } from '../../shared/contract/hardware';
-import { fmtBytes, fmtGB, fmtInt, GIB } from './units';
+import { backendDefinition, isDockerBackend } from '../backends';
+import { VLLM_GPU_MEMORY_UTILIZATION } from '../backends/vllm-common';
+import { fmtBytes, fmtInt, fmtSize, GIB } from '../../shared/format';
 
 /** Kept free for the OS and the desktop when judging RAM. */
 export const SYSTEM_RESERVE_BYTES = GIB;
-/** The seed's `--gpu-memory-utilization`: the share of VRAM vLLM reserves up front. */
-export const VLLM_GPU_MEMORY_UTILIZATION = 0.8;
-
-const DOCKER_BACKENDS: ReadonlySet<Backend> = new Set(['vllm-gpu', 'vllm-cpu', 'ollama', 'onnx-engine']);
-export const runsInDocker = (b: Backend) => DOCKER_BACKENDS.has(b);
+export { VLLM_GPU_MEMORY_UTILIZATION };
+export const runsInDocker = isDockerBackend;
 
 /** The facts of a profile the estimates depend on. */
 export interface MachineView {
@@ -63,6 +62,8 @@ export interface RowInput {
   form: ModelForm;
   context: number;
   parallel: number;
+  /** Backend options of the deployment being judged (e.g. a quantised KV cache); absent = the form's defaults. */
+  options?: Pick<DeploymentConfig, 'llamaCpp'>;
 }
 
 export interface Evaluation {
@@ -73,32 +74,33 @@ export interface Evaluation {
   notes: string[];
 }
 
-/** 2 (K and V) x layers x KV heads x head dim x bytes per element. */
-export function kvBytesPerToken(model: CatalogModel, form: ModelForm): number {
-  const a = model.architecture;
-  return 2 * a.layers * a.kvHeads * a.headDim * form.kvBytesPerElement;
+/** Bytes per KV element: the form's, unless the deployment quantises its KV cache. */
+export function kvBytesPerElement(input: Pick<RowInput, 'backend' | 'form' | 'options'>): number {
+  return backendDefinition(input.backend).planner.kvBytesPerElement?.(input.options ?? {}) ?? input.form.kvBytesPerElement;
 }
 
-/**
- * `VLLM_CPU_KVCACHE_SPACE` (whole GiB) the planner's configs set for a KV cache of `kvBytes`:
- * vLLM's CPU backend reserves that much up front, so the estimate counts it, not the bytes.
- */
-export function vllmCpuKvSpaceGb(kvBytes: number): number {
-  return Math.max(1, Math.ceil(kvBytes / GIB));
+/** 2 (K and V) x layers x KV heads x head dim x bytes per element. */
+export function kvBytesPerToken(model: CatalogModel, form: ModelForm, bytesPerElement = form.kvBytesPerElement): number {
+  const a = model.architecture;
+  return 2 * a.layers * a.kvHeads * a.headDim * bytesPerElement;
 }
+
+const KV_DTYPE: Record<number, string> = { 4: 'fp32', 2: 'fp16', [34 / 32]: 'q8_0' };
 
 /** The terms of the memory a deployment needs, each with a formula a person can redo. */
 export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[] {
   const { backend, model, form, context, parallel } = input;
   const a = model.architecture;
   const rt = catalog.runtimes[backend];
-  const kvTokens = kvBytesPerToken(model, form) * context * parallel;
-  // vLLM CPU reserves VLLM_CPU_KVCACHE_SPACE in whole GiB (plan.ts buildConfig sets it with vllmCpuKvSpaceGb).
-  const kv = backend === 'vllm-cpu' ? vllmCpuKvSpaceGb(kvTokens) * GIB : kvTokens;
-  const seqWord = backend === 'ollama' ? 'parallel requests (OLLAMA_NUM_PARALLEL)' : backend.startsWith('vllm') ? 'sequences (--max-num-seqs)' : parallel === 1 ? 'sequence' : 'sequences';
+  const planner = backendDefinition(backend).planner;
+  const perElement = kvBytesPerElement(input);
+  const kvTokens = kvBytesPerToken(model, form, perElement) * context * parallel;
+  // What the server reserves for that cache (vLLM CPU: whole GiB of VLLM_CPU_KVCACHE_SPACE).
+  const reserved = planner.reservedKv?.(kvTokens);
+  const kv = reserved?.bytes ?? kvTokens;
+  const seqWord = planner.sequencesWord ?? (parallel === 1 ? 'sequence' : 'sequences');
   const logitsTokens = rt.logitsTokens === 'parallel' ? parallel : rt.logitsTokens;
   const logits = logitsTokens * a.vocabSize * 4;
-  const kvType = form.kvBytesPerElement === 4 ? 'fp32' : form.precision === 'bf16' ? 'bf16' : 'fp16';
   return [
     {
       key: 'weights',
@@ -108,14 +110,15 @@ export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[]
     },
     {
       key: 'kv-cache',
-      label: `KV cache (${kvType})`,
+      // A bf16 checkpoint keeps its KV cache in bf16.
+      label: `KV cache (${perElement === 2 && form.precision === 'bf16' ? 'bf16' : (KV_DTYPE[perElement] ?? `${perElement} B per element`)})`,
       bytes: kv,
       formula:
-        `2 (K and V) × ${a.layers} layers × ${a.kvHeads} KV heads × ${a.headDim} head dim × ${form.kvBytesPerElement} B × ${fmtInt(context)} tokens × ${parallel} ${seqWord} = ${fmtInt(kvTokens)} B = ${fmtBytes(kvTokens)}` +
-        (backend === 'vllm-cpu' ? `, reserved as VLLM_CPU_KVCACHE_SPACE=${kv / GIB} (whole GiB, rounded up) = ${fmtBytes(kv)}` : '') +
+        `2 (K and V) × ${a.layers} layers × ${a.kvHeads} KV heads × ${a.headDim} head dim × ${perElement} B × ${fmtInt(context)} tokens × ${parallel} ${seqWord} = ${fmtInt(kvTokens)} B = ${fmtBytes(kvTokens)}` +
+        (reserved ? `, ${reserved.note} = ${fmtBytes(kv)}` : '') +
         (form.format === 'onnx' ? ': every engine slot keeps a KV buffer that grows up to the full context (engine/kv-cache.ts)' : ''),
     },
-    backend === 'ollama' ? ollamaOverheadTerm(model, form, kv, rt) : { key: 'runtime', label: 'Runtime overhead', bytes: rt.runtimeBytes, formula: `fixed ${fmtInt(rt.runtimeBytes)} B = ${fmtBytes(rt.runtimeBytes)}: ${rt.runtimeNote}` },
+    planner.runtimeTerm?.(input, kv, rt) ?? { key: 'runtime', label: 'Runtime overhead', bytes: rt.runtimeBytes, formula: `fixed ${fmtInt(rt.runtimeBytes)} B = ${fmtBytes(rt.runtimeBytes)}: ${rt.runtimeNote}` },
     {
       key: 'logits',
       label: 'Logits buffer',
@@ -125,30 +128,9 @@ export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[]
   ];
 }
 
-/**
- * Ollama's own estimate (llm/memory.go, EstimateGPULayers): GraphSize has no formula for
- * Phi-4-mini's architecture (phi3), so the compute graph is `GQA × kv / 6` with GQA = heads /
- * KV heads and kv the KV cache of num_ctx × OLLAMA_NUM_PARALLEL tokens; one layer (blk.0)
- * is added as a buffer. Plus the server and runner processes (the catalog's runtimeBytes).
- */
-export function ollamaOverheadTerm(model: CatalogModel, form: ModelForm, kvBytes: number, rt: Catalog['runtimes'][Backend]): EstimateTerm {
-  const a = model.architecture;
-  const gqa = Math.floor(a.attentionHeads / a.kvHeads);
-  const graph = Math.floor((gqa * kvBytes) / 6);
-  const layer = Math.ceil(form.weightsBytes / a.layers);
-  const bytes = graph + layer + rt.runtimeBytes;
-  return {
-    key: 'runtime',
-    label: 'Runtime overhead (as Ollama estimates it)',
-    bytes,
-    formula:
-      `compute graph GQA ${gqa} (${a.attentionHeads} heads / ${a.kvHeads} KV heads) × KV ${fmtBytes(kvBytes)} / 6 = ${fmtBytes(graph)} (Ollama llm/memory.go, no GraphSize formula for phi3)` +
-      ` + one layer as a buffer ${fmtBytes(form.weightsBytes)} / ${a.layers} = ${fmtBytes(layer)} + ${fmtBytes(rt.runtimeBytes)} (${rt.runtimeNote}) = ${fmtBytes(bytes)}`,
-  };
-}
-
 function unavailable(input: RowInput, m: MachineView): { reason: string; hint?: string } | null {
   const { backend, form } = input;
+  const planner = backendDefinition(backend).planner;
   if (form.unavailableReason) return { reason: `${form.unavailableReason}.` };
   if (runsInDocker(backend) && !m.docker.reachable) {
     return { reason: `Docker is not reachable: ${m.docker.reason ?? 'no answer'}`, hint: m.docker.hint };
@@ -160,7 +142,7 @@ function unavailable(input: RowInput, m: MachineView): { reason: string; hint?: 
       hint: 'On an NVIDIA GPU run vLLM or Ollama; on the CPU use the cpu-int4 build.',
     };
   }
-  const needsCuda = backend === 'vllm-gpu' || form.device === 'gpu';
+  const needsCuda = planner.needsCuda || form.device === 'gpu';
   if (needsCuda) {
     if (!m.cudaGpu) {
       return m.nvidiaWithoutDriver
@@ -173,27 +155,19 @@ function unavailable(input: RowInput, m: MachineView): { reason: string; hint?: 
         hint: 'Install the NVIDIA Container Toolkit, run `sudo nvidia-ctk runtime configure --runtime=docker` and restart Docker.',
       };
     }
-    const cc = Number.parseFloat(m.cudaGpu.computeCapability ?? '');
-    if (backend === 'vllm-gpu' && Number.isFinite(cc) && cc < 7) {
-      return { reason: `vLLM needs CUDA compute capability 7.0 or newer; ${m.cudaGpu.name} has ${m.cudaGpu.computeCapability}.` };
-    }
   }
-  if (backend === 'vllm-cpu' && m.docker.arch && !/^(amd64|x86_64)$/.test(m.docker.arch)) {
-    return { reason: `The vLLM CPU image (vllm/vllm-openai-cpu:latest-x86_64) is built for x86_64, and Docker here runs ${m.docker.arch}.` };
-  }
-  return null;
+  return planner.unavailable?.(input, m) ?? null;
 }
 
 /** Where the model lives while it runs on this machine with this backend. */
 export function placement(input: RowInput, m: MachineView): 'ram' | 'vram' {
-  if (input.backend === 'vllm-gpu' || input.form.device === 'gpu') return 'vram';
-  if (input.backend === 'ollama' && m.cudaGpu && m.docker.gpuPassthrough) return 'vram';
-  return 'ram';
+  if (input.form.device === 'gpu') return 'vram';
+  return backendDefinition(input.backend).planner.placement(input, m);
 }
 
 function diskFor(backend: Backend, m: MachineView): DiskSpace | null {
-  // Ollama and vLLM keep models in Docker volumes; the engines read SLM Deck's model store.
-  return backend === 'ollama' || backend.startsWith('vllm') ? m.disks.dockerData ?? m.disks.models : m.disks.models;
+  // Servers that download their model keep it in Docker volumes; the engines read SLM Deck's model store.
+  return backendDefinition(backend).planner.storage === 'docker-data' ? m.disks.dockerData ?? m.disks.models : m.disks.models;
 }
 
 /** Judges one (backend, form, context, parallel) on this machine. */
@@ -209,7 +183,7 @@ export function evaluate(catalog: Catalog, input: RowInput, m: MachineView): Eva
   }
 
   const judged =
-    input.backend === 'vllm-gpu' ? judgeVllmGpu(input, m, terms) : where === 'vram' ? judgeVram(input, m, total) : judgeRam(input, m, total);
+    backendDefinition(input.backend).planner.budget === 'vllm-reservation' ? judgeVllmGpu(input, m, terms) : where === 'vram' ? judgeVram(input, m, total) : judgeRam(input, m, total);
 
   const disk = diskFor(input.backend, m);
   const diskOk = disk?.freeBytes == null ? null : input.form.weightsBytes <= disk.freeBytes - GIB;
@@ -218,13 +192,13 @@ export function evaluate(catalog: Catalog, input: RowInput, m: MachineView): Eva
     ok: diskOk,
     detail:
       disk?.freeBytes == null
-        ? `Free space at ${disk?.path ?? 'the model store'} is unknown; the weights take ${fmtGB(input.form.weightsBytes)}.`
-        : `${fmtGB(input.form.weightsBytes)} of weights, ${fmtGB(disk.freeBytes)} free at ${disk.path} (1 GiB kept free).`,
+        ? `Free space at ${disk?.path ?? 'the model store'} is unknown; the weights take ${fmtSize(input.form.weightsBytes)}.`
+        : `${fmtSize(input.form.weightsBytes)} of weights, ${fmtSize(disk.freeBytes)} free at ${disk.path} (1 GiB kept free).`,
   });
   if (diskOk === false) {
     return {
       verdict: 'wont-fit',
-      reason: `The weights need ${fmtGB(input.form.weightsBytes)} of disk, but only ${fmtGB(disk!.freeBytes!)} is free at ${disk!.path}.`,
+      reason: `The weights need ${fmtSize(input.form.weightsBytes)} of disk, but only ${fmtSize(disk!.freeBytes!)} is free at ${disk!.path}.`,
       hint: 'Free some disk space (e.g. `docker system prune` for unused images), then refresh.',
       notes,
       estimate: { ...base, budgetBytes: judged.budgetBytes, budgetLabel: judged.budgetLabel, checks: judged.checks },
@@ -300,12 +274,12 @@ function judgeVram(input: RowInput, m: MachineView, total: number): Judged {
     };
   }
   const ramUsable = m.ramTotal - SYSTEM_RESERVE_BYTES;
-  if (input.backend === 'ollama' && total - free <= ramUsable) {
+  if (backendDefinition(input.backend).planner.spillsToRam && total - free <= ramUsable) {
     const onGpu = Math.max(0, Math.min(1, (free - (total - input.form.weightsBytes)) / input.form.weightsBytes));
     return {
       ...common,
       verdict: 'tight',
-      reason: `Needs ${fmtBytes(total)}, more than the ${fmtBytes(free)} of free VRAM: Ollama would keep about ${Math.round((1 - onGpu) * 100)} % of the layers on the CPU, which is much slower.`,
+      reason: `Needs ${fmtBytes(total)}, more than the ${fmtBytes(free)} of free VRAM: ${backendDefinition(input.backend).info.label.replace(/ \(.*\)$/, '')} would keep about ${Math.round((1 - onGpu) * 100)} % of the layers on the CPU, which is much slower.`,
       hint: 'Choose a smaller form (q4_K_M) or a shorter context to keep it all on the GPU.',
     };
   }
@@ -402,8 +376,7 @@ function judgeVllmGpu(input: RowInput, m: MachineView, terms: EstimateTerm[]): J
 function rowNotes(input: RowInput, m: MachineView, where: 'ram' | 'vram'): string[] {
   const notes: string[] = [];
   if (input.form.note) notes.push(input.form.note);
-  if (input.backend === 'vllm-cpu' && !m.avx512 && m.arch === 'x86_64') notes.push('No AVX-512 on this CPU: vLLM’s CPU backend runs much slower without it.');
-  if (input.backend === 'ollama' && where === 'ram' && m.cudaGpu && !m.docker.gpuPassthrough) notes.push('Runs on the CPU: Docker cannot pass the GPU through.');
+  notes.push(...(backendDefinition(input.backend).planner.notes?.(input, m, where) ?? []));
   if (runsInDocker(input.backend) && m.platform === 'darwin') notes.push('Docker on macOS cannot use the Apple GPU: this runs on the CPU inside Docker’s VM.');
   if (where === 'vram' && m.cudaGpuCount > 1) notes.push(`Estimated for GPU ${m.cudaGpu!.index} alone (the largest); SLM Deck does not split a model across GPUs.`);
   return notes;

@@ -1,4 +1,5 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
+import type { BackendInfo, BackendOption } from '../../../../electron/shared/contract/backends';
 import type { PortCheck } from '../../../../electron/shared/contract/docker';
 import type { DeckClientError } from '../../api/client';
 import { call } from '../../api/client';
@@ -11,6 +12,8 @@ type Issue = { path: string[]; message: string };
 
 export interface ConfigFormProps {
   form: FormState;
+  /** The chosen backend's definition: which fields it takes. */
+  info: BackendInfo;
   onChange: (f: FormState) => void;
   onDeploy: () => void;
   onPreview: () => void;
@@ -20,25 +23,25 @@ export interface ConfigFormProps {
 }
 
 /** Catalog forms that run on the chosen backend, for the model picker. */
-function useModelOptions(backend: string): Array<{ ref: string; label: string; unavailable?: string }> {
+function useModelOptions(backend: string, mountsModelFolder: boolean): Array<{ ref: string; label: string; unavailable?: string }> {
   const catalog = useCall('hardware.catalog', {}, { retry: false, staleTime: Infinity });
   const forms = (catalog.data?.models ?? []).flatMap((m) =>
     m.forms
       .filter((f) => (f.backends as string[]).includes(backend))
       .map((f) => ({ ref: `${m.id}/${f.id}`, label: `${m.name}: ${f.label}`, unavailable: f.unavailableReason })),
   );
-  // The ONNX engine also runs the bundled demo model, offered as what it is: a toy.
-  return backend === 'onnx-engine' && forms.length ? [...forms, { ref: DEMO_MODEL_ID, label: `${DEMO_MODEL_LABEL} — a toy, always the same answer` }] : forms;
+  // A backend that mounts a model folder (the ONNX engine) also runs the bundled demo model, offered as what it is: a toy.
+  return mountsModelFolder && forms.length ? [...forms, { ref: DEMO_MODEL_ID, label: `${DEMO_MODEL_LABEL} — a toy, always the same answer` }] : forms;
 }
 
-export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, busy, error }: ConfigFormProps) {
+export function ConfigForm({ form, info, onChange, onDeploy, onPreview, onCompose, busy, error }: ConfigFormProps) {
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => onChange({ ...form, [k]: v });
   const [port, setPort] = useState<PortCheck | null>(null);
-  const models = useModelOptions(form.backend);
+  const models = useModelOptions(form.backend, info.options.includes('modelPath'));
   const issues = (error?.info.code === 'invalid_input' ? (error.info.details as Issue[] | undefined) : undefined) ?? [];
   const issueFor = (key: string) => issues.find((i) => i.path[0] === key || (key === 'gpuMemoryUtilization' && i.path[1] === key))?.message;
   const portField = (error?.info.code === 'port_in_use' ? (error.info.details as { field?: string } | undefined)?.field : undefined) ?? null;
-  const isVllm = form.backend === 'vllm-gpu' || form.backend === 'vllm-cpu';
+  const has = (o: BackendOption) => info.options.includes(o);
 
   const checkPort = async () => {
     const p = Number(form.hostPort);
@@ -106,7 +109,7 @@ export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, bus
           ) : (
             text('model')
           ),
-          form.backend === 'onnx-engine' ? 'Downloaded into the model store first when missing; the engine image is built when missing.' : undefined,
+          has('modelPath') ? 'Downloaded into the model store first when missing; the engine image is built when missing.' : undefined,
         )}
         {field(
           'hostPort',
@@ -146,20 +149,19 @@ export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, bus
       <div className="grid-3">
         {field('contextLength', 'Context length (tokens)', text('contextLength', { inputMode: 'numeric' }))}
         {field('parallel', 'Parallel requests', text('parallel', { inputMode: 'numeric' }))}
-        {field('gpus', 'GPUs', text('gpus', { placeholder: form.backend === 'vllm-gpu' ? 'all' : 'none (CPU)' }), 'Device ids, comma separated; "all" for every GPU.')}
+        {field('gpus', 'GPUs', text('gpus', { placeholder: info.gpu === 'required' ? 'all' : 'none (CPU)' }), 'Device ids, comma separated; "all" for every GPU.')}
         {field('memoryLimitGb', 'Memory limit (GB)', text('memoryLimitGb', { inputMode: 'decimal', placeholder: 'no limit' }))}
         {field('cpus', 'CPU limit', text('cpus', { inputMode: 'decimal', placeholder: 'no limit' }))}
-        {isVllm &&
-          form.backend === 'vllm-gpu' &&
+        {has('gpuMemoryUtilization') &&
           field('gpuMemoryUtilization', 'GPU memory share', text('gpuMemoryUtilization', { inputMode: 'decimal' }), 'vLLM reserves this fraction of VRAM.')}
       </div>
-      {isVllm && (
+      {has('toolCalling') && (
         <label className="check">
           <input type="checkbox" checked={form.toolCalling} onChange={(e) => set('toolCalling', e.target.checked)} /> Tool calling
           (<code>--enable-auto-tool-choice --tool-call-parser phi4_mini_json</code>)
         </label>
       )}
-      {form.backend === 'ollama' && (
+      {has('openWebUi') && (
         <div className="grid-2">
           <label className="check">
             <input type="checkbox" checked={form.openWebUi} onChange={(e) => set('openWebUi', e.target.checked)} /> Also start Open WebUI
@@ -167,7 +169,17 @@ export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, bus
           {form.openWebUi && field('webUiPort', 'Open WebUI port', text('webUiPort', { inputMode: 'numeric' }))}
         </div>
       )}
-      {form.backend === 'onnx-engine' &&
+      {has('kvCacheType') &&
+        field(
+          'kvCacheType',
+          'KV cache type',
+          <select {...ids('kvCacheType')} name="kvCacheType" value={form.kvCacheType} onChange={(e) => set('kvCacheType', e.target.value as FormState['kvCacheType'])}>
+            <option value="f16">f16 (default)</option>
+            <option value="q8_0">q8_0 (half the memory)</option>
+          </select>,
+          '--cache-type-k / --cache-type-v',
+        )}
+      {has('modelPath') &&
         field('modelPath', 'Model folder (optional)', text('modelPath', { placeholder: 'the app’s model store' }), 'Mounted read-only at /model; leave empty to use the model store (or the demo model).')}
       <details>
         <summary>Environment</summary>

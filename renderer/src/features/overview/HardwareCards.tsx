@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import type { GpuInfo, HardwareProfile } from '../../../../electron/shared/contract/hardware';
 import { useCall } from '../../api/hooks';
-import { fmtBytes, fmtGB } from './units';
+import { fmtBytes, fmtSize } from '../../../../electron/shared/format';
 
 type Tone = 'ok' | 'warn' | 'bad';
 
@@ -127,9 +127,9 @@ export function HardwareCards({ profile: p }: { profile: HardwareProfile }) {
         <GpuCard key={`${g.source}-${g.index}`} g={g} />
       ))}
 
-      <Card id="disk" title="Disk" state={disks[0]?.freeBytes != null ? `${fmtGB(disks[0].freeBytes)} free` : 'Unknown'} tone={disks.some((d) => d.freeBytes !== null && d.freeBytes < 10e9) ? 'warn' : 'ok'} hint={diskUnknown?.hint}>
+      <Card id="disk" title="Disk" state={disks[0]?.freeBytes != null ? `${fmtSize(disks[0].freeBytes)} free` : 'Unknown'} tone={disks.some((d) => d.freeBytes !== null && d.freeBytes < 10e9) ? 'warn' : 'ok'} hint={diskUnknown?.hint}>
         {disks.map((d) => (
-          <Row key={d.label} k={d.label} v={<span title={d.path}>{d.freeBytes !== null ? `${fmtGB(d.freeBytes)} free of ${fmtGB(d.totalBytes)}` : 'unknown'}</span>} />
+          <Row key={d.label} k={d.label} v={<span title={d.path}>{d.freeBytes !== null ? `${fmtSize(d.freeBytes)} free of ${fmtSize(d.totalBytes)}` : 'unknown'}</span>} />
         ))}
       </Card>
 
