@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,12 +28,20 @@ describe('port check', () => {
     const port = await hold();
     const c = await checkPort('127.0.0.1', port);
     expect(c.free).toBe(false);
+    // The holder is found through /proc, which only Linux has; elsewhere the message stays general.
     if (process.platform === 'linux') {
       expect(c.holder?.pid).toBe(process.pid);
-      expect(c.holder?.command).toMatch(/node/);
+      // The process name, not the command line (which would show this runner's arguments).
+      expect(c.holder?.command).toBe(readFileSync('/proc/self/comm', 'utf8').trim());
+      expect(c.holder?.command).not.toContain(' ');
       expect(c.message).toContain(`(pid ${process.pid})`);
+    } else {
+      expect(c.holder).toBeNull();
     }
+    expect(c.message).toMatch(/already in use by/);
     expect(c.suggestion).toBeGreaterThan(port);
+    // Without /proc (another OS) the holder is not guessed.
+    expect((await checkPort('127.0.0.1', port, { platform: 'darwin' })).message).toBe(`Port ${port} on 127.0.0.1 is already in use by another program.`);
     expect(await tryListen('127.0.0.1', c.suggestion!)).toBeNull();
   });
 

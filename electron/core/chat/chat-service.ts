@@ -234,6 +234,10 @@ export class ChatService {
 
   async send(conversationId: string, content: string): Promise<{ conversationId: string; userMessageId: string; assistantMessageId: string }> {
     const c = await this.o.store.get(conversationId);
+    const running = this.runs.get(c.id);
+    // A reply whose end was announced is only being written to disk: the next turn waits for
+    // that instead of refusing (the user saw the reply end and pressed Enter).
+    if (running && c.messages.at(-1)?.status !== 'streaming') await running.done;
     if (this.runs.has(c.id)) {
       throw new DeckError('conflict', 'A reply is still streaming in this conversation.', 'Wait for it, or stop it (Esc) first.');
     }
@@ -341,7 +345,7 @@ export class ChatService {
       c.messages.push(msg);
       this.o.bus.emit('chat.message', { conversationId: c.id, message: msg });
       if (round + 1 >= MAX_TOOL_ROUNDS) {
-        this.finishWith(c, msg, 'error', {
+        await this.finishWith(c, msg, 'error', {
           code: 'server_error',
           message: `The model kept calling tools (${MAX_TOOL_ROUNDS} rounds); stopped here.`,
           hint: 'Ask more directly, or turn tools off for this conversation.',
@@ -349,8 +353,6 @@ export class ChatService {
         break;
       }
     }
-    c.updatedAt = Date.now();
-    await this.o.store.save(c.id);
     this.changed(c.id);
   }
 
@@ -437,6 +439,18 @@ export class ChatService {
     await announced;
     batcher.flush();
     msg.stats = meter.stats({ backend, model, params: c.params, streamed });
+    await this.settle(c, msg);
+  }
+
+  /** A finished message is on disk before anyone hears of it: a crash after the event loses nothing announced. */
+  private async settle(c: Conversation, msg: ChatMessage): Promise<void> {
+    c.updatedAt = Date.now();
+    try {
+      await this.o.store.save(c.id);
+    } catch (e) {
+      msg.status = 'error';
+      msg.error = { code: 'io_error', message: `The reply could not be saved: ${e instanceof Error ? e.message : String(e)}.`, hint: 'Check free disk space and the permissions of the SLM Deck folder.' };
+    }
     this.o.bus.emit('chat.message', { conversationId: c.id, message: msg });
   }
 
@@ -453,10 +467,10 @@ export class ChatService {
     };
   }
 
-  private finishWith(c: Conversation, msg: ChatMessage, status: ChatMessage['status'], error: ErrorInfo): void {
+  private finishWith(c: Conversation, msg: ChatMessage, status: ChatMessage['status'], error: ErrorInfo): Promise<void> {
     msg.status = status;
     msg.error = error;
-    this.o.bus.emit('chat.message', { conversationId: c.id, message: msg });
+    return this.settle(c, msg);
   }
 
   /** The history as the server should see it: system prompt, turns, tool calls paired with results. */

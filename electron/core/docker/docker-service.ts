@@ -23,6 +23,8 @@ import { checkPort as probePort } from './ports';
 import { pullImage } from './pull';
 import { buildSpec } from './specs';
 import { withResolver, type SpecContext } from './specs/common';
+import { resolveModelFolder } from '../fs/model-folder';
+import { syncTokenFolder } from './secret-mounts';
 import { containerStats, statsOnce } from './stats';
 import { Watches } from './watches';
 
@@ -35,6 +37,8 @@ export interface DockerServiceOptions {
   /** Current registry mirror and HF token, read at each call. */
   mirror: () => string;
   hfToken: () => Promise<string | null>;
+  /** Host folder the Hugging Face token file is kept in for mounting (0700). */
+  hfTokenDir: string;
   appVersion: string;
   engineVersion: string;
   modelsDir: string;
@@ -67,14 +71,14 @@ export class DockerService {
 
   /* ------------------------------------------------------------ specs */
 
-  specContext(arch: string, hfToken: string | null): SpecContext {
+  specContext(arch: string, hfTokenDir: string | null): SpecContext {
     return {
       mirror: this.o.mirror(),
       engineVersion: this.o.engineVersion,
       appVersion: this.o.appVersion,
       modelsDir: this.o.modelsDir,
       arch,
-      hfToken,
+      hfTokenDir,
       resolveModel: withResolver(this.o.resolveModel, builtinResolveModel),
     };
   }
@@ -102,8 +106,18 @@ export class DockerService {
   async deploy(input: DeployRequest, task: TaskContext): Promise<DeployResult> {
     task.update({ step: 'Checking Docker' });
     const { docker, status } = await this.o.conn.client();
-    const req = await this.demoFolder(input, status.remote);
-    const ctx = this.specContext(status.arch ?? this.hostArch(), await this.o.hfToken());
+    let req = await this.demoFolder(input, status.remote);
+    const token = await this.o.hfToken();
+    // A remote daemon cannot mount a folder of this machine: there the token is not passed (it is never put in Env).
+    const hfTokenDir = status.remote ? null : await syncTokenFolder(this.o.hfTokenDir, token);
+    const ctx = this.specContext(status.arch ?? this.hostArch(), token ? hfTokenDir : null);
+    // The folder is resolved through symlinks and checked here; the container mounts what was checked.
+    // A remote daemon's disk cannot be read from here, so only the path's shape is checked for it.
+    const wanted = backendDefinition(req.backend).modelFolder?.(req, ctx);
+    if (wanted !== undefined && !status.remote) {
+      const folder = await resolveModelFolder(wanted, this.o.modelsDir);
+      if (folder !== null && req.modelPath !== undefined) req = { ...req, modelPath: folder };
+    }
     const spec = this.withWarnings(req, buildSpec(req, ctx));
     const log = this.o.log.child('deploy');
     log.info('deploy', { name: spec.name, backend: spec.backend });
@@ -266,7 +280,7 @@ export class DockerService {
   }
 
   /** Removes the containers (and the private network); volumes only when asked and when no other container uses them. */
-  async remove(name: string, removeVolumes: boolean): Promise<{ containers: string[]; volumesRemoved: string[]; volumesKept: string[] }> {
+  async remove(name: string, removeVolumes: boolean): Promise<{ containers: string[]; volumesRemoved: string[]; volumesKept: string[]; volumesInUse?: string[] }> {
     const { docker, items } = await this.ordered(name);
     const volumes = new Set<string>();
     const networks = new Set<string>();
@@ -293,6 +307,7 @@ export class DockerService {
     }
     const volumesRemoved: string[] = [];
     const volumesKept: string[] = [];
+    const volumesInUse: string[] = [];
     for (const v of volumes) {
       if (!removeVolumes) {
         volumesKept.push(v);
@@ -306,14 +321,15 @@ export class DockerService {
         }
         await docker.getVolume(v).remove();
         volumesRemoved.push(v);
-      } catch {
-        // 409: another deployment still uses it (the shared model caches)
+      } catch (e) {
+        // 409: another deployment still uses it (the shared model caches); the user is told so.
         volumesKept.push(v);
+        if (httpStatus(e) === 409) volumesInUse.push(v);
       }
     }
     this.gpuChecks.delete(name);
     this.changed(name, 'destroy');
-    return { containers: removed, volumesRemoved, volumesKept };
+    return { containers: removed, volumesRemoved, volumesKept, ...(volumesInUse.length ? { volumesInUse } : {}) };
   }
 
   private changed(name: string, action: string): void {
@@ -349,7 +365,16 @@ export class DockerService {
   async compose(name: string): Promise<string> {
     const d = await this.get(name);
     if (!d.request) throw new DeckError('not_found', `The deployment "${name}" has no readable configuration label.`, 'It may have been made by an older version; deploy it again to export it.');
-    return this.preview(d.request).compose;
+    return this.preview({ ...d.request, env: await this.envValues(name, d.request.env) }).compose;
+  }
+
+  /** The label keeps env keys only; their values are read back from the server container's own environment. */
+  private async envValues(name: string, keys: Record<string, string>): Promise<Record<string, string>> {
+    if (Object.keys(keys).length === 0) return keys;
+    const { docker, items } = await this.ordered(name);
+    const env = (await docker.getContainer(items[0].Id).inspect()).Config.Env ?? [];
+    const value = (k: string) => env.find((e) => e.startsWith(`${k}=`))?.slice(k.length + 1) ?? '';
+    return Object.fromEntries(Object.keys(keys).map((k) => [k, value(k)]));
   }
 
   /* ------------------------------------------------------------ logs and stats */

@@ -9,7 +9,7 @@ import {
 } from '../../shared/contract/app';
 import { DeckError } from '../../shared/errors';
 import type { EventBus } from '../events/event-bus';
-import { readJsonOrRecover, writeFileAtomic } from '../fs/atomic';
+import { readJsonOrRecover, recoverTemps, rotateBackups, writeFileAtomic } from '../fs/atomic';
 import type { Logger } from '../log/logger';
 import { migrate } from './migrations';
 import type { SecretStore } from './secret-store';
@@ -33,6 +33,8 @@ export class SettingsService {
   }
 
   async load(): Promise<SettingsState> {
+    const { recovered } = await recoverTemps(path.dirname(this.file));
+    if (recovered.length > 0) this.log.warn('settings recovered from a write a crash interrupted', { files: recovered });
     const read = await readJsonOrRecover(this.file);
     if (read.kind === 'corrupt') {
       this.recover(read.backupPath, read.reason);
@@ -41,12 +43,14 @@ export class SettingsService {
       const parsed = SettingsSchema.safeParse({ ...SETTINGS_DEFAULTS, ...migrate(raw) });
       if (parsed.success) this.settings = parsed.data;
       else {
-        const backupPath = `${this.file}.bak`;
+        const backupPath = await rotateBackups(this.file);
         await writeFileAtomic(backupPath, JSON.stringify(raw, null, 2));
         this.recover(backupPath, `invalid values (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')})`);
       }
     }
     this.settings.hfTokenSet = (await this.secrets.get(HF_TOKEN)) !== null;
+    const { problem } = this.secrets.describe();
+    if (problem) this.log.warn('a stored secret could not be read', { problem });
     if (read.kind !== 'ok' || this.recovered) await this.save();
     return this.state();
   }
@@ -56,7 +60,7 @@ export class SettingsService {
   }
 
   state(): SettingsState {
-    return { settings: { ...this.settings }, recovered: this.recovered, path: this.file };
+    return { settings: { ...this.settings }, secretStorage: this.secrets.describe(), recovered: this.recovered, path: this.file };
   }
 
   async set(patch: z.infer<typeof SettingsPatchSchema>): Promise<SettingsState> {

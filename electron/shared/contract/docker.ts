@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { event, method } from './define';
-import { BackendSchema, DeploymentConfigSchema } from './deploy-config';
+import { BackendSchema, BindHostSchema, DeploymentConfigSchema } from './deploy-config';
 
 /* ---------------------------------------------------------------- connection */
 
@@ -252,6 +252,7 @@ export const PortCheckSchema = z.object({
   port: z.number(),
   free: z.boolean(),
   /** Who holds it, when that can be found. */
+  /** `command` is the process name (as `ps -o comm` shows it), never its command line. */
   holder: z.object({ pid: z.number().optional(), command: z.string().optional(), container: z.string().optional() }).nullable(),
   /** The next free port, when this one is taken. */
   suggestion: z.number().nullable(),
@@ -304,7 +305,7 @@ export const dockerMethods = {
   ),
   'docker.compose': method(NameRef, z.object({ yaml: z.string() }), 'docker-compose.yml for an existing deployment.'),
   'docker.checkPort': method(
-    z.object({ port: PortSchema, host: z.string().optional() }).strict(),
+    z.object({ port: PortSchema, host: BindHostSchema.optional() }).strict(),
     PortCheckSchema,
     'Is a host port free? If not, who holds it and which port is free next.',
   ),
@@ -326,7 +327,13 @@ export const dockerMethods = {
   'docker.restart': method(NameRef, DeploymentSchema, 'Restart a deployment.'),
   'docker.remove': method(
     z.object({ name: DeploymentNameSchema, removeVolumes: z.boolean().optional() }).strict(),
-    z.object({ containers: z.array(z.string()), volumesRemoved: z.array(z.string()), volumesKept: z.array(z.string()) }),
+    z.object({
+      containers: z.array(z.string()),
+      volumesRemoved: z.array(z.string()),
+      volumesKept: z.array(z.string()),
+      /** Of the kept volumes, those kept although asked to delete them because another container uses them. */
+      volumesInUse: z.array(z.string()).optional(),
+    }),
     'Remove a deployment; its volumes (models) are kept unless removeVolumes is set.',
   ),
   'docker.checkGpu': method(NameRef, GpuCheckSchema, 'Does the running deployment really use the GPU?'),
