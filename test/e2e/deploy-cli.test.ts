@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempHome } from '../helpers/serve';
@@ -35,6 +36,20 @@ describe('slm-deck docker verbs', () => {
     expect(o.HostConfig.DeviceRequests).toEqual([{ Driver: 'nvidia', DeviceIDs: ['0'], Capabilities: [['gpu']] }]);
   });
 
+  it('dry runs with defaults never ask for more CPUs than this machine has', () => {
+    const home = tempHome();
+    const cores = os.availableParallelism();
+    for (const backend of ['vllm-gpu', 'vllm-cpu', 'ollama', 'onnx-engine', 'llama-cpp']) {
+      const r = cli(home, ['deploy', backend, '--dry-run', '--json'], { DOCKER_HOST });
+      expect(r.code).toBe(0);
+      const spec = JSON.parse(r.out) as { containers: Array<{ create: { HostConfig: { NanoCpus?: number } } }> };
+      expect(spec.containers[0].create.HostConfig.NanoCpus ?? 0).toBeLessThanOrEqual(cores * 1e9);
+    }
+    const plan = JSON.parse(cli(home, ['plan', '--json'], { DOCKER_HOST }).out) as { configs: Array<{ backend: string; cpus: number | null }> };
+    expect(plan.configs.map((c) => c.backend).sort()).toEqual(['llama-cpp', 'ollama', 'onnx-engine', 'vllm-cpu', 'vllm-gpu']);
+    for (const c of plan.configs) expect(c.cpus ?? 0).toBeLessThanOrEqual(cores);
+  });
+
   it('deploy llama-cpp --dry-run --json shows the official llama.cpp image with its flags, published on the bind address', () => {
     const r = cli(tempHome(), ['deploy', 'llama-cpp', '--dry-run', '--json', '--context', '4096', '--parallel', '2', '--kv-cache-type', 'q8_0'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
     expect(r.code).toBe(0);
@@ -66,13 +81,13 @@ describe('slm-deck docker verbs', () => {
     const name = uniqueName('cli');
     const port = String(freePortSync());
     const deployed = cli(home, ['deploy', 'ollama', '--name', name, '--port', port, '--memory', '1', '--cpus', '1'], env);
-    expect(deployed.err + deployed.out).toContain(`${name} is running at http://127.0.0.1:${port}`);
+    expect(deployed.err + deployed.out).toContain(`${name} is ready at http://127.0.0.1:${port}, answering with phi4-mini:3.8b-q4_K_M`);
     expect(deployed.out).toContain(`curl http://127.0.0.1:${port}/api/chat`);
 
     const ps = JSON.parse(cli(home, ['ps', '--json'], env).out) as Array<{ name: string; state: string; health: string }>;
     expect(ps.find((d) => d.name === name)).toMatchObject({ state: 'running', health: 'healthy' });
     expect(cli(home, ['ps'], env).out).toMatch(new RegExp(`${name}\\s+ollama\\s+running\\s+healthy`));
-    expect(cli(home, ['logs', name, '--tail', '5'], env).out).toContain('stand-in ollama: serving /www on port 11434');
+    expect(cli(home, ['logs', name, '--tail', '5'], env).out).toContain('stand-in ollama: serving the Ollama API');
     expect(cli(home, ['compose', name], env).out).toContain(`container_name: slm-deck-${name}`);
     expect(cli(home, ['stop', name], env).out).toContain(`${name} is stopped`);
     const rm = cli(home, ['rm', name], env);
@@ -81,6 +96,33 @@ describe('slm-deck docker verbs', () => {
     const gone = cli(home, ['logs', name], env);
     expect(gone.code).toBe(1);
     expect(gone.err).toContain(`There is no deployment named "${name}".`);
+  });
+
+  it('deploy ollama with its defaults ends with the model installed, and chat without --backend answers through it', () => {
+    const home = tempHome();
+    const env = { DOCKER_HOST };
+    expect(cli(home, ['settings', 'set', 'registryMirror', REGISTRY]).code).toBe(0);
+    // Defaults except the name and port, which must not collide with other suites on the shared daemon.
+    const name = uniqueName('cli-ready');
+    const port = freePortSync();
+    const deployed = cli(home, ['deploy', 'ollama', '--name', name, '--port', String(port), '--env', `OLLAMA_MODELS=/root/.ollama/${name}`], env);
+    expect(deployed.code).toBe(0);
+    expect(deployed.out).toContain(`${name} is ready at http://127.0.0.1:${port}, answering with phi4-mini:3.8b-q4_K_M (pulled into the deployment)`);
+    expect(deployed.out).toContain(`slm-deck chat --backend docker:${name}`);
+
+    const chat = cli(home, ['chat', '--prompt', 'Hello there'], env);
+    expect(chat.code).toBe(0);
+    expect(chat.err).toContain(`Backend: docker:${name} (a ready deployment)`);
+    // The stand-in's deterministic reply: the model answered through the deployment.
+    expect(chat.out.trim()).toBe('You said: Hello there');
+
+    // The deployment's Ollama is managed by name, like the native one.
+    expect(cli(home, ['models', 'servers'], env).out).toMatch(new RegExp(`${name}\\s+deployment\\s+http://127\\.0\\.0\\.1:${port}`));
+    expect(cli(home, ['models', '--ollama', name, 'list'], env).out).toContain('phi4-mini:3.8b-q4_K_M');
+    const unknown = cli(home, ['models', '--ollama', 'no-such-ollama', 'list'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('No Ollama named "no-such-ollama".');
+    expect(cli(home, ['rm', name], env).code).toBe(0);
   });
 });
 

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe('Deploy page', () => {
-  it('deploys the Ollama stand-in, watches it become healthy, reads its logs and removes it', async () => {
+  it('deploys the Ollama stand-in, watches it become ready (model pulled, answering), reads its logs and removes it', async () => {
     const name = uniqueName('e2e');
     const port = await freePort();
     // A fresh pull shows the progress phase.
@@ -47,9 +47,11 @@ describe('Deploy page', () => {
 
     const progress = page.getByTestId('deploy-progress');
     await progress.waitFor();
-    await expect.poll(() => progress.getAttribute('data-state'), { timeout: 90_000 }).toBe('succeeded');
+    await expect.poll(() => progress.getAttribute('data-state'), { timeout: 90_000 }).not.toBe('running');
+    expect(await progress.getAttribute('data-state'), await progress.textContent() ?? '').toBe('succeeded');
     const done = page.getByTestId('deploy-done');
-    expect(await done.textContent()).toContain('healthy');
+    expect(await page.getByTestId('deploy-ready').textContent()).toBe('ready');
+    expect(await done.textContent()).toContain('Answering with phi4-mini:3.8b-q4_K_M');
     expect(await page.getByTestId('endpoint-url').getAttribute('href')).toBe(`http://127.0.0.1:${port}`);
     expect(await done.locator('pre').textContent()).toContain(`curl http://127.0.0.1:${port}/api/chat`);
 
@@ -57,7 +59,9 @@ describe('Deploy page', () => {
     const c = await inspect(`slm-deck-${name}`);
     expect(c.State.Health?.Status).toBe('healthy');
     expect(c.HostConfig.PortBindings).toEqual({ '11434/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
-    expect(await (await fetch(`http://127.0.0.1:${port}/api/tags`)).json()).toEqual({ models: [] });
+    // Ready means answering: the model was pulled into the deployment.
+    const tags = (await (await fetch(`http://127.0.0.1:${port}/api/tags`)).json()) as { models: Array<{ name: string }> };
+    expect(tags.models.map((m) => m.name)).toContain('phi4-mini:3.8b-q4_K_M');
 
     const row = page.locator(`tr[data-deployment="${name}"]`);
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('running');
@@ -66,7 +70,7 @@ describe('Deploy page', () => {
     await docScreenshot(page, 'deploy');
 
     await row.getByRole('button', { name: 'Logs' }).click();
-    await expect.poll(() => page.getByTestId('log-view').textContent(), { timeout: 10_000 }).toContain('stand-in ollama: serving /www on port 11434');
+    await expect.poll(() => page.getByTestId('log-view').textContent(), { timeout: 10_000 }).toContain('stand-in ollama: serving the Ollama API');
     await page.getByLabel('Search logs').fill('no such line');
     await expect.poll(() => page.getByTestId('log-view').textContent()).toBe('');
 

@@ -65,7 +65,10 @@ describe('deploy with stand-in images from the local registry', () => {
     expect(web.State.Health?.Status).toBe('healthy');
 
     // The endpoints answer on the host, and Open WebUI reaches Ollama by name on the private network.
-    expect(await (await fetch(`http://127.0.0.1:${port}/api/tags`)).json()).toEqual({ models: [] });
+    // Ready means answering: the model was pulled into the deployment and answered a one-token chat.
+    expect(result.ready).toMatchObject({ modelListed: true, pulled: true });
+    const tags = (await (await fetch(`http://127.0.0.1:${port}/api/tags`)).json()) as { models: Array<{ name: string }> };
+    expect(tags.models.map((m) => m.name)).toEqual(['phi4-mini:3.8b-q4_K_M']);
     expect(await (await fetch(`http://127.0.0.1:${webPort}/`)).text()).toContain('Open WebUI');
     const exec = await rawDocker().getContainer(`slm-deck-${name}-webui`).exec({ Cmd: ['wget', '-q', '-O', '-', `http://slm-deck-${name}:11434/api/version`], AttachStdout: true });
     const stream = await exec.start({ hijack: true, stdin: false });
@@ -74,7 +77,7 @@ describe('deploy with stand-in images from the local registry', () => {
       stream.on('data', (c: Buffer) => (out += c.toString()));
       stream.on('end', () => r());
     });
-    expect(out).toContain('"version":"0.12.0"');
+    expect(out).toContain('"version":"0.12.6"');
 
     // The app announced create and start itself; the daemon's events brought the health transition.
     expect(changes).toEqual(expect.arrayContaining(['create', 'start', 'health_status:healthy']));

@@ -99,7 +99,8 @@ export async function execIn(container: string, script: string): Promise<void> {
 
 /**
  * An image standing in for slm-deck/onnx-engine: node-base with a one-line program that,
- * by TEST_MODE, serves /health on SLM_ENGINE_PORT, exits with an error, or never gets ready.
+ * by TEST_MODE, serves /health, /v1/models and a one-token chat on SLM_ENGINE_PORT, exits
+ * with an error, or never gets ready.
  */
 export async function engineTestImage(tag: string): Promise<string> {
   const docker = rawDocker();
@@ -107,7 +108,8 @@ export async function engineTestImage(tag: string): Promise<string> {
     "const m=process.env.TEST_MODE||'serve';",
     "if(m==='exit'){console.log('engine: loading /model');console.error('fatal: cannot open /model/model.onnx');process.exit(3)}",
     "if(m==='hang'){console.log('loading model shards 3/4');setInterval(()=>{},1000)}",
-    "else{const s=require('http').createServer((q,r)=>{r.setHeader('content-type','application/json');r.end(q.url==='/health'?'{\"status\":\"ok\"}':'{\"object\":\"list\",\"data\":[{\"id\":\"tiny\"}]}')});s.listen(Number(process.env.SLM_ENGINE_PORT),'0.0.0.0',()=>console.log('engine ready on '+process.env.SLM_ENGINE_PORT));process.on('SIGTERM',()=>process.exit(0))}",
+    // Readiness asks /v1/models for SLM_ENGINE_MODEL_ID, then a one-token chat.
+    "else{const id=process.env.SLM_ENGINE_MODEL_ID||'tiny';const s=require('http').createServer((q,r)=>{r.setHeader('content-type','application/json');r.end(q.url==='/health'?'{\"status\":\"ok\"}':q.url==='/v1/chat/completions'?JSON.stringify({choices:[{index:0,message:{role:'assistant',content:'ok'},finish_reason:'length'}]}):JSON.stringify({object:'list',data:[{id}]}))});s.listen(Number(process.env.SLM_ENGINE_PORT),'0.0.0.0',()=>console.log('engine ready on '+process.env.SLM_ENGINE_PORT));process.on('SIGTERM',()=>process.exit(0))}",
   ].join('');
   const base = await docker.createContainer({ Image: `${REGISTRY}/slm-deck/node-base:20`, Cmd: ['true'] });
   try {

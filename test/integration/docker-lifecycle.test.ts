@@ -70,7 +70,7 @@ describe('lifecycle', () => {
 
   it('reads logs (tail and search), follows new stdout and stderr lines, and stops following on unwatch', async () => {
     const { lines } = await t.call('docker.logs', { name, tail: 50 });
-    expect(lines.some((l) => l.text.startsWith('stand-in ollama: serving /www on port 11434'))).toBe(true);
+    expect(lines.some((l) => l.text.startsWith('stand-in ollama: serving the Ollama API'))).toBe(true);
     expect(lines[0].time).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect((await t.call('docker.logs', { name, search: 'SERVING' })).lines.length).toBeGreaterThan(0);
     expect((await t.call('docker.logs', { name, search: 'no such text anywhere' })).lines).toEqual([]);

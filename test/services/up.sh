@@ -284,13 +284,15 @@ EOF
 # --------------------------------------------------------------------------
 
 # name (under $REGISTRY/) : recipe
+# node-base comes before the stand-ins built FROM it (vllm, ollama).
 IMAGES=(
   "slm-deck/busybox:latest:busybox"
+  "slm-deck/node-base:20:nodebase"
+  "library/node:20-bookworm-slim:nodealias"
   "vllm/vllm-openai:latest:vllm"
   "vllm/vllm-openai-cpu:latest-x86_64:vllm"
   "ollama/ollama:latest:ollama"
   "open-webui/open-webui:main:openwebui"
-  "slm-deck/node-base:20:nodebase"
   "slm-deck/cpu-burner:latest:cpuburner"
   "ggml-org/llama.cpp:server:llamacpp"
 )
@@ -330,24 +332,146 @@ EOF
 
 recipe_busybox() { rootfs_base "$1"; CHANGES=("$BASE_ENV" 'CMD ["sh"]'); }
 
-recipe_vllm() {
-  rootfs_base "$1"
-  mkdir -p "$1/www/v1"
-  : >"$1/www/health"
-  printf '%s' '{"object":"list","data":[{"id":"microsoft/Phi-4-mini-instruct","object":"model"}]}' >"$1/www/v1/models"
-  printf '%s' '{"version":"0.0.0-slm-deck-stand-in"}' >"$1/www/version"
-  write_stand_in "$1" vllm 8000
-  CHANGES=("$BASE_ENV" 'EXPOSE 8000' 'ENTRYPOINT ["/stand-in"]' 'CMD []')
+# Stand-ins that speak the protocols run on node-base: the recipe fills a build context
+# (BUILD=1) and `docker build` adds one small layer FROM node-base.
+NODE_BASE="$REGISTRY/slm-deck/node-base:20"
+FROM_NODE_BASE=(vllm ollama nodealias llamacpp)
+
+# bundle_js ENTRY OUT [ESBUILD ARGS...]: one file made by the repo's esbuild, for node 20.
+bundle_js() {
+  local entry=$1 out=$2
+  shift 2
+  [ -x "$REPO_ROOT/node_modules/.bin/esbuild" ] || die "node_modules/.bin/esbuild is missing: run npm install in $REPO_ROOT"
+  "$REPO_ROOT/node_modules/.bin/esbuild" "$REPO_ROOT/$entry" --bundle --platform=node --target=node20 \
+    --log-level=warning --outfile="$out" "$@"
 }
 
+# The engine as the vLLM stand-in runs it: ESM, onnxruntime-node left outside.
+bundle_engine() {
+  bundle_js electron/engine/main.ts "$1" --format=esm --external:onnxruntime-node \
+    --define:__APP_VERSION__='"vllm-stand-in"' \
+    --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+}
+
+# What a stand-in image is made of besides its recipe: its bundle and files from the repo.
+recipe_inputs() { # recipe_inputs RECIPE
+  local tmp
+  tmp=$(mktemp "$STATE/bundle.XXXXXX")
+  case "$1" in
+    ollama) bundle_js test/fakes/ollama/stand-in.ts "$tmp" --format=cjs ;;
+    vllm | llamacpp)
+      if [ "$1" = vllm ]; then bundle_engine "$tmp"; else bundle_llamacpp "$tmp"; fi
+      sha256sum "$REPO_ROOT"/resources/models/slm-deck-tiny-demo/* | cut -c1-64
+      cat "$REPO_ROOT/node_modules/onnxruntime-node/package.json"
+      ;;
+  esac
+  sha256sum <"$tmp"
+  rm -f "$tmp"
+}
+
+# vLLM stand-in: SLM Deck's own ONNX engine with the repo's demo model, serving the
+# OpenAI API on 8000 under the id vLLM would report (--served-model-name, else --model).
+# Other vLLM flags are accepted and ignored.
+# engine_runtime DIR: onnxruntime-node (Linux x64 binaries only) in DIR/app/node_modules and the
+# demo model in DIR/demo, for stand-ins that run SLM Deck's ONNX engine.
+engine_runtime() {
+  local dir=$1 ort="$REPO_ROOT/node_modules/onnxruntime-node" f
+  mkdir -p "$dir/app/node_modules/onnxruntime-node/bin/napi-v6/linux" "$dir/demo"
+  printf '{"name":"slm-deck-stand-in","private":true,"type":"module"}\n' >"$dir/app/package.json"
+  # onnxruntime-node without its install script's dependencies and other platforms' binaries
+  cp "$ort/package.json" "$dir/app/node_modules/onnxruntime-node/"
+  cp -r "$ort/dist" "$dir/app/node_modules/onnxruntime-node/"
+  cp -r "$ort/bin/napi-v6/linux/x64" "$dir/app/node_modules/onnxruntime-node/bin/napi-v6/linux/"
+  cp -r "$REPO_ROOT/node_modules/onnxruntime-common" "$dir/app/node_modules/"
+  find "$dir/app/node_modules" \( -name '*.map' -o -name '*.d.ts' -o -name '*.md' \) -delete
+  for f in genai_config.json model.onnx model.onnx.data tokenizer.json tokenizer_config.json; do
+    cp "$REPO_ROOT/resources/models/slm-deck-tiny-demo/$f" "$dir/demo/"
+  done
+}
+
+recipe_vllm() {
+  local dir=$1
+  engine_runtime "$dir"
+  bundle_engine "$dir/app/engine.mjs"
+  cat >"$dir/vllm-stand-in" <<'EOF'
+#!/bin/sh
+# SLM Deck test stand-in for vLLM (test/services/up.sh): the ONNX engine with the tiny demo
+# model, under the model id vLLM would serve. Other vLLM flags are ignored.
+echo "stand-in vllm: SLM Deck ONNX engine with the demo model; args: $*"
+model=microsoft/Phi-4-mini-instruct served= host=0.0.0.0 port=8000 seqs=4
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --*=*) opt=${1%%=*} val=${1#*=}; shift ;;
+    --model | --served-model-name | --host | --port | --max-num-seqs) opt=$1 val=${2:-}; shift; [ $# -gt 0 ] && shift ;;
+    *) shift; continue ;;
+  esac
+  case "$opt" in
+    --model) model=$val ;;
+    --served-model-name) served=$val ;;
+    --host) host=$val ;;
+    --port) port=$val ;;
+    --max-num-seqs) seqs=$val ;;
+  esac
+done
+exec node /app/engine.mjs --model /demo --model-id "${served:-$model}" --host "$host" --port "$port" --concurrency "$seqs"
+EOF
+  chmod 755 "$dir/vllm-stand-in"
+  cat >"$dir/Dockerfile" <<EOF
+FROM $NODE_BASE
+COPY app/ /app/
+COPY demo/ /demo/
+COPY vllm-stand-in /usr/local/bin/
+EXPOSE 8000
+ENTRYPOINT ["/usr/local/bin/vllm-stand-in"]
+CMD []
+EOF
+  BUILD=1
+}
+
+# node:20-bookworm-slim, the ONNX engine image's default base (through the mirror):
+# node-base under that name, so the app's one-click engine build works offline.
+recipe_nodealias() { ALIAS=$NODE_BASE; }
+
+# Ollama stand-in: the protocol fake (test/fakes/ollama/stand-in.ts) on 11434, its models
+# kept in the /root/.ollama volume.
 recipe_ollama() {
-  rootfs_base "$1"
-  mkdir -p "$1/www/api"
-  printf 'Ollama is running' >"$1/www/index.html"
-  printf '%s' '{"models":[]}' >"$1/www/api/tags"
-  printf '%s' '{"version":"0.12.0"}' >"$1/www/api/version"
-  write_stand_in "$1" ollama 11434
-  CHANGES=("$BASE_ENV" 'EXPOSE 11434' 'ENTRYPOINT ["/stand-in"]' 'CMD ["serve"]')
+  local dir=$1
+  mkdir -p "$dir"
+  bundle_js test/fakes/ollama/stand-in.ts "$dir/ollama-stand-in.cjs" --format=cjs
+  cat >"$dir/Dockerfile" <<EOF
+FROM $NODE_BASE
+COPY ollama-stand-in.cjs /app/
+ENV OLLAMA_HOST=0.0.0.0:11434
+EXPOSE 11434
+ENTRYPOINT ["node", "/app/ollama-stand-in.cjs"]
+CMD ["serve"]
+EOF
+  BUILD=1
+}
+
+# llama.cpp stand-in: llama-server's command line (-hf, --alias, -c, -np, --port, --metrics...)
+# in front of the engine (test/fakes/llama-cpp/stand-in.ts); /health, /v1/models,
+# /v1/chat/completions and /metrics with llama.cpp's metric names. Unknown flags are refused.
+bundle_llamacpp() {
+  bundle_js test/fakes/llama-cpp/stand-in.ts "$1" --format=esm --external:onnxruntime-node \
+    --define:__APP_VERSION__='"llama-cpp-stand-in"' \
+    --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+}
+
+recipe_llamacpp() {
+  local dir=$1
+  engine_runtime "$dir"
+  bundle_llamacpp "$dir/app/stand-in.mjs"
+  cat >"$dir/Dockerfile" <<EOF
+FROM $NODE_BASE
+COPY app/ /app/
+COPY demo/ /demo/
+ENV SLM_STAND_IN_MODEL_DIR=/demo
+EXPOSE 8080
+ENTRYPOINT ["node", "/app/stand-in.mjs"]
+CMD []
+EOF
+  BUILD=1
 }
 
 recipe_openwebui() {
@@ -408,64 +532,12 @@ recipe_nodebase() {
     "LABEL dev.slm-deck.node-version=$(node --version)")
 }
 
-# Stand-ins that run SLM Deck's ONNX engine with the repo's demo model behind a server's own
-# command line, and the program each bundles (it imports the engine).
-declare -A ENGINE_STAND_INS=([llamacpp]=test/fakes/llama-cpp/stand-in.ts)
-
-# bundle_stand_in ENTRY OUT: one ESM file for node 20, onnxruntime-node left outside.
-bundle_stand_in() {
-  [ -x "$REPO_ROOT/node_modules/.bin/esbuild" ] || die "node_modules/.bin/esbuild is missing: run npm install in $REPO_ROOT"
-  "$REPO_ROOT/node_modules/.bin/esbuild" "$REPO_ROOT/$1" --bundle --platform=node --target=node20 --format=esm \
-    --log-level=warning --outfile="$2" --external:onnxruntime-node --define:__APP_VERSION__='"stand-in"' \
-    --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
-}
-
-# engine_stand_in DIR ENTRY: a node-base rootfs with the bundled ENTRY at /app/stand-in.mjs,
-# onnxruntime-node (Linux x64 binaries only) beside it and the demo model in /demo.
-engine_stand_in() {
-  local dir=$1 ort="$REPO_ROOT/node_modules/onnxruntime-node" f
-  recipe_nodebase "$dir"
-  mkdir -p "$dir/app/node_modules/onnxruntime-node/bin/napi-v6/linux" "$dir/demo"
-  bundle_stand_in "$2" "$dir/app/stand-in.mjs"
-  printf '{"name":"slm-deck-stand-in","private":true,"type":"module"}\n' >"$dir/app/package.json"
-  cp "$ort/package.json" "$dir/app/node_modules/onnxruntime-node/"
-  cp -r "$ort/dist" "$dir/app/node_modules/onnxruntime-node/"
-  cp -r "$ort/bin/napi-v6/linux/x64" "$dir/app/node_modules/onnxruntime-node/bin/napi-v6/linux/"
-  cp -r "$REPO_ROOT/node_modules/onnxruntime-common" "$dir/app/node_modules/"
-  find "$dir/app/node_modules" \( -name '*.map' -o -name '*.d.ts' -o -name '*.md' \) -delete
-  for f in genai_config.json model.onnx model.onnx.data tokenizer.json tokenizer_config.json; do
-    cp "$REPO_ROOT/resources/models/slm-deck-tiny-demo/$f" "$dir/demo/"
-  done
-}
-
-# What an engine stand-in is made of besides its recipe: node, its bundle, the model, onnxruntime.
-engine_stand_in_inputs() { # engine_stand_in_inputs ENTRY
-  local tmp
-  tmp=$(mktemp "$STATE/bundle.XXXXXX")
-  bundle_stand_in "$1" "$tmp"
-  declare -f recipe_nodebase engine_stand_in bundle_stand_in
-  node --version
-  node_libs
-  sha256sum "$tmp" "$REPO_ROOT"/resources/models/slm-deck-tiny-demo/* | cut -c1-64
-  cat "$REPO_ROOT/node_modules/onnxruntime-node/package.json"
-  rm -f "$tmp"
-}
-
-# llama.cpp stand-in: llama-server's command line (-hf, --alias, -c, -np, --port, --metrics...)
-# in front of the engine; /health, /v1/models, /v1/chat/completions and /metrics with
-# llama.cpp's metric names. Unknown flags are refused, as llama-server refuses them.
-recipe_llamacpp() {
-  engine_stand_in "$1" "${ENGINE_STAND_INS[llamacpp]}"
-  CHANGES=("$BASE_ENV" 'ENV HOME=/root' 'ENV SLM_STAND_IN_MODEL_DIR=/demo' 'EXPOSE 8080'
-    'ENTRYPOINT ["node", "/app/stand-in.mjs"]' 'CMD []')
-}
-
-recipe_hash() { # changes when a recipe, busybox or node changes
+recipe_hash() { # changes when a recipe, busybox, node or a stand-in bundle changes
   {
     declare -f rootfs_base write_stand_in node_libs "recipe_$1"
     echo "$BASE_ENV"
     if [ "$1" = nodebase ]; then node --version; node_libs; fi
-    if [ -n "${ENGINE_STAND_INS[$1]:-}" ]; then engine_stand_in_inputs "${ENGINE_STAND_INS[$1]}"; fi
+    if [[ " ${FROM_NODE_BASE[*]} " == *" $1 "* ]]; then recipe_hash nodebase; recipe_inputs "$1"; fi
   } | sha256sum | cut -c1-16
 }
 
@@ -479,7 +551,23 @@ build_image() { # build_image REF RECIPE
   local ref=$1 recipe=$2 dir
   dir=$(mktemp -d "$STATE/build.XXXXXX")
   CHANGES=()
+  BUILD=0
+  ALIAS=
   "recipe_$recipe" "$dir/rootfs"
+  if [ -n "$ALIAS" ]; then
+    docker_t tag "$ALIAS" "$ref"
+    rm -rf "$dir"
+    return 0
+  fi
+  if [ "$BUILD" = 1 ]; then
+    echo "LABEL dev.slm-deck.test-image=$recipe" >>"$dir/rootfs/Dockerfile"
+    DOCKER_BUILDKIT=0 docker_t build -q -t "$ref" "$dir/rootfs" >"$STATE/build.log" 2>&1 || {
+      tail -n 20 "$STATE/build.log" >&2
+      die "docker build $ref failed"
+    }
+    rm -rf "$dir"
+    return 0
+  fi
   local args=() c
   for c in "${CHANGES[@]}" "LABEL dev.slm-deck.test-image=$recipe"; do args+=(--change "$c"); done
   tar --numeric-owner --owner=0 --group=0 -C "$dir/rootfs" -c . |
@@ -559,22 +647,31 @@ self_test() {
   curl -sf "http://127.0.0.1:$port/" | grep -q 'Open WebUI' || die "unexpected page on :$port"
   docker_t rm -f "$name" >/dev/null
 
-  log "check: vllm stand-in /health and /v1/models (extra args ignored)"
+  log "check: vllm stand-in serves the --model id, answers a chat, ignores other flags"
   docker_t run -d --name "$name" -p "127.0.0.1:$port:8000" "$REGISTRY/vllm/vllm-openai:latest" \
-    --model microsoft/Phi-4-mini-instruct --max-model-len 4096 >/dev/null
-  wait_for 15 "vllm stand-in" curl -sf -o /dev/null "http://127.0.0.1:$port/health" || die "vllm /health"
+    --model microsoft/Phi-4-mini-instruct --max-model-len 4096 --trust-remote-code >/dev/null
+  wait_for 30 "vllm stand-in" curl -sf -o /dev/null "http://127.0.0.1:$port/health" || die "vllm /health"
   out=$(curl -sf "http://127.0.0.1:$port/v1/models")
-  grep -q 'microsoft/Phi-4-mini-instruct' <<<"$out" || die "vllm /v1/models: $out"
+  grep -q '"id":"microsoft/Phi-4-mini-instruct"' <<<"$out" || die "vllm /v1/models: $out"
+  out=$(curl -sf "http://127.0.0.1:$port/v1/chat/completions" -H 'Content-Type: application/json' \
+    -d '{"model":"microsoft/Phi-4-mini-instruct","messages":[{"role":"user","content":"Hi"}],"max_tokens":4}')
+  grep -q '"finish_reason"' <<<"$out" || die "vllm chat: $out"
   local t0=$SECONDS
   docker_t stop "$name" >/dev/null
   [ $((SECONDS - t0)) -lt 5 ] || die "vllm stand-in did not stop promptly on SIGTERM"
   docker_t rm -f "$name" >/dev/null
 
-  log "check: ollama stand-in /api/tags and /api/version"
+  log "check: ollama stand-in pulls, lists and chats"
   docker_t run -d --name "$name" -p "127.0.0.1:$port:11434" "$REGISTRY/ollama/ollama:latest" >/dev/null
   wait_for 15 "ollama stand-in" curl -sf -o /dev/null "http://127.0.0.1:$port/api/version" || die "ollama /api/version"
   [ "$(curl -sf "http://127.0.0.1:$port/api/tags")" = '{"models":[]}' ] || die "ollama /api/tags"
-  [ "$(curl -sf "http://127.0.0.1:$port/api/version")" = '{"version":"0.12.0"}' ] || die "ollama /api/version"
+  curl -sf "http://127.0.0.1:$port/api/pull" -d '{"model":"phi4-mini"}' | tail -n 1 | grep -q '"success"' || die "ollama /api/pull"
+  curl -sf "http://127.0.0.1:$port/api/tags" | grep -q 'phi4-mini:latest' || die "ollama /api/tags after pull"
+  out=$(curl -sf "http://127.0.0.1:$port/api/chat" -d '{"model":"phi4-mini","messages":[{"role":"user","content":"Hi"}],"stream":false}')
+  grep -q '"done":true' <<<"$out" || die "ollama /api/chat: $out"
+  t0=$SECONDS
+  docker_t stop "$name" >/dev/null
+  [ $((SECONDS - t0)) -lt 5 ] || die "ollama stand-in did not stop promptly on SIGTERM"
   docker_t rm -f "$name" >/dev/null
 
   log "check: docker stats on cpu-burner"

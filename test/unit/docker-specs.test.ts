@@ -189,8 +189,8 @@ describe('Ollama spec', () => {
 });
 
 describe('ONNX engine spec', () => {
-  it('runs the locally built image (never mirrored) with the model folder read-only and 8 GB / 4 CPU defaults', () => {
-    const s = spec({ ...defaultDeployConfig('onnx-engine'), memoryLimitGb: null, cpus: null });
+  it('runs the locally built image (never mirrored) with the model folder read-only and the seed 8 GB / 4 CPU defaults', () => {
+    const s = spec(defaultDeployConfig('onnx-engine'));
     const o = server(s);
     expect(o.Image).toBe('slm-deck/onnx-engine:1.2.3');
     expect(o.HostConfig.Mounts).toEqual([

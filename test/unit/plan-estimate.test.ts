@@ -38,7 +38,8 @@ describe('KV cache and terms, computed by hand', () => {
   ])('Ollama phi4-mini q4_K_M at 4096 tokens, %i parallel', (parallel, kv) => {
     const terms = estimateTerms(catalog, input('ollama', 'ollama-q4_K_M', 4096, parallel));
     const weights = 2_500_000_000; // ollama.com: 2.5GB
-    const runtime = 0.5 * GIB;
+    // Ollama llm/memory.go: graph = GQA (24 / 8 heads) × kv / 6 (no GraphSize case for phi3), + one layer (weights / 32) + the server.
+    const runtime = Math.floor((3 * kv) / 6) + Math.ceil(weights / LAYERS) + 0.5 * GIB;
     const logits = 512 * VOCAB * 4; // one 512-token batch of float32 logits
     expect(terms.map((t) => [t.key, t.bytes])).toEqual([
       ['weights', weights],
@@ -47,7 +48,8 @@ describe('KV cache and terms, computed by hand', () => {
       ['logits', logits],
     ]);
     const total = weights + kv + runtime + logits;
-    expect(total).toBe(parallel === 1 ? 3_983_472_896 : 5_594_085_632);
+    expect(total).toBe(parallel === 1 ? 4_330_033_352 : 6_745_952_456);
+    expect(terms[2].formula).toContain('GQA 3 (24 heads / 8 KV heads)');
     expect(evaluate(catalog, input('ollama', 'ollama-q4_K_M', 4096, parallel), machineView(makeProfile())).estimate.totalBytes).toBe(total);
     // Every formula shows its numbers.
     expect(terms[1].formula).toContain(`2 (K and V) × 32 layers × 8 KV heads × 128 head dim × 2 B × 4,096 tokens × ${parallel} parallel requests`);
@@ -112,9 +114,9 @@ describe('RAM verdicts keep 1 GiB for the system', () => {
   it.each([
     // vLLM CPU at 32K: 7.672 GB + 4 GiB KV + 1.5 GiB + 1 x vocab x 4 B = 13,578,380,288 B: more than the 11 GiB free, less than the 15 GiB usable.
     ['vllm-cpu', 'vllm-bf16', 32_768, 13_578_380_288, 'tight'],
-    // Ollama fp16 at 64K: 7.7 GB + 8 GiB KV + 0.5 GiB + logits = 17,217,319,680 B: more than 15 GiB usable.
-    ['ollama', 'ollama-fp16', 65_536, 7_700_000_000 + 8 * GIB + 0.5 * GIB + 512 * VOCAB * 4, 'wont-fit'],
-    ['ollama', 'ollama-q4_K_M', 4096, 3_983_472_896, 'fits'],
+    // Ollama fp16 at 64K: 7.7 GB + 8 GiB KV + (graph 3 × 8 GiB / 6 + one layer 7.7 GB / 32 + 0.5 GiB) + logits: more than 15 GiB usable.
+    ['ollama', 'ollama-fp16', 65_536, 7_700_000_000 + 8 * GIB + (4 * GIB + 240_625_000 + 0.5 * GIB) + 512 * VOCAB * 4, 'wont-fit'],
+    ['ollama', 'ollama-q4_K_M', 4096, 4_330_033_352, 'fits'],
   ] as const)('%s %s at %i tokens needs %i B: %s', (backend, formId, ctx, total, verdict) => {
     const e = evaluate(catalog, input(backend, formId, ctx), m);
     expect(e.estimate.totalBytes).toBe(total);

@@ -25,7 +25,7 @@ export function registerChat(program: Command): void {
   program
     .command('chat')
     .description('Send one prompt to a backend and stream the reply (saved as a conversation)')
-    .option('--backend <backend>', 'backend id, label, or an OpenAI-compatible URL (added as a custom backend)')
+    .option('--backend <backend>', 'backend id, label, or an OpenAI-compatible URL (default: the last used if it answers, else a ready deployment, else the embedded engine)')
     .option('--model <model>', 'model name (default: the backend’s first model)')
     .option('--prompt <prompt>', 'the user message')
     .option('--system <system>', 'system prompt')
@@ -41,11 +41,31 @@ export function registerChat(program: Command): void {
           print(cmd, list, (l) => table([['ID', 'KIND', 'LABEL', 'URL'], ...l.map((b) => [b.id, b.kind, b.label, b.baseUrl])]));
           return;
         }
-        if (!o.backend) throw new DeckError('invalid_input', 'Which backend? Pass --backend.', 'List them with `slm-deck chat --list-backends`.');
-        if (!o.prompt) throw new DeckError('invalid_input', 'Nothing to send: pass --prompt.', 'e.g. slm-deck chat --backend ollama --prompt "Hello"');
-        return run(ctx, cmd, o as ChatOpts & { backend: string; prompt: string });
+        if (!o.prompt) throw new DeckError('invalid_input', 'Nothing to send: pass --prompt.', 'e.g. slm-deck chat --prompt "Hello"');
+        const backend = o.backend ?? (await defaultBackend(ctx, Boolean(cmd.optsWithGlobals().json)));
+        return run(ctx, cmd, { ...o, backend } as ChatOpts & { backend: string; prompt: string });
       }),
     );
+}
+
+/**
+ * The Playground's rule: the last backend used if it answers, else a ready deployment, else
+ * the embedded engine (the CLI can start it), else whatever is configured.
+ */
+async function defaultBackend(ctx: CliContext, json: boolean): Promise<string> {
+  const pick = await ctx.call('chat.pickBackend', {});
+  let chosen = pick;
+  if (!pick.answering) {
+    try {
+      await ensureEmbeddedEngine(ctx, json);
+      chosen = { backendId: EMBEDDED_BACKEND_ID, answering: true, reason: 'the embedded engine (no other backend answers)' };
+    } catch (e) {
+      if (!pick.backendId) throw e;
+    }
+  }
+  if (!chosen.backendId) throw new DeckError('not_found', 'No backend to chat with.', 'Deploy one (`slm-deck deploy ollama`), or pass --backend URL.');
+  if (!json) process.stderr.write(`Backend: ${chosen.backendId} (${chosen.reason})\n`);
+  return chosen.backendId;
 }
 
 async function run(ctx: CliContext, cmd: Command, o: ChatOpts & { backend: string; prompt: string }): Promise<number> {

@@ -1,6 +1,7 @@
+import os from 'node:os';
 import type { Command } from 'commander';
 import { backendDefinition, defaultDeployConfig, dockerBackendIds } from '../../core/backends';
-import { BackendSchema } from '../../shared/contract/deploy-config';
+import { BackendSchema, type DeploymentConfig } from '../../shared/contract/deploy-config';
 import type { DeployInput, DeployResult } from '../../shared/contract/docker';
 import type { TaskSnapshot } from '../../shared/contract/app';
 import { DeckError } from '../../shared/errors';
@@ -48,8 +49,12 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** The deploy request from a backend name and flags, starting from the seed's defaults for that backend. */
-export function requestFromFlags(backendArg: string, o: DeployOpts, bindHost: string): DeployInput {
+/**
+ * The deploy request from a backend name and flags, starting from `planned` (the planner's
+ * config for that backend on this machine) or else the seed's defaults, capped at this
+ * machine's cores.
+ */
+export function requestFromFlags(backendArg: string, o: DeployOpts, bindHost: string, planned?: DeploymentConfig[]): DeployInput {
   const parsed = BackendSchema.safeParse(backendArg);
   if (!parsed.success || !backendDefinition(parsed.data).buildSpec) {
     throw new DeckError(
@@ -58,7 +63,8 @@ export function requestFromFlags(backendArg: string, o: DeployOpts, bindHost: st
       `Choose one of: ${dockerBackendIds().join(', ')}.`,
     );
   }
-  const base = defaultDeployConfig(parsed.data, o.bind ?? bindHost);
+  const fromPlan = planned?.find((c) => c.backend === parsed.data);
+  const base = fromPlan ? { ...fromPlan, bindHost: o.bind ?? fromPlan.bindHost } : defaultDeployConfig(parsed.data, o.bind ?? bindHost, os.availableParallelism());
   const env: Record<string, string> = { ...base.env };
   for (const e of o.env ?? []) {
     const i = e.indexOf('=');
@@ -152,7 +158,9 @@ export function registerDeploy(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the healthcheck')
     .action(
       verb(async (ctx, cmd, backend: string, o: DeployOpts) => {
-        const req = requestFromFlags(backend, o, (await ctx.call('settings.get', {})).settings.bindHost);
+        // Defaults from the machine and the planner (limits, context, parallel requests).
+        const plan = await ctx.call('hardware.plan', {}).catch(() => null);
+        const req = requestFromFlags(backend, o, (await ctx.call('settings.get', {})).settings.bindHost, plan?.configs);
         if (o.dryRun) {
           const { spec, compose } = await ctx.call('docker.preview', req);
           print(cmd, spec, () =>
@@ -170,10 +178,11 @@ export function registerDeploy(program: Command): void {
         const result = (await waitTask(ctx, cmd, taskId)) as DeployResult;
         print(cmd, result, (r) => {
           const ep = r.deployment.endpoint;
-          const lines = [`${r.deployment.name} is ${r.deployment.state}${ep ? ` at ${ep.url}` : ''}`];
+          const answering = r.ready ? `, answering with ${ep?.model ?? 'its model'}${r.ready.pulled ? ' (pulled into the deployment)' : ''}; first token in ${r.ready.firstTokenMs} ms` : '';
+          const lines = [`${r.deployment.name} is ${r.ready ? 'ready' : r.deployment.state}${ep ? ` at ${ep.url}` : ''}${answering}`];
           if (ep?.webUiUrl) lines.push(`Open WebUI: ${ep.webUiUrl}`);
           if (r.gpuCheck?.state === 'cpu') lines.push(`warning: running on the CPU, not the GPU (${r.gpuCheck.evidence})`);
-          if (ep) lines.push('', 'Try it:', ep.curl);
+          if (ep) lines.push('', `Chat: slm-deck chat --backend docker:${r.deployment.name} --prompt "Hello"`, '', 'Try it:', ep.curl);
           return lines.join('\n');
         });
       }),

@@ -1,28 +1,46 @@
 import type { Command } from 'commander';
+import { resolveOllamaServer } from '../../core/ollama/servers';
+import { DeckError } from '../../shared/errors';
 import { fmtSize } from '../../shared/format';
-import { verb } from '../context';
+import { verb, type CliContext } from '../context';
 import { print, table } from '../output';
 import { waitTask } from './deploy';
 
 
-/** The per-call Ollama URL (`--ollama URL`), else settings.ollamaUrl. */
-export const ollamaUrl = (cmd: Command): { url?: string } => {
-  const url = cmd.optsWithGlobals().ollama as string | undefined;
-  return url ? { url } : {};
+/** The per-call Ollama (`--ollama NAME|URL`: a name from `slm-deck models servers`), else settings.ollamaUrl. */
+export const ollamaUrl = async (ctx: CliContext, cmd: Command): Promise<{ url?: string }> => {
+  const wanted = cmd.optsWithGlobals().ollama as string | undefined;
+  if (!wanted) return {};
+  const servers = await ctx.call('ollama.servers', {});
+  const url = resolveOllamaServer(servers, wanted);
+  if (!url) {
+    throw new DeckError('not_found', `No Ollama named "${wanted}".`, `Known: ${servers.map((s) => s.name).join(', ') || 'none'} (\`slm-deck models servers\`), or pass a URL.`);
+  }
+  return { url };
 };
 
 export function registerModels(program: Command): void {
   const models = program
     .command('models')
     .description('Ollama models: list, show, pull, delete, copy, loaded models')
-    .option('--ollama <url>', 'Ollama URL for this command (default: the ollamaUrl setting)');
+    .option('--ollama <name-or-url>', 'which Ollama: native, a deployment name, an added URL’s label, or a URL (default: the ollamaUrl setting)');
+
+  models
+    .command('servers')
+    .description('Every Ollama the app knows: native (the ollamaUrl setting), each Ollama deployment, added URLs')
+    .action(
+      verb(async (ctx, cmd) => {
+        const list = await ctx.call('ollama.servers', {});
+        print(cmd, list, (l) => table([['NAME', 'SOURCE', 'URL'], ...l.map((s) => [s.name, s.source, s.url])]));
+      }),
+    );
 
   models
     .command('status')
     .description('Is Ollama answering, and which version')
     .action(
       verb(async (ctx, cmd) => {
-        const s = await ctx.call('ollama.status', ollamaUrl(cmd));
+        const s = await ctx.call('ollama.status', await ollamaUrl(ctx, cmd));
         print(cmd, s, (v) => (v.reachable ? `Ollama ${v.version} at ${v.url}` : `${v.error?.message}\nhint: ${v.error?.hint ?? ''}`));
         if (!s.reachable) {
           await ctx.core.close();
@@ -37,7 +55,7 @@ export function registerModels(program: Command): void {
     .description('Installed models')
     .action(
       verb(async (ctx, cmd) => {
-        const list = await ctx.call('ollama.list', ollamaUrl(cmd));
+        const list = await ctx.call('ollama.list', await ollamaUrl(ctx, cmd));
         print(cmd, list, (l) =>
           l.length
             ? table([
@@ -54,7 +72,7 @@ export function registerModels(program: Command): void {
     .description('Parameters, template, system prompt, capabilities and context length')
     .action(
       verb(async (ctx, cmd, model: string) => {
-        const m = await ctx.call('ollama.show', { model, ...ollamaUrl(cmd) });
+        const m = await ctx.call('ollama.show', { model, ...(await ollamaUrl(ctx, cmd)) });
         print(cmd, m, (v) => {
           const params = Object.entries(v.parameters).flatMap(([k, val]) => (Array.isArray(val) ? val.map((x) => [k, JSON.stringify(x)]) : [[k, String(val)]]));
           return [
@@ -80,7 +98,7 @@ export function registerModels(program: Command): void {
     .description('Pull a model with progress; Ctrl-C cancels, pulling again resumes')
     .action(
       verb(async (ctx, cmd, model: string) => {
-        const { taskId } = await ctx.call('ollama.pull', { model, ...ollamaUrl(cmd) });
+        const { taskId } = await ctx.call('ollama.pull', { model, ...(await ollamaUrl(ctx, cmd)) });
         process.once('SIGINT', () => void ctx.call('tasks.cancel', { taskId }));
         const r = (await waitTask(ctx, cmd, taskId)) as { model: string; bytesTotal: number; resumedFromBytes: number; steps: string[] };
         print(
@@ -98,7 +116,7 @@ export function registerModels(program: Command): void {
     .description('Delete an installed model')
     .action(
       verb(async (ctx, cmd, model: string) => {
-        print(cmd, await ctx.call('ollama.delete', { model, ...ollamaUrl(cmd) }), (v) => `deleted ${v.deleted}`);
+        print(cmd, await ctx.call('ollama.delete', { model, ...(await ollamaUrl(ctx, cmd)) }), (v) => `deleted ${v.deleted}`);
       }),
     );
 
@@ -107,7 +125,7 @@ export function registerModels(program: Command): void {
     .description('Copy a model under another name')
     .action(
       verb(async (ctx, cmd, source: string, destination: string) => {
-        print(cmd, await ctx.call('ollama.copy', { source, destination, ...ollamaUrl(cmd) }), (v) => `created ${v.created}`);
+        print(cmd, await ctx.call('ollama.copy', { source, destination, ...(await ollamaUrl(ctx, cmd)) }), (v) => `created ${v.created}`);
       }),
     );
 
@@ -116,7 +134,7 @@ export function registerModels(program: Command): void {
     .description('Models loaded in memory')
     .action(
       verb(async (ctx, cmd) => {
-        const ps = await ctx.call('ollama.ps', ollamaUrl(cmd));
+        const ps = await ctx.call('ollama.ps', await ollamaUrl(ctx, cmd));
         print(cmd, ps, (l) =>
           l.length
             ? table([
@@ -133,7 +151,7 @@ export function registerModels(program: Command): void {
     .description('Unload a model from memory (keep_alive 0)')
     .action(
       verb(async (ctx, cmd, model: string) => {
-        print(cmd, await ctx.call('ollama.unload', { model, ...ollamaUrl(cmd) }), (v) => `unloaded ${v.unloaded}`);
+        print(cmd, await ctx.call('ollama.unload', { model, ...(await ollamaUrl(ctx, cmd)) }), (v) => `unloaded ${v.unloaded}`);
       }),
     );
 
@@ -142,7 +160,7 @@ export function registerModels(program: Command): void {
     .description('Suggested Phi-4-mini pulls with sizes and whether they fit this machine')
     .action(
       verb(async (ctx, cmd) => {
-        const s = await ctx.call('ollama.suggestions', ollamaUrl(cmd));
+        const s = await ctx.call('ollama.suggestions', await ollamaUrl(ctx, cmd));
         print(cmd, s, (l) =>
           table([
             ['MODEL', 'SIZE', 'FIT', 'NOTE'],

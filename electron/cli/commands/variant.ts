@@ -146,7 +146,7 @@ export function registerVariant(program: Command): void {
           version = saved.version;
           if (!cmd.optsWithGlobals().json) process.stderr.write(saved.unchanged ? `${name}: v${saved.version} already has this text\n` : `${name}: saved v${saved.version}\n`);
         }
-        const { taskId } = await ctx.call('variants.create', { name, ...(version ? { version } : {}), ...(o.quantize ? { quantize: o.quantize } : {}), ...ollamaUrl(cmd) });
+        const { taskId } = await ctx.call('variants.create', { name, ...(version ? { version } : {}), ...(o.quantize ? { quantize: o.quantize } : {}), ...(await ollamaUrl(ctx, cmd)) });
         process.once('SIGINT', () => void ctx.call('tasks.cancel', { taskId }));
         const r = (await waitTask(ctx, cmd, taskId)) as { model: string; version: number };
         print(cmd, r, (v) => `created ${v.model} in Ollama from v${v.version}`);
@@ -189,7 +189,7 @@ export function registerVariant(program: Command): void {
         const to = o.to ? Number(o.to) : latest;
         const d =
           o.base || !o.from
-            ? await ctx.call('variants.diffBase', { name, version: to, ...ollamaUrl(cmd) })
+            ? await ctx.call('variants.diffBase', { name, version: to, ...(await ollamaUrl(ctx, cmd)) })
             : await ctx.call('variants.diffVersions', { name, from: Number(o.from), to });
         print(cmd, d, diffText);
       }),

@@ -49,9 +49,11 @@ export function dockerBackendIds(): Backend[] {
 
 /**
  * The seed's settings for a Docker backend when no plan is at hand (CLI without --model,
- * Deploy page without a draft), published on `bindHost`.
+ * Deploy page without a draft), published on `bindHost`. `maxCpus` (the cores Docker
+ * reports) drops a CPU limit the machine cannot give; the planner's per-backend configs
+ * (`Plan.configs`) come first where known.
  */
-export function defaultDeployConfig(id: Backend, bindHost = '127.0.0.1'): DeploymentConfig {
+export function defaultDeployConfig(id: Backend, bindHost = '127.0.0.1', maxCpus?: number): DeploymentConfig {
   const d = DEFINITIONS[id].info.defaults;
   if (!d) {
     throw new DeckError(
@@ -60,5 +62,7 @@ export function defaultDeployConfig(id: Backend, bindHost = '127.0.0.1'): Deploy
       `Start it from its card on the Deploy page, or choose a Docker backend (${dockerBackendIds().join(', ')}).`,
     );
   }
-  return { ...structuredClone(d), bindHost };
+  const c: DeploymentConfig = { ...structuredClone(d), bindHost };
+  // A CPU limit above the cores Docker has is refused by Docker: no limit instead.
+  return maxCpus !== undefined && c.cpus !== null && c.cpus > maxCpus ? { ...c, cpus: null } : c;
 }

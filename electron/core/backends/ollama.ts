@@ -1,4 +1,7 @@
 import { buildOllamaSpec, OLLAMA_IMAGE, OLLAMA_PORT } from '../docker/specs/ollama';
+import type { EstimateTerm } from '../../shared/contract/hardware';
+import { fmtBytes } from '../../shared/format';
+import type { RowInput } from '../hardware/estimate';
 import type { BackendDefinition } from './types';
 
 const GB = 1e9;
@@ -51,8 +54,31 @@ export const ollama: BackendDefinition = {
     spillsToRam: true,
     budget: 'memory',
     notes: (_input, m, where) => (where === 'ram' && m.cudaGpu && !m.docker.gpuPassthrough ? ['Runs on the CPU: Docker cannot pass the GPU through.'] : []),
+    runtimeTerm: ollamaOverheadTerm,
     config: ({ row }) => ({
       env: { OLLAMA_NUM_PARALLEL: String(row.parallel), OLLAMA_MAX_LOADED_MODELS: '1', OLLAMA_FLASH_ATTENTION: '1', OLLAMA_CONTEXT_LENGTH: String(row.context) },
     }),
   },
 };
+
+/**
+ * Ollama's own estimate (llm/memory.go, EstimateGPULayers): GraphSize has no formula for
+ * Phi-4-mini's architecture (phi3), so the compute graph is `GQA × kv / 6` with GQA = heads /
+ * KV heads and kv the KV cache of num_ctx × OLLAMA_NUM_PARALLEL tokens; one layer (blk.0) is
+ * added as a buffer. Plus the server and runner processes (the catalog's runtimeBytes).
+ */
+export function ollamaOverheadTerm(input: RowInput, kvBytes: number, rt: { runtimeBytes: number; runtimeNote: string }): EstimateTerm {
+  const a = input.model.architecture;
+  const gqa = Math.floor(a.attentionHeads / a.kvHeads);
+  const graph = Math.floor((gqa * kvBytes) / 6);
+  const layer = Math.ceil(input.form.weightsBytes / a.layers);
+  const bytes = graph + layer + rt.runtimeBytes;
+  return {
+    key: 'runtime',
+    label: 'Runtime overhead (as Ollama estimates it)',
+    bytes,
+    formula:
+      `compute graph GQA ${gqa} (${a.attentionHeads} heads / ${a.kvHeads} KV heads) × KV ${fmtBytes(kvBytes)} / 6 = ${fmtBytes(graph)} (Ollama llm/memory.go, no GraphSize formula for phi3)` +
+      ` + one layer as a buffer ${fmtBytes(input.form.weightsBytes)} / ${a.layers} = ${fmtBytes(layer)} + ${fmtBytes(rt.runtimeBytes)} (${rt.runtimeNote}) = ${fmtBytes(bytes)}`,
+  };
+}

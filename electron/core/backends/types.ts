@@ -1,7 +1,7 @@
 import type { BackendInfo } from '../../shared/contract/backends';
 import type { DeploymentConfig } from '../../shared/contract/deploy-config';
 import type { DeployRequest, DeploymentSpec } from '../../shared/contract/docker';
-import type { CatalogModel, FitRow, ModelForm } from '../../shared/contract/hardware';
+import type { CatalogModel, EstimateTerm, FitRow, ModelForm } from '../../shared/contract/hardware';
 import type { EngineKind } from '../../shared/contract/metrics';
 import type { ResolvedModel } from '../docker/model-ref';
 import type { SpecContext } from '../docker/specs/common';
@@ -44,6 +44,10 @@ export interface PlannerTerms {
   spillsToRam: boolean;
   /** `memory`: compared with free RAM or VRAM; `vllm-reservation`: vLLM's up-front VRAM share. */
   budget: 'memory' | 'vllm-reservation';
+  /** What the server reserves for `kvBytes` of KV cache when it rounds it (vLLM CPU), with a note for the formula. */
+  reservedKv?(kvBytes: number): { bytes: number; note: string };
+  /** The runtime term when the server estimates its own overhead from the KV cache (Ollama). */
+  runtimeTerm?(input: RowInput, kvBytes: number, runtime: { runtimeBytes: number; runtimeNote: string }): EstimateTerm;
   /** Bytes per KV element when the deployment overrides the form's (e.g. a quantised KV cache). */
   kvBytesPerElement?(config: Pick<DeploymentConfig, 'llamaCpp'>): number | null;
   notes?(input: RowInput, m: MachineView, where: 'ram' | 'vram'): string[];

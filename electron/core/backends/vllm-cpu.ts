@@ -6,6 +6,14 @@ import { VLLM_GPU_MEMORY_UTILIZATION, vllmResolveModel, vllmServedFromCatalog, v
 
 const GB = 1e9;
 
+/**
+ * `VLLM_CPU_KVCACHE_SPACE` (whole GiB) for a KV cache of `kvBytes`: vLLM's CPU backend
+ * reserves that much up front, so the planner counts it and its config sets it.
+ */
+export function vllmCpuKvSpaceGb(kvBytes: number): number {
+  return Math.max(1, Math.ceil(kvBytes / GIB));
+}
+
 /** vLLM's CPU build: the seed's development run, with the CPU image and KV cache space. */
 export const vllmCpu: BackendDefinition = {
   info: {
@@ -58,9 +66,14 @@ export const vllmCpu: BackendDefinition = {
     spillsToRam: false,
     budget: 'memory',
     notes: (_input, m) => (!m.avx512 && m.arch === 'x86_64' ? ['No AVX-512 on this CPU: vLLM’s CPU backend runs much slower without it.'] : []),
+    reservedKv: (kvBytes) => {
+      const gb = vllmCpuKvSpaceGb(kvBytes);
+      return { bytes: gb * GIB, note: `reserved as VLLM_CPU_KVCACHE_SPACE=${gb} (whole GiB, rounded up)` };
+    },
     config: (c) => {
+      // The KV term is already the reserved whole GiB.
       const kv = c.row.estimate.terms.find((t) => t.key === 'kv-cache')!.bytes;
-      return { vllm: { ...vllmToolOptions(c), cpuKvCacheGb: Math.max(1, Math.ceil(kv / GIB)), shmSizeGb: 4, dtype: 'bfloat16' } };
+      return { vllm: { ...vllmToolOptions(c), cpuKvCacheGb: vllmCpuKvSpaceGb(kv), shmSizeGb: 4, dtype: 'bfloat16' } };
     },
   },
 };

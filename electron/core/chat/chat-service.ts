@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  BackendHealth,
+  BackendPick,
   ChatBackend,
   ChatMessage,
   ChatParams,
@@ -11,6 +13,7 @@ import type {
 import { DeckError, isDeckError, type ErrorInfo } from '../../shared/errors';
 import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
+import { chooseBackend, probeBackend } from './backend-choice';
 import type { BackendRegistry } from './backend-registry';
 import type { ConversationStore } from './conversation-store';
 import { DeltaBatcher } from './delta-batcher';
@@ -69,6 +72,20 @@ export class ChatService {
   async models(backendId: string, signal?: AbortSignal): Promise<ModelInfo[]> {
     const backend = await this.o.backends.resolve(backendId);
     return this.modelsOf(backend, signal);
+  }
+
+  /** Whether each backend answers now; probed directly (not from the models cache). */
+  async health(list?: ChatBackend[]): Promise<BackendHealth[]> {
+    const all = list ?? (await this.o.backends.list());
+    return Promise.all(all.map((b) => probeBackend(b, (signal) => this.clients[b.kind].models(b.baseUrl, signal))));
+  }
+
+  /** The backend a new chat starts on; `last` defaults to the backend of the latest conversation; `exclude` e.g. the one that just failed. */
+  async pickBackend(last?: string, exclude: string[] = []): Promise<BackendPick> {
+    const list = (await this.o.backends.list()).filter((b) => !exclude.includes(b.id));
+    const health = await this.health(list);
+    const latest = last ?? (await this.o.store.list()).filter((c) => !c.compareId).sort((a, b) => b.updatedAt - a.updatedAt)[0]?.backendId;
+    return chooseBackend(list, health, latest);
   }
 
   private modelsOf(backend: ChatBackend, signal?: AbortSignal): Promise<ModelInfo[]> {

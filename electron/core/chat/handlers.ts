@@ -10,6 +10,8 @@ export function chatHandlers(chat: ChatService, backends: BackendRegistry, custo
   const presets = loadPresets();
   return {
     'chat.backends': () => backends.list(),
+    'chat.backendHealth': () => chat.health(),
+    'chat.pickBackend': ({ last, exclude }) => chat.pickBackend(last, exclude),
     'chat.addBackend': (p) => custom.add(p),
     'chat.removeBackend': async ({ id }) => ({ removed: await custom.remove(id) }),
     'chat.models': ({ backendId }, ctx) => chat.models(backendId, ctx.signal),

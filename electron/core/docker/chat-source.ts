@@ -1,3 +1,4 @@
+import { DEMO_MODEL_ID, DEMO_MODEL_LABEL } from '../../shared/contract/engine';
 import type { ChatBackend } from '../../shared/contract/chat';
 import { backendDefinition } from '../backends';
 import type { BackendSource } from '../chat/backend-registry';
@@ -14,21 +15,24 @@ function asBackend(d: Deployment): ChatBackend | null {
     kind: ep.api,
     baseUrl: ep.api === 'openai' ? `${ep.url}/v1` : ep.url,
     model: ep.model,
-    label: `${d.name} · ${def.info.label}`,
+    // The demo model is a toy: say so wherever the deployment is offered.
+    label: `${d.name} · ${def.info.label}${ep.model === DEMO_MODEL_ID ? ` · ${DEMO_MODEL_LABEL}` : ''}`,
     source: 'docker',
     ...(def.chat.streamToolCalls ? {} : { streamToolCalls: false }),
     removable: false,
   };
 }
 
-/** Running deployments as chat backends (`docker:<name>`); none while Docker is away. */
+/** Running deployments as chat backends (`docker:<name>`), newest first; none while Docker is away. */
 export function dockerChatSource(svc: DockerService): BackendSource {
   const reachable = async () => (await svc.connection.status()).state === 'reachable';
   return {
     name: 'docker',
     list: async (): Promise<ChatBackend[]> => {
       if (!(await reachable())) return [];
-      return (await svc.list()).map(asBackend).filter((b): b is ChatBackend => b !== null);
+      // Newest first: the deployment just made is the one a new chat should pick.
+      const list = [...(await svc.list())].sort((a, b) => b.createdAt - a.createdAt);
+      return list.map(asBackend).filter((b): b is ChatBackend => b !== null);
     },
     // One deployment's containers, not every deployment's.
     find: async (id) => {

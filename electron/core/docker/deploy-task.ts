@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type Docker from 'dockerode';
-import type { DeployRequest, DeploymentSpec, DockerStatus, GpuCheck, PortCheck } from '../../shared/contract/docker';
+import type { DeployRequest, DeploymentSpec, DockerStatus, GpuCheck, PortCheck, Readiness } from '../../shared/contract/docker';
 import { DeckError, isDeckError } from '../../shared/errors';
 import type { Logger } from '../log/logger';
 import type { TaskContext } from '../tasks/task-registry';
@@ -10,6 +10,7 @@ import { checkGpu } from './gpu-check';
 import { waitHealthy } from './health';
 import { LABEL } from './labels';
 import { readLogs } from './logs';
+import { waitAnswering } from './readiness';
 import { containerName, deploymentContainers, ensureNetwork, ensureVolumes, publishedPorts, removeQuietly } from './objects';
 import { checkPort } from './ports';
 import { imageExists, pullImage } from './pull';
@@ -28,6 +29,17 @@ export interface DeployDeps {
   verdict?: VerdictFn;
   log: Logger;
   changed(action: string): void;
+  /** onnx-engine one-click: after the checks, download the model and build the image when missing. */
+  engine?: (task: TaskContext) => Promise<Readiness['stages']>;
+}
+
+export function missingFolder(folder: string): DeckError {
+  return new DeckError(
+    'not_found',
+    `The model folder ${folder} does not exist.`,
+    'Pick a model from the list (models of the store are downloaded first, or the demo model), or download it on the Deploy page (Embedded card), or set "Model folder" to a folder holding genai_config.json.',
+    { field: 'modelPath' },
+  );
 }
 
 function portError(check: PortCheck, field: string): DeckError {
@@ -106,11 +118,12 @@ async function preflight(d: DeployDeps, req: DeployRequest, task: TaskContext): 
       throw new DeckError('insufficient_resources', `This cannot run on this machine: ${v.reason}`, v.hint ?? 'Pick another backend or model form, or deploy anyway (force).');
     }
   }
-  if (d.modelFolder && !status.remote) {
+  // With the one-click steps, a missing store model is downloaded after these checks.
+  if (d.modelFolder && !status.remote && !(d.engine && !req.modelPath)) {
     try {
       await fs.stat(d.modelFolder);
     } catch {
-      throw new DeckError('not_found', `The model folder ${d.modelFolder} does not exist.`, 'Download the model on the Models page first, or give its folder as modelPath.');
+      throw missingFolder(d.modelFolder);
     }
   }
 
@@ -118,9 +131,11 @@ async function preflight(d: DeployDeps, req: DeployRequest, task: TaskContext): 
   const missing: string[] = [];
   for (const ref of new Set(spec.containers.map((c) => c.image))) if (!(await imageExists(docker, ref))) missing.push(ref);
   const localOnly = missing.find((ref) => ref.startsWith('slm-deck/onnx-engine:'));
-  if (localOnly) throw new DeckError('not_found', `The engine image ${localOnly} is not built yet.`, 'Build the ONNX engine image first (Deploy page, ONNX engine card), then deploy again.');
-  await checkDiskSpace(spec, missing, status);
-  return { replacing: existing, missing };
+  if (localOnly && !d.engine) throw new DeckError('not_found', `The engine image ${localOnly} is not built yet.`, 'Build the ONNX engine image first (Deploy page, ONNX engine card), then deploy again.');
+  // The engine image is built by the one-click step, not pulled.
+  const toPull = missing.filter((ref) => ref !== localOnly);
+  await checkDiskSpace(spec, toPull, status);
+  return { replacing: existing, missing: toPull };
 }
 
 export function wantsGpu(spec: DeploymentSpec): boolean {
@@ -128,19 +143,36 @@ export function wantsGpu(spec: DeploymentSpec): boolean {
 }
 
 /**
- * Pull -> (replace) -> volumes and network -> create -> start -> healthy -> GPU check.
- * Cancelled: what this task created is removed. Crashed: stopped but kept for its logs.
- * Timed out: left running (it may still be loading the model).
+ * Pull -> (replace) -> volumes and network -> create -> start -> healthy -> GPU check ->
+ * answering (model listed, pulled first for Ollama; one-token chat).
+ * Cancelled: what this task created is removed (volumes stay, so a model download resumes).
+ * Crashed: stopped but kept for its logs. Timed out or not answering: left running (it may
+ * still be loading the model).
  */
-export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskContext): Promise<{ gpuCheck: GpuCheck | null }> {
+export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskContext): Promise<{ gpuCheck: GpuCheck | null; ready: Readiness | null }> {
   const { docker, spec } = d;
   const { signal } = task;
+  const stages: Readiness['stages'] = [];
+  let since = Date.now();
+  const mark = (stage: Readiness['stages'][number]['stage']) => {
+    // A stage begun before the task (the engine image build) and continued here (pulls) is one stage.
+    const seen = stages.find((s) => s.stage === stage);
+    if (seen) seen.ms += Date.now() - since;
+    else stages.push({ stage, ms: Date.now() - since });
+    since = Date.now();
+  };
   const { replacing, missing } = await preflight(d, req, task);
+  mark('checks');
+  if (d.engine) {
+    stages.push(...(await d.engine(task)));
+    since = Date.now();
+  }
 
   for (const ref of missing) {
     task.update({ step: `Pulling ${ref}` });
     await pullImage(docker, ref, { signal, mirror: d.mirror, onProgress: (u) => task.update({ ...u, step: `Pulling ${ref}: ${u.step ?? ''}` }) });
   }
+  mark('image');
   // The old deployment kept serving during the pull; it goes only now.
   if (replacing.length) {
     task.update({ step: `Removing the previous ${spec.name}` });
@@ -148,7 +180,7 @@ export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskCon
     d.changed('destroy');
   }
 
-  task.update({ step: 'Creating volumes', progress: null });
+  task.update({ step: 'Creating volumes', progress: null, bytesDone: undefined, bytesTotal: undefined, detail: undefined });
   await ensureVolumes(docker, spec, signal);
   if (spec.network) await ensureNetwork(docker, spec.network, signal);
 
@@ -171,8 +203,15 @@ export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskCon
     await removeQuietly(docker, created, d.log);
     throw toDeckError(e, `create and start ${spec.name}`, signal);
   }
-  if (req.createOnly) return { gpuCheck: null };
+  if (req.createOnly) return { gpuCheck: null, ready: null };
 
+  const cancelled = async (e: unknown) => {
+    if (signal.aborted) {
+      await removeQuietly(docker, created, d.log);
+      d.changed('destroy');
+    }
+    return toDeckError(e, `start ${spec.name}`, signal);
+  };
   try {
     await waitHealthy(
       docker,
@@ -180,16 +219,28 @@ export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskCon
       { timeoutSec: spec.healthTimeoutSec, signal, onStep: (step, detail) => task.update({ step, ...(detail ? { detail } : {}) }) },
     );
   } catch (e) {
-    if (signal.aborted) await removeQuietly(docker, created, d.log);
-    else if (isDeckError(e) && e.code === 'server_error') {
+    if (!signal.aborted && isDeckError(e) && e.code === 'server_error') {
       for (const n of created) await docker.getContainer(n).stop({ t: 5 }).catch(() => undefined);
     }
-    throw toDeckError(e, `start ${spec.name}`, signal);
+    throw await cancelled(e);
   }
 
-  if (!wantsGpu(spec)) return { gpuCheck: null };
-  task.update({ step: 'Checking that the GPU is used' });
-  const server = spec.containers[0].name;
-  const gpuCheck = await checkGpu(docker, server, await readLogs(docker, server, 500)).catch(() => null);
-  return { gpuCheck };
+  mark('start');
+  let gpuCheck: GpuCheck | null = null;
+  if (wantsGpu(spec)) {
+    task.update({ step: 'Checking that the GPU is used' });
+    const server = spec.containers[0].name;
+    gpuCheck = await checkGpu(docker, server, await readLogs(docker, server, 500)).catch(() => null);
+  }
+  // Through the published port: a remote daemon's loopback is not this machine's.
+  if (d.status.remote) {
+    d.log.info('readiness not checked: remote Docker', { name: spec.name });
+    return { gpuCheck, ready: null };
+  }
+  try {
+    const ready = await waitAnswering(spec.endpoint, { signal, mark, update: (u) => task.update(u), timeoutSec: spec.healthTimeoutSec });
+    return { gpuCheck, ready: { ...ready, stages } };
+  } catch (e) {
+    throw await cancelled(e);
+  }
 }

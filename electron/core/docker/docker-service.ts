@@ -1,13 +1,16 @@
 import { backendDefinition } from '../backends';
 import type Docker from 'dockerode';
-import type { Deployment, DeployRequest, DeployResult, DeploymentSpec, GpuCheck, LogLine, PortCheck, StatsSample } from '../../shared/contract/docker';
+import { existsSync } from 'node:fs';
+import type { Deployment, DeployRequest, DeployResult, DeploymentSpec, GpuCheck, LogLine, PortCheck, Readiness, StatsSample } from '../../shared/contract/docker';
+import { DEMO_MODEL_ID } from '../../shared/contract/engine';
 import { DeckError } from '../../shared/errors';
 import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
 import type { TaskContext } from '../tasks/task-registry';
 import { composeYaml } from './compose';
 import type { DockerConnection } from './connection';
-import { runDeploy, type VerdictFn } from './deploy-task';
+import { missingFolder, runDeploy, type DeployDeps, type VerdictFn } from './deploy-task';
+import type { EngineAssets } from './engine-assets';
 import { describeDeployment } from './deployment-view';
 import { httpStatus, toDeckError } from './errors';
 import { checkGpu } from './gpu-check';
@@ -43,6 +46,8 @@ export interface DockerServiceOptions {
   verdict?: VerdictFn;
   /** Called whenever the app itself changed a deployment. */
   onChanged?: () => void;
+  /** The engine host's model store and image build, for the onnx-engine one-click deploy. */
+  engineAssets?: () => EngineAssets | null;
 }
 
 type Item = Docker.ContainerInfo;
@@ -98,9 +103,10 @@ export class DockerService {
 
   /* ------------------------------------------------------------ deploy */
 
-  async deploy(req: DeployRequest, task: TaskContext): Promise<DeployResult> {
+  async deploy(input: DeployRequest, task: TaskContext): Promise<DeployResult> {
     task.update({ step: 'Checking Docker' });
     const { docker, status } = await this.o.conn.client();
+    let req = await this.demoFolder(input, status.remote);
     const token = await this.o.hfToken();
     // A remote daemon cannot mount a folder of this machine: there the token is not passed (it is never put in Env).
     const hfTokenDir = status.remote ? null : await syncTokenFolder(this.o.hfTokenDir, token);
@@ -115,17 +121,19 @@ export class DockerService {
     const spec = this.withWarnings(req, buildSpec(req, ctx));
     const log = this.o.log.child('deploy');
     log.info('deploy', { name: spec.name, backend: spec.backend });
+    const folder = backendDefinition(req.backend).modelFolder?.(req, ctx) ?? null;
     try {
-      const { gpuCheck } = await runDeploy(
+      const { gpuCheck, ready } = await runDeploy(
         {
           docker,
           status,
           spec,
-          modelFolder: backendDefinition(req.backend).modelFolder?.(req, ctx) ?? null,
+          modelFolder: folder,
           mirror: this.o.mirror(),
           verdict: this.o.verdict,
           log,
           changed: (action) => this.changed(spec.name, action),
+          engine: this.engineSteps(req, folder, status.remote),
         },
         req,
         task,
@@ -133,10 +141,42 @@ export class DockerService {
       if (gpuCheck) this.gpuChecks.set(spec.name, gpuCheck);
       const deployment = await this.get(spec.name);
       log.info('deployed', { name: spec.name, state: deployment.state });
-      return { deployment, gpuCheck };
+      return { deployment, gpuCheck, ready };
     } catch (e) {
       throw this.fail(e, `deploy ${spec.name}`, task.signal);
     }
+  }
+
+  /** The bundled demo model is mounted from the app's folder: its path goes into the spec. */
+  private async demoFolder(req: DeployRequest, remote: boolean): Promise<DeployRequest> {
+    const assets = this.o.engineAssets?.();
+    if (!backendDefinition(req.backend).modelFolder || req.modelPath || req.model !== DEMO_MODEL_ID || !assets || remote) return req;
+    const found = await assets.modelFolder(req.model, { signal: new AbortController().signal, update: () => undefined });
+    return found ? { ...req, modelPath: found.dir } : req;
+  }
+
+  /**
+   * onnx-engine in one click, after the checks: the store's model downloaded when its folder
+   * is missing, and the engine image built when missing. A model path given by the user is
+   * used as it is; a remote daemon cannot mount this machine's store.
+   */
+  private engineSteps(req: DeployRequest, folder: string | null, remote: boolean): DeployDeps['engine'] {
+    const assets = this.o.engineAssets?.();
+    if (!folder || !assets || remote) return undefined;
+    return async (task) => {
+      const stages: Readiness['stages'] = [];
+      let t0 = Date.now();
+      if (!req.modelPath && folder && !existsSync(folder)) {
+        const found = await assets.modelFolder(req.model, { signal: task.signal, update: (u) => task.update({ ...u, step: `Downloading ${req.model}: ${u.step ?? ''}` }) });
+        if (!found) throw missingFolder(folder);
+        stages.push({ stage: 'model', ms: Date.now() - t0 });
+      }
+      t0 = Date.now();
+      const built = await assets.ensureImage({ signal: task.signal, update: (u) => task.update({ ...u, step: `Building the engine image: ${u.step ?? ''}` }) });
+      if (built) stages.push({ stage: 'image', ms: Date.now() - t0 });
+      task.update({ progress: null, bytesDone: undefined, bytesTotal: undefined, detail: undefined });
+      return stages;
+    };
   }
 
   /* ------------------------------------------------------------ pull */

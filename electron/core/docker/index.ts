@@ -11,6 +11,7 @@ import { dockerChatSource } from './chat-source';
 import { DockerConnection } from './connection';
 import { DaemonEvents } from './daemon-events';
 import { DockerService, type VerdictFn } from './docker-service';
+import type { EngineAssets } from './engine-assets';
 import { syncTokenFolder } from './secret-mounts';
 import { dockerHandlers } from './handlers';
 import type { ModelResolver } from './model-ref';
@@ -46,6 +47,8 @@ export function createDockerDomain(o: {
   verdict?: VerdictFn;
   /** Running deployments are offered to the chat playground through this registry. */
   chatBackends?: BackendRegistry;
+  /** The engine host's model store and image build (onnx-engine one-click deploy). */
+  engineAssets?: () => EngineAssets | null;
 }): DockerDomain {
   const log = o.log.child('docker');
   const hfTokenDir = path.join(o.home, 'container-secrets', 'hf');
@@ -63,6 +66,7 @@ export function createDockerDomain(o: {
     resolveModel: o.resolveModel ?? catalogModelResolver(bundledCatalog),
     verdict: o.verdict,
     onChanged: () => o.chatBackends?.changed(),
+    engineAssets: o.engineAssets,
   });
   const offChat = o.chatBackends?.register(dockerChatSource(service));
   const events = new DaemonEvents(connection, o.bus, log.child('events'));

@@ -5,6 +5,7 @@ import { DEMO_MODEL_ID, type EmbeddedStatus, type LocalModel } from '../../share
 import { DeckError } from '../../shared/errors';
 import type { BackendRegistry } from '../chat/backend-registry';
 import type { DockerConnection } from '../docker/connection';
+import type { EngineAssets } from '../docker/engine-assets';
 import { httpStatus, toDeckError } from '../docker/errors';
 import { mirrorImage } from '../docker/mirror';
 import { engineImage } from '../docker/specs/onnx-engine';
@@ -56,6 +57,8 @@ export interface EngineHost {
   start(model?: string, port?: number): Promise<EmbeddedStatus>;
   /** Starts the engine when neither Docker nor Ollama is there (the app's out-of-the-box default). */
   autoStart(): Promise<'started' | 'skipped'>;
+  /** What an onnx-engine deployment needs, fetched or built when missing (the Docker domain's one-click deploy). */
+  assets: EngineAssets;
   close(): Promise<void>;
 }
 
@@ -203,11 +206,38 @@ export function createEngineHost(o: EngineHostOptions): EngineHost {
     },
   };
 
+  const assets: EngineAssets = {
+    modelFolder: async (id, task) => {
+      const have = await store.resolve(id).catch(() => null);
+      if (have) return { dir: have.dir, demo: Boolean(have.demo), downloaded: false };
+      if (!store.sources().some((s) => s.id === id)) return null;
+      await store.download(id, task);
+      return { dir: (await store.resolve(id)).dir, demo: false, downloaded: true };
+    },
+    ensureImage: async (task) => {
+      const { docker, status } = await o.docker.client();
+      try {
+        await docker.getImage(image).inspect();
+        return false;
+      } catch (e) {
+        if (httpStatus(e) !== 404) throw toDeckError(e, `inspect ${image}`);
+      }
+      const appRoot = o.appRoot ?? findAppRoot();
+      const dockerfile = findResource(path.join('engine', 'Dockerfile'));
+      if (!appRoot || !dockerfile) {
+        throw new DeckError('not_found', `The engine image ${image} is not built, and its build files were not found.`, 'Run SLM Deck from its folder after `npm run build`, or build the image on the Deploy page (ONNX engine card).');
+      }
+      await buildEngineImage({ docker, arch: status.arch, image, baseImage: defaultBase(), appRoot, dockerfile, appVersion: o.appVersion, log }, task);
+      return true;
+    },
+  };
+
   return {
     supervisor,
     store,
     handlers,
     start,
+    assets,
     autoStart: () => autoStartEmbedded({ docker: o.docker, ollamaUrl: () => o.settings.get().ollamaUrl, start: () => start(), log }),
     close: async () => {
       offChat();

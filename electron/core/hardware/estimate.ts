@@ -92,9 +92,13 @@ export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[]
   const { backend, model, form, context, parallel } = input;
   const a = model.architecture;
   const rt = catalog.runtimes[backend];
+  const planner = backendDefinition(backend).planner;
   const perElement = kvBytesPerElement(input);
-  const kv = kvBytesPerToken(model, form, perElement) * context * parallel;
-  const seqWord = backendDefinition(backend).planner.sequencesWord ?? (parallel === 1 ? 'sequence' : 'sequences');
+  const kvTokens = kvBytesPerToken(model, form, perElement) * context * parallel;
+  // What the server reserves for that cache (vLLM CPU: whole GiB of VLLM_CPU_KVCACHE_SPACE).
+  const reserved = planner.reservedKv?.(kvTokens);
+  const kv = reserved?.bytes ?? kvTokens;
+  const seqWord = planner.sequencesWord ?? (parallel === 1 ? 'sequence' : 'sequences');
   const logitsTokens = rt.logitsTokens === 'parallel' ? parallel : rt.logitsTokens;
   const logits = logitsTokens * a.vocabSize * 4;
   return [
@@ -106,11 +110,15 @@ export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[]
     },
     {
       key: 'kv-cache',
-      label: `KV cache (${KV_DTYPE[perElement] ?? `${perElement} B per element`})`,
+      // A bf16 checkpoint keeps its KV cache in bf16.
+      label: `KV cache (${perElement === 2 && form.precision === 'bf16' ? 'bf16' : (KV_DTYPE[perElement] ?? `${perElement} B per element`)})`,
       bytes: kv,
-      formula: `2 (K and V) × ${a.layers} layers × ${a.kvHeads} KV heads × ${a.headDim} head dim × ${perElement} B × ${fmtInt(context)} tokens × ${parallel} ${seqWord} = ${fmtInt(kv)} B = ${fmtBytes(kv)}`,
+      formula:
+        `2 (K and V) × ${a.layers} layers × ${a.kvHeads} KV heads × ${a.headDim} head dim × ${perElement} B × ${fmtInt(context)} tokens × ${parallel} ${seqWord} = ${fmtInt(kvTokens)} B = ${fmtBytes(kvTokens)}` +
+        (reserved ? `, ${reserved.note} = ${fmtBytes(kv)}` : '') +
+        (form.format === 'onnx' ? ': every engine slot keeps a KV buffer that grows up to the full context (engine/kv-cache.ts)' : ''),
     },
-    { key: 'runtime', label: 'Runtime overhead', bytes: rt.runtimeBytes, formula: `fixed ${fmtInt(rt.runtimeBytes)} B = ${fmtBytes(rt.runtimeBytes)}: ${rt.runtimeNote}` },
+    planner.runtimeTerm?.(input, kv, rt) ?? { key: 'runtime', label: 'Runtime overhead', bytes: rt.runtimeBytes, formula: `fixed ${fmtInt(rt.runtimeBytes)} B = ${fmtBytes(rt.runtimeBytes)}: ${rt.runtimeNote}` },
     {
       key: 'logits',
       label: 'Logits buffer',

@@ -273,8 +273,10 @@ function buildConfig(model: CatalogModel, f: ModelForm, row: FitRow, p: Hardware
   const onGpu = row.estimate.memory === 'vram' && m.cudaGpu !== null;
   let hostPort = def.info.defaultHostPort;
   if (def.info.runsIn === 'docker' && p.ollama.reachable && urlPort(p.ollama.url) === hostPort) hostPort += 1;
-  // CPU inference wants every core; on larger machines leave one for the desktop.
-  const cpuLimit = runsInDocker(row.backend) && !onGpu && p.cpu.logicalCores >= 4 ? p.cpu.logicalCores - 1 : null;
+  // CPU inference wants every core; on larger machines leave one for the desktop. Never more
+  // than Docker reports (Docker Desktop's VM may have fewer cores than the host).
+  const cores = Math.min(p.cpu.logicalCores, p.docker.ncpu || p.cpu.logicalCores);
+  const cpuLimit = runsInDocker(row.backend) && !onGpu && cores >= 4 ? cores - 1 : null;
   const planned = { row, model, form: f, m, onGpu };
   const memLimit = def.planner.memoryLimitGb ? def.planner.memoryLimitGb(planned) : onGpu ? null : Math.ceil(row.estimate.totalBytes / GIB + 1);
   const extra = def.planner.config?.(planned) ?? {};
@@ -304,19 +306,47 @@ function urlPort(u: string): number | null {
   }
 }
 
+/**
+ * One config per Docker backend, from the machine and the planner: the recommendation's
+ * context and parallel requests (halved until it fits, as the recommendation does), limits
+ * from buildConfig, the backend's default form. The Deploy page's cards and form and
+ * `slm-deck deploy` start from these.
+ */
+export function backendConfigs(catalog: Catalog, model: CatalogModel, p: HardwareProfile, opts: PlanOptions, rec: Recommendation): DeploymentConfig[] {
+  const m = machineView(p);
+  const out: DeploymentConfig[] = [];
+  for (const def of backendDefinitions()) {
+    const backend = def.info.id;
+    if (def.info.runsIn !== 'docker') continue;
+    if (rec.config.backend === backend) {
+      out.push(rec.config);
+      continue;
+    }
+    const forms = model.forms.filter((f) => f.backends.includes(backend));
+    const form = forms.find((f) => formRef(model, f) === def.info.defaults?.model) ?? forms[0];
+    if (!form) continue;
+    const context = Math.min(rec.config.contextLength, model.architecture.maxContext);
+    const row = bestEffortParallel(catalog, { backend, form, context, parallel: rec.config.parallel }, model, m, opts.parallel !== undefined);
+    out.push(buildConfig(model, form, row, p, m, opts));
+  }
+  return out;
+}
+
 /** The whole plan: facts, the fit table at one context, and the recommendation. */
 export function buildPlan(catalog: Catalog, profile: HardwareProfile, opts: PlanOptions): Plan {
   const model = findModel(catalog, opts.model);
   const context = Math.min(opts.context ?? DEFAULT_CONTEXT, model.architecture.maxContext);
   const parallel = opts.parallel ?? 1;
   const m = machineView(profile);
+  const recommendation = recommend(catalog, model, profile, opts);
   return {
     model: { id: model.id, name: model.name, maxContext: model.architecture.maxContext },
     context,
     parallel,
     facts: describeFacts(profile),
     rows: fitTable(catalog, model, context, parallel, m),
-    recommendation: recommend(catalog, model, profile, opts),
+    recommendation,
+    configs: backendConfigs(catalog, model, profile, opts, recommendation),
     profileCollectedAt: profile.collectedAt,
   };
 }

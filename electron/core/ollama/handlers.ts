@@ -1,9 +1,11 @@
+import type { OllamaServer } from '../../shared/contract/ollama';
 import type { DomainHandlers } from '../rpc/handlers';
 import type { OllamaService } from './ollama-service';
 import type { VariantService } from './variant-service';
 
-export function ollamaHandlers(ollama: OllamaService, variants: VariantService): DomainHandlers<'ollama'> & DomainHandlers<'variants'> {
+export function ollamaHandlers(ollama: OllamaService, variants: VariantService, servers: () => Promise<OllamaServer[]>): DomainHandlers<'ollama'> & DomainHandlers<'variants'> {
   return {
+    'ollama.servers': () => servers(),
     'ollama.status': ({ url }, ctx) => ollama.status(url, ctx.signal),
     'ollama.list': ({ url }, ctx) => ollama.list(url, ctx.signal),
     'ollama.show': ({ model, url }, ctx) => ollama.show(model, url, ctx.signal),

@@ -1,3 +1,4 @@
+import type { ChatBackend } from '../../shared/contract/chat';
 import type { Catalog, HardwareProfile } from '../../shared/contract/hardware';
 import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
@@ -6,6 +7,7 @@ import type { TaskRegistry } from '../tasks/task-registry';
 import { bundledCatalog } from '../hardware/catalog';
 import { ollamaHandlers } from './handlers';
 import { OllamaService } from './ollama-service';
+import { ollamaServers } from './servers';
 import { VariantService } from './variant-service';
 import { VariantStore } from './variant-store';
 
@@ -23,6 +25,8 @@ export interface OllamaDomainOptions {
   catalog?: Catalog;
   fetch?: typeof fetch;
   templatesDir?: string | null;
+  /** The chat backends (settings URL, deployments, added URLs): where the Ollama servers are found. */
+  chatBackends?: () => Promise<ChatBackend[]>;
 }
 
 /** Builds the Ollama models and Modelfile variants domain for the composition root. */
@@ -40,5 +44,6 @@ export function createOllama(opts: OllamaDomainOptions) {
     variantNames: async () => new Set((await store.list()).map((v) => v.name)),
   });
   const variants = new VariantService({ store, ollama: service, tasks: opts.tasks, bus: opts.bus, log, templatesDir: opts.templatesDir });
-  return { service, variants, store, handlers: ollamaHandlers(service, variants) };
+  const servers = async () => ollamaServers((await opts.chatBackends?.()) ?? [], opts.settings.get().ollamaUrl);
+  return { service, variants, store, handlers: ollamaHandlers(service, variants, servers) };
 }

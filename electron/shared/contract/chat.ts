@@ -31,6 +31,14 @@ export const ChatBackendSchema = z.object({
 });
 export type ChatBackend = z.infer<typeof ChatBackendSchema>;
 
+/** Whether a backend answers now (it lists its models, and the model it names). */
+export const BackendHealthSchema = z.object({ id: z.string(), answering: z.boolean(), problem: z.string().optional() });
+export type BackendHealth = z.infer<typeof BackendHealthSchema>;
+
+/** The backend a new chat starts on, and why (core/chat/backend-choice.ts). */
+export const BackendPickSchema = z.object({ backendId: z.string().nullable(), answering: z.boolean(), reason: z.string() });
+export type BackendPick = z.infer<typeof BackendPickSchema>;
+
 export const ChatModelInfoSchema = z.object({
   id: z.string(),
   /** Ollama: parameter size / quantisation; OpenAI: owner. */
@@ -190,6 +198,12 @@ export const chatMethods = {
       .strict(),
     ChatBackendSchema,
     'Add an OpenAI-compatible (or Ollama) server by URL.',
+  ),
+  'chat.backendHealth': method(none, z.array(BackendHealthSchema), 'Which backends answer now (each lists its models within 2 s).'),
+  'chat.pickBackend': method(
+    z.object({ last: z.string().max(200).optional(), exclude: z.array(z.string().max(200)).max(50).optional() }).strict(),
+    BackendPickSchema,
+    'The backend a new chat should start on: the last used if it answers, else a ready deployment, else the embedded engine, else what is configured.',
   ),
   'chat.removeBackend': method(z.object({ id: z.string() }).strict(), z.object({ removed: z.boolean() }), 'Remove a custom backend.'),
   'chat.models': method(

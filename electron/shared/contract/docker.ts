@@ -225,7 +225,26 @@ export const DeploymentSchema = z.object({
 });
 export type Deployment = z.infer<typeof DeploymentSchema>;
 
-export const DeployResultSchema = z.object({ deployment: DeploymentSchema, gpuCheck: GpuCheckSchema.nullable() });
+/** A deploy's stages, in order (the Deploy page's stage list; `npm run bench` times them). */
+export const DEPLOY_STAGES = ['checks', 'image', 'start', 'model', 'load', 'first-token'] as const;
+export const DeployStageSchema = z.enum(DEPLOY_STAGES);
+
+/** What the deploy's readiness check saw: the model listed by the server and a one-token chat answered. */
+export const ReadinessSchema = z.object({
+  /** Wall time of each stage this deploy went through, in order. */
+  stages: z.array(z.object({ stage: DeployStageSchema, ms: z.number() })),
+  modelListed: z.boolean(),
+  /** Ollama: the model was pulled into the deployment during this deploy. */
+  pulled: z.boolean(),
+  /** Bytes an interrupted earlier pull had left in the deployment's volume (a resumed download). */
+  resumedFromBytes: z.number(),
+  /** Time of the one-token chat, model loaded. */
+  firstTokenMs: z.number(),
+});
+export type Readiness = z.infer<typeof ReadinessSchema>;
+
+/** `ready` is null when the deploy only created the containers. */
+export const DeployResultSchema = z.object({ deployment: DeploymentSchema, gpuCheck: GpuCheckSchema.nullable(), ready: ReadinessSchema.nullable() });
 export type DeployResult = z.infer<typeof DeployResultSchema>;
 
 export const PortCheckSchema = z.object({

@@ -283,6 +283,8 @@ export const PlanSchema = z.object({
   facts: z.array(z.string()),
   rows: z.array(FitRowSchema),
   recommendation: RecommendationSchema,
+  /** One config per Docker backend from the machine and the planner (the recommendation's for its backend). */
+  configs: z.array(DeploymentConfigSchema),
   profileCollectedAt: z.number(),
 });
 export type Plan = z.infer<typeof PlanSchema>;

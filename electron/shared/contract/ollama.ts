@@ -184,11 +184,24 @@ export const VariantBundleSchema = z.object({
 });
 export type VariantBundle = z.infer<typeof VariantBundleSchema>;
 
+/** An Ollama the app knows: the settings URL (`native`), an Ollama deployment, or an added URL. */
+export const OllamaServerSchema = z.object({
+  /** What `slm-deck models --ollama NAME` takes: `native`, the deployment name, or the added URL's label. */
+  name: z.string(),
+  url: z.string(),
+  source: z.enum(['settings', 'deployment', 'custom']),
+  label: z.string(),
+  /** A deployment published where the ollamaUrl setting points: the "native" Ollama is the app's own container. */
+  isSettingsUrl: z.boolean().optional(),
+});
+export type OllamaServer = z.infer<typeof OllamaServerSchema>;
+
 const none = z.object({}).strict();
 const withUrl = z.object({ url }).strict();
 const task = z.object({ taskId: z.string() });
 
 export const ollamaMethods = {
+  'ollama.servers': method(none, z.array(OllamaServerSchema), 'Every Ollama the app knows, by name: native (the ollamaUrl setting), each Ollama deployment, added URLs.'),
   'ollama.status': method(withUrl, OllamaStatusSchema, 'Is Ollama answering at the configured (or given) URL, and which version.'),
   'ollama.list': method(withUrl, z.array(InstalledModelSchema), 'Installed models (GET /api/tags).'),
   'ollama.show': method(z.object({ model: ModelNameSchema, url }).strict(), ModelDetailsSchema, 'Parameters, template, system prompt, capabilities and context length of a model.'),

@@ -19,6 +19,8 @@ export interface FakeOptions {
   installed?: string[];
   version?: string;
   port?: number;
+  /** Address to listen on (default 127.0.0.1; the stand-in image listens on 0.0.0.0). */
+  host?: string;
   /** Bytes added to a layer per progress line ('auto' = 1/20 of the layer) and the pause between lines. */
   pull?: { chunkBytes?: number | 'auto'; intervalMs?: number };
   /** Fraction of a loaded model that /api/ps reports in VRAM (0 on a CPU-only machine). */
@@ -147,7 +149,7 @@ export class OllamaFake {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.port || this.opts.port || 0, '127.0.0.1', () => resolve());
+      server.listen(this.port || this.opts.port || 0, this.opts.host ?? '127.0.0.1', () => resolve());
     });
     this.server = server;
     this.port = (server.address() as AddressInfo).port;

@@ -9,9 +9,6 @@ import {
 
 export const ENGINE_PORT = 8080;
 export const ENGINE_MODEL_DIR = '/model';
-/** The seed's limits for the ONNX engine when the request sets none. */
-export const ENGINE_DEFAULT_MEMORY_GB = 8;
-export const ENGINE_DEFAULT_CPUS = 4;
 
 /** Built locally from resources/engine/Dockerfile, so never rewritten through the registry mirror. */
 export function engineImage(version: string): string {
@@ -25,7 +22,7 @@ export function engineModelFolder(req: DeployRequest, ctx: SpecContext): string 
   return req.modelPath;
 }
 
-/** The ONNX engine container: model folder mounted read-only, 8 GB / 4 CPUs by default, /health probe. */
+/** The ONNX engine container: model folder mounted read-only, the request's limits, /health probe. */
 export function buildOnnxEngineSpec(req: DeployRequest, ctx: SpecContext): DeploymentSpec {
   const warnings: string[] = [];
   const model = ctx.resolveModel(req.backend, req.model);
@@ -60,7 +57,8 @@ export function buildOnnxEngineSpec(req: DeployRequest, ctx: SpecContext): Deplo
         PortBindings: ports(ENGINE_PORT, req.hostPort, req.bindHost).PortBindings,
         Mounts: [{ Type: 'bind', Source: folder, Target: ENGINE_MODEL_DIR, ReadOnly: true }],
         RestartPolicy: { Name: 'unless-stopped' },
-        ...limits(req.memoryLimitGb ?? ENGINE_DEFAULT_MEMORY_GB, req.cpus ?? ENGINE_DEFAULT_CPUS),
+        // null = no limit, as for every backend (the seed's 8 GB / 4 CPUs are defaultDeployConfig's, capped at the machine's cores).
+        ...limits(req.memoryLimitGb, req.cpus),
       },
     },
   };

@@ -5,6 +5,7 @@ import type { DeckClientError } from '../../api/client';
 import { call } from '../../api/client';
 import { useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
+import { DEMO_MODEL_ID, DEMO_MODEL_LABEL } from '../../../../electron/shared/contract/engine';
 import type { FormState } from './form-model';
 
 type Issue = { path: string[]; message: string };
@@ -22,19 +23,21 @@ export interface ConfigFormProps {
 }
 
 /** Catalog forms that run on the chosen backend, for the model picker. */
-function useModelOptions(backend: string): Array<{ ref: string; label: string; unavailable?: string }> {
+function useModelOptions(backend: string, mountsModelFolder: boolean): Array<{ ref: string; label: string; unavailable?: string }> {
   const catalog = useCall('hardware.catalog', {}, { retry: false, staleTime: Infinity });
-  return (catalog.data?.models ?? []).flatMap((m) =>
+  const forms = (catalog.data?.models ?? []).flatMap((m) =>
     m.forms
       .filter((f) => (f.backends as string[]).includes(backend))
       .map((f) => ({ ref: `${m.id}/${f.id}`, label: `${m.name}: ${f.label}`, unavailable: f.unavailableReason })),
   );
+  // A backend that mounts a model folder (the ONNX engine) also runs the bundled demo model, offered as what it is: a toy.
+  return mountsModelFolder && forms.length ? [...forms, { ref: DEMO_MODEL_ID, label: `${DEMO_MODEL_LABEL} — a toy, always the same answer` }] : forms;
 }
 
 export function ConfigForm({ form, info, onChange, onDeploy, onPreview, onCompose, busy, error }: ConfigFormProps) {
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => onChange({ ...form, [k]: v });
   const [port, setPort] = useState<PortCheck | null>(null);
-  const models = useModelOptions(form.backend);
+  const models = useModelOptions(form.backend, info.options.includes('modelPath'));
   const issues = (error?.info.code === 'invalid_input' ? (error.info.details as Issue[] | undefined) : undefined) ?? [];
   const issueFor = (key: string) => issues.find((i) => i.path[0] === key || (key === 'gpuMemoryUtilization' && i.path[1] === key))?.message;
   const portField = (error?.info.code === 'port_in_use' ? (error.info.details as { field?: string } | undefined)?.field : undefined) ?? null;
@@ -106,6 +109,7 @@ export function ConfigForm({ form, info, onChange, onDeploy, onPreview, onCompos
           ) : (
             text('model')
           ),
+          has('modelPath') ? 'Downloaded into the model store first when missing; the engine image is built when missing.' : undefined,
         )}
         {field(
           'hostPort',
@@ -176,7 +180,7 @@ export function ConfigForm({ form, info, onChange, onDeploy, onPreview, onCompos
           '--cache-type-k / --cache-type-v',
         )}
       {has('modelPath') &&
-        field('modelPath', 'Model folder (optional)', text('modelPath', { placeholder: 'the app’s model store' }), 'Mounted read-only at /model.')}
+        field('modelPath', 'Model folder (optional)', text('modelPath', { placeholder: 'the app’s model store' }), 'Mounted read-only at /model; leave empty to use the model store (or the demo model).')}
       <details>
         <summary>Environment</summary>
         {field(

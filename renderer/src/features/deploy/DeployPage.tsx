@@ -17,7 +17,7 @@ import { LogsPanel } from './LogsPanel';
 
 type Dialog = { title: string; text: string; fileName: string };
 
-/** The config a backend card starts from: the draft or plan for that backend, else the seed's settings. */
+/** The config a backend card starts from: the draft, the recommendation or the planner's config for that backend, else the seed's settings. */
 function configFor(backends: Backends, backend: Backend, candidates: Array<DeploymentConfig | undefined>, bindHost: string): DeploymentConfig | null {
   return candidates.find((c) => c?.backend === backend) ?? backends.defaults(backend, bindHost);
 }
@@ -47,14 +47,14 @@ export function DeployPage() {
     const start = draft?.config ?? recommended;
     // An in-app recommendation (the embedded engine) starts the Docker form on the first Docker backend.
     const backend = start && backends.info(start.backend)?.runsIn === 'docker' ? start.backend : backends.list.find((b) => b.runsIn === 'docker')!.id;
-    const config = configFor(backends, backend, [draft?.config, recommended], bindHost);
+    const config = configFor(backends, backend, [draft?.config, recommended, ...(plan.data?.configs ?? [])], bindHost);
     if (config) setForm(formFromConfig(config));
     setFormFor(stamp);
   }, [ready, draft, recommended, bindHost, form, formFor, backends]);
 
   const selectBackend = (b: Backend) => {
     if (form?.backend === b) return;
-    const config = configFor(backends, b, [draft?.config, recommended], bindHost);
+    const config = configFor(backends, b, [draft?.config, recommended, ...(plan.data?.configs ?? [])], bindHost);
     if (!config) return;
     setError(null);
     setForm(formFromConfig(config));

@@ -5,6 +5,8 @@ import { call } from '../../api/client';
 import { fmtSize } from '../../../../electron/shared/format';
 import { formatDuration } from '../../components/format';
 import { useReveal } from '../../components/reveal';
+import { useNavigation } from '../../stores/navigation';
+import { usePlaygroundDraft } from '../../stores/playground-draft';
 import { CopyButton } from './CopyButton';
 import { PHASES, phaseOf } from './form-model';
 
@@ -58,8 +60,8 @@ export function DeployProgress({ task }: { task: TaskSnapshot }) {
       {done && (
         <div role="status" data-testid="deploy-done">
           <p>
-            <span className={`pill ${done.deployment.health === 'healthy' || done.deployment.health === 'none' ? 'ok' : 'warn'}`}>
-              {done.deployment.state === 'created' ? 'created' : done.deployment.health === 'none' ? 'running' : done.deployment.health}
+            <span className={`pill ${done.ready || done.deployment.state === 'created' ? 'ok' : 'warn'}`} data-testid="deploy-ready">
+              {done.deployment.state === 'created' ? 'created' : done.ready ? 'ready' : done.deployment.health === 'none' ? 'running' : done.deployment.health}
             </span>{' '}
             <strong>{done.deployment.name}</strong>
             {ep && (
@@ -81,6 +83,24 @@ export function DeployProgress({ task }: { task: TaskSnapshot }) {
               </>
             )}
           </p>
+          {done.ready && ep && (
+            <p className="row-head">
+              <span>
+                Answering with <code>{ep.model}</code>
+                {done.ready.pulled ? ' (downloaded into the deployment)' : ''}; first token in {done.ready.firstTokenMs} ms.
+              </span>
+              <button
+                type="button"
+                className="small primary"
+                onClick={() => {
+                  usePlaygroundDraft.getState().set({ backend: `docker:${done.deployment.name}`, model: ep.model });
+                  useNavigation.getState().go('playground');
+                }}
+              >
+                Open in Playground
+              </button>
+            </p>
+          )}
           {done.gpuCheck?.state === 'cpu' && (
             <p className="pill bad" role="alert" title={done.gpuCheck.evidence}>
               Running on CPU, not the GPU: {done.gpuCheck.evidence}

@@ -95,13 +95,17 @@ export function formToInput(f: FormState, info: BackendInfo): DeployInput {
   };
 }
 
-/** Which phase a deploy task is in, from its step text. */
-export const PHASES = ['Checks', 'Pull', 'Create', 'Start', 'Healthy'] as const;
+/**
+ * Which stage a deploy task is in, from its step text (core/docker/deploy-task.ts and
+ * readiness.ts). "Ready" means the server listed the model and a one-token chat answered.
+ */
+export const PHASES = ['Checks', 'Image', 'Start', 'Model', 'Load', 'First token'] as const;
 export function phaseOf(step: string, state: string): number {
   if (state === 'succeeded') return PHASES.length;
+  if (/^Waiting for the first token/.test(step)) return 5;
+  if (/^Loading/.test(step)) return 4;
+  if (/^(Waiting for|Checking that the GPU|Downloading)/.test(step)) return 3;
+  if (/^(Creat|Starting|Removing the previous)/.test(step)) return 2;
   if (/^Pulling/.test(step)) return 1;
-  if (/^Creat/.test(step)) return 2;
-  if (/^Starting/.test(step)) return 3;
-  if (/^Waiting|^Checking that the GPU/.test(step)) return 4;
   return 0;
 }

@@ -4,10 +4,12 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { fmtSize } from '../../../../electron/shared/format';
 import { ModelDetailsPanel } from './ModelDetailsPanel';
 import { tryInPlayground } from './try-in-playground';
+import { targetParams, useOllamaTarget } from '../../stores/ollama-target';
 
 /** The installed models table: show, copy, delete (confirmed), try in the Playground. */
 export function InstalledModels() {
-  const list = useCall('ollama.list', {});
+  const target = targetParams(useOllamaTarget((s) => s.url));
+  const list = useCall('ollama.list', target);
   const del = useAction('ollama.delete', ['ollama.list', 'ollama.ps', 'ollama.suggestions']);
   const copy = useAction('ollama.copy', ['ollama.list']);
   const [open, setOpen] = useState<string | null>(null);
@@ -69,7 +71,7 @@ export function InstalledModels() {
                       <span>
                         Delete <code>{m.name}</code> ({fmtSize(m.sizeBytes)})? Layers other models share are kept.
                       </span>
-                      <button type="button" className="danger" disabled={del.isPending} onClick={() => del.mutate({ model: m.name }, { onSuccess: () => setConfirm(null) })}>
+                      <button type="button" className="danger" disabled={del.isPending} onClick={() => del.mutate({ model: m.name, ...target }, { onSuccess: () => setConfirm(null) })}>
                         Delete {m.name}
                       </button>
                       <button type="button" onClick={() => setConfirm(null)}>
@@ -86,7 +88,7 @@ export function InstalledModels() {
                       className="inline-form"
                       onSubmit={(e) => {
                         e.preventDefault();
-                        copy.mutate(copying, { onSuccess: () => setCopying(null) });
+                        copy.mutate({ ...copying, ...target }, { onSuccess: () => setCopying(null) });
                       }}
                     >
                       <label className="field">

@@ -1,6 +1,7 @@
 import { useAction, useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
 import { fmtSize } from '../../../../electron/shared/format';
+import { targetParams, useOllamaTarget } from '../../stores/ollama-target';
 
 function until(iso: string): string {
   const s = Math.round((Date.parse(iso) - Date.now()) / 1000);
@@ -11,7 +12,8 @@ function until(iso: string): string {
 
 /** Models in memory (/api/ps): where they sit (VRAM or RAM), when they unload, and Unload. */
 export function LoadedModels() {
-  const ps = useCall('ollama.ps', {}, { refetchInterval: 5000 });
+  const target = targetParams(useOllamaTarget((s) => s.url));
+  const ps = useCall('ollama.ps', target, { refetchInterval: 5000 });
   const unload = useAction('ollama.unload', ['ollama.ps']);
   if (ps.error) return <ErrorBox error={ps.error} title="Could not list loaded models" />;
   if (!ps.data) return null;
@@ -44,7 +46,7 @@ export function LoadedModels() {
               <td className="num">{m.contextLength?.toLocaleString() ?? '—'}</td>
               <td>{until(m.expiresAt)}</td>
               <td>
-                <button type="button" className="small" disabled={unload.isPending} onClick={() => unload.mutate({ model: m.name })}>
+                <button type="button" className="small" disabled={unload.isPending} onClick={() => unload.mutate({ model: m.name, ...target })}>
                   Unload
                 </button>
               </td>

@@ -1,5 +1,6 @@
 import { useCall, useInvalidateOn } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
+import { targetParams, useOllamaTarget } from '../../stores/ollama-target';
 import { InstalledModels } from './InstalledModels';
 import { LoadedModels } from './LoadedModels';
 import { OllamaStatusCard } from './OllamaStatusCard';
@@ -8,7 +9,11 @@ import { VariantsSection } from './VariantsSection';
 
 /** Ollama models (installed, loaded, pulls) and Modelfile variants. */
 export function ModelsPage() {
-  const status = useCall('ollama.status', {});
+  const url = useOllamaTarget((s) => s.url);
+  const setUrl = useOllamaTarget((s) => s.set);
+  const servers = useCall('ollama.servers', {});
+  useInvalidateOn('chat.backendsChanged', ['ollama.servers']);
+  const status = useCall('ollama.status', targetParams(url));
   useInvalidateOn('ollama.changed', ['ollama.list', 'ollama.ps', 'ollama.suggestions', 'ollama.show']);
   useInvalidateOn('variants.changed', ['variants.list', 'variants.get']);
   useInvalidateOn('settings.changed', ['ollama.status', 'ollama.list', 'ollama.ps', 'ollama.suggestions']);
@@ -16,6 +21,18 @@ export function ModelsPage() {
   return (
     <section className="page models" aria-labelledby="models-title">
       <h1 id="models-title">Models</h1>
+      {(servers.data?.length ?? 0) > 1 && (
+        <label className="inline-field">
+          <span>Ollama</span>
+          <select aria-label="Ollama server" value={url ?? ''} onChange={(e) => setUrl(e.target.value || undefined)}>
+            {servers.data?.map((s) => (
+              <option key={s.url} value={s.source === 'settings' ? '' : s.url}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       {status.error && <ErrorBox error={status.error} />}
       {status.data && <OllamaStatusCard status={status.data} onRetry={() => void status.refetch()} />}
       {up && (

@@ -3,17 +3,19 @@ import { useAction, useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
 import { fmtSize } from '../../../../electron/shared/format';
 import { TaskProgress } from './TaskProgress';
+import { targetParams, useOllamaTarget } from '../../stores/ollama-target';
 
 const FIT = { fits: ['ok', 'Fits'], tight: ['warn', 'Tight'], 'wont-fit': ['bad', "Won't fit"], unknown: ['', 'Fit unknown'] } as const;
 
 /** Pull by name, or one of the suggested Phi-4-mini forms with its size and fit verdict. */
 export function PullBox() {
-  const suggestions = useCall('ollama.suggestions', {});
+  const target = targetParams(useOllamaTarget((s) => s.url));
+  const suggestions = useCall('ollama.suggestions', target);
   const pull = useAction('ollama.pull');
   const [name, setName] = useState('');
   const [current, setCurrent] = useState<{ model: string; taskId: string } | null>(null);
 
-  const start = (model: string) => pull.mutate({ model }, { onSuccess: ({ taskId }) => setCurrent({ model, taskId }) });
+  const start = (model: string) => pull.mutate({ model, ...target }, { onSuccess: ({ taskId }) => setCurrent({ model, taskId }) });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (name.trim()) start(name.trim());

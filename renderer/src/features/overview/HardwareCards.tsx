@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { GpuInfo, HardwareProfile } from '../../../../electron/shared/contract/hardware';
+import { useCall } from '../../api/hooks';
 import { fmtBytes, fmtSize } from '../../../../electron/shared/format';
 
 type Tone = 'ok' | 'warn' | 'bad';
@@ -72,6 +73,9 @@ export function HardwareCards({ profile: p }: { profile: HardwareProfile }) {
   const arm = p.os.arch === 'arm64' || p.os.arch === 'aarch64';
   const memUsed = p.memory.totalBytes - p.memory.availableBytes;
   const unknownTools = p.gpuTools.filter((t) => t.state === 'unknown');
+  // The Ollama at the settings URL may be one of the app's own containers, not a native install.
+  const servers = useCall('ollama.servers', {});
+  const own = servers.data?.find((s) => s.isSettingsUrl);
   const dk = p.docker;
   const disks = [p.disks.models, p.disks.dockerData].filter((d): d is NonNullable<typeof d> => d !== null);
   const diskUnknown = disks.find((d) => d.freeBytes === null);
@@ -142,8 +146,15 @@ export function HardwareCards({ profile: p }: { profile: HardwareProfile }) {
         <Row k="Endpoint" v={<code>{dk.endpoint}</code>} />
       </Card>
 
-      <Card id="ollama" title="Native Ollama" state={p.ollama.reachable ? `v${p.ollama.version}` : 'Not running'} tone={p.ollama.reachable ? 'ok' : 'warn'} hint={p.ollama.reachable ? undefined : p.ollama.hint}>
+      <Card
+        id="ollama"
+        title={own ? 'Ollama (SLM Deck container)' : 'Native Ollama'}
+        state={p.ollama.reachable ? `v${p.ollama.version}` : 'Not running'}
+        tone={p.ollama.reachable ? 'ok' : 'warn'}
+        hint={p.ollama.reachable ? undefined : p.ollama.hint}
+      >
         <Row k="Address" v={<code>{p.ollama.url}</code>} />
+        {own && <Row k="Deployment" v={own.name} />}
         {!p.ollama.reachable && <Row k="Why" v={p.ollama.reason} />}
       </Card>
     </div>

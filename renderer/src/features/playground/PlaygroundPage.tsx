@@ -10,6 +10,7 @@ import { Composer } from './Composer';
 import { ConversationList } from './ConversationList';
 import { useHashParams } from './hash-params';
 import { SetupPanel, type Setup } from './SetupPanel';
+import { failedTurn, SwitchOffer } from './SwitchOffer';
 import { Transcript } from './Transcript';
 import { conversationKey, useChatEventSync, useConversation } from './use-conversation';
 import { useCall } from '../../api/hooks';
@@ -48,11 +49,27 @@ export function PlaygroundPage() {
     localStorage.setItem(SETUP_KEY, JSON.stringify(s));
   };
 
-  // Default to the first backend once they are known.
+  // Start on a backend that answers: the last one used if it still does, else a ready
+  // deployment, else the embedded engine, else what is configured (chat.pickBackend).
+  // Picked again when the list changes (the embedded engine coming up) until one answers.
+  const [settled, setSettled] = useState(false);
   useEffect(() => {
-    const list = backends.data;
-    if (list?.length && !list.some((b) => b.id === setup.backendId)) setSetup({ ...setup, backendId: list[0].id, model: undefined });
-  }, [backends.data]);
+    if (settled || !backends.data) return;
+    let stale = false;
+    void call('chat.pickBackend', setup.backendId ? { last: setup.backendId } : {}).then(
+      (p) => {
+        if (stale) return;
+        if (p.answering) setSettled(true);
+        // Newer than the list (it came up meanwhile): fetch the list again.
+        if (p.backendId && !backends.data?.some((b) => b.id === p.backendId)) void backends.refetch();
+        if (p.backendId && p.backendId !== setup.backendId) setSetup({ ...setup, backendId: p.backendId, model: undefined });
+      },
+      () => undefined,
+    );
+    return () => {
+      stale = true;
+    };
+  }, [backends.data, settled]);
 
   const select = useCallback(
     (id: string | null) => {
@@ -108,6 +125,8 @@ export function PlaygroundPage() {
   const c = conv.data;
   const current: Setup = c ? { backendId: c.backendId, model: c.model, system: c.system, params: c.params, tools: c.tools, ...pending } : setup;
   const changeSetup = async (patch: Partial<Setup>) => {
+    // A backend chosen by hand is kept.
+    if (patch.backendId) setSettled(true);
     if (!c) return setSetup({ ...setup, ...patch });
     // Optimistic: controls reflect the change at once; the server's answer replaces it.
     setPending((p) => ({ ...p, ...patch }));
@@ -127,6 +146,11 @@ export function PlaygroundPage() {
     }
   };
   const streaming = Boolean(c?.messages.some((m) => m.status === 'streaming'));
+  /** Sends the failed turn's text again, on another backend when one is given. */
+  const retry = async (text: string, backendId?: string) => {
+    if (backendId && c) await changeSetup({ backendId, model: undefined });
+    await send(text);
+  };
   const stop = useCallback(() => {
     if (selected) void call('chat.stop', { conversationId: selected });
   }, [selected]);
@@ -177,6 +201,7 @@ export function PlaygroundPage() {
                 </div>
               )}
               <ErrorBox error={error} title="Could not send" />
+              {c && !streaming && failedTurn(c) && <SwitchOffer conversation={c} onRetry={(text, backendId) => void retry(text, backendId)} />}
               <Composer streaming={streaming} disabled={!current.backendId} onSend={(t) => send(t)} onStop={stop} />
             </>
           )}

@@ -49,6 +49,7 @@ function contextHint(kind: string | undefined, compare: boolean): { hint: string
 /** In the compare view the backends are picked per pane; this panel then sets what they share. */
 export function SetupPanel({ value, onChange, compare = false }: { value: Setup; onChange: (patch: Partial<Setup>) => void; compare?: boolean }) {
   const backends = useCall('chat.backends', {});
+  const health = useCall('chat.backendHealth', {}, { staleTime: 10_000 });
   const tools = useCall('chat.tools', {});
   const models = useCall('chat.models', { backendId: value.backendId }, { enabled: Boolean(value.backendId), staleTime: 10_000 });
   const [system, setSystem] = useState(value.system);
@@ -69,12 +70,20 @@ export function SetupPanel({ value, onChange, compare = false }: { value: Setup;
             <span>Backend</span>
             <select aria-label="Backend" value={value.backendId} onChange={(e) => onChange({ backendId: e.target.value, model: undefined })}>
               {!backend && <option value={value.backendId}>{value.backendId ? `${value.backendId} (not available)` : 'Choose…'}</option>}
-              {backends.data?.map((b) => (
-                <option key={b.id} value={b.id}>
-                  {b.label}
-                </option>
-              ))}
+              {backends.data?.map((b) => {
+                const h = health.data?.find((x) => x.id === b.id);
+                return (
+                  <option key={b.id} value={b.id} data-answering={h ? String(h.answering) : undefined}>
+                    {h && !h.answering ? `${b.label} — not answering` : b.label}
+                  </option>
+                );
+              })}
             </select>
+            {backend && health.data?.find((h) => h.id === backend.id && !h.answering) && (
+              <small className="pill warn" data-testid="backend-down">
+                Not answering: {health.data.find((h) => h.id === backend.id)?.problem}
+              </small>
+            )}
             {backend && (
               <small className="muted">
                 {backend.kind === 'ollama' ? 'Ollama' : 'OpenAI-compatible'} · {backend.baseUrl}{' '}

@@ -30,7 +30,7 @@ export function useChatEventSync(): void {
   useEvent('chat.changed', ({ conversationId }) => {
     if (conversationId) void qc.invalidateQueries({ queryKey: conversationKey(conversationId) });
   });
-  useInvalidateOn('chat.backendsChanged', ['chat.backends']);
+  useInvalidateOn('chat.backendsChanged', ['chat.backends', 'chat.backendHealth', 'chat.pickBackend']);
 
   useEvent('chat.message', ({ conversationId, message }) => {
     qc.setQueryData<Conversation>(conversationKey(conversationId), (c) => (c ? upsert(c, message) : c));
