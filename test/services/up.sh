@@ -88,6 +88,7 @@ apt_install() {
 ensure_packages() {
   local pkgs=(docker.io docker-registry busybox-static curl iproute2)
   find_chromium >/dev/null || pkgs+=(chromium)
+  pkgs+=(docker-compose) # runs a compose export against the test daemon
   # Debian kernels enable AppArmor; dockerd then needs apparmor_parser to load
   # its default profile, and docker.io only recommends it.
   if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null || true)" = "Y" ]; then

@@ -4,7 +4,7 @@ import { DeckError } from '../../shared/errors';
 import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
 import type { TaskContext } from '../tasks/task-registry';
-import { composeYaml } from './compose';
+import { composeYaml, type ComposeTarget } from './compose';
 import type { DockerConnection } from './connection';
 import { runDeploy, type VerdictFn } from './deploy-task';
 import { describeDeployment } from './deployment-view';
@@ -78,10 +78,13 @@ export class DockerService {
     return process.arch === 'arm64' ? 'aarch64' : 'x86_64';
   }
 
-  /** Create options and compose file for a request, without touching Docker (no secrets in it). */
-  preview(req: DeployRequest): { spec: DeploymentSpec; compose: string } {
+  /**
+   * Create options and compose file for a request, without touching Docker (no secrets in it).
+   * Without a target engine the file keeps to what every Docker Engine accepts.
+   */
+  preview(req: DeployRequest, target?: ComposeTarget): { spec: DeploymentSpec; compose: string } {
     const spec = this.withWarnings(req, buildSpec(req, this.specContext(this.hostArch(), null)));
-    return { spec, compose: composeYaml(spec, this.o.appVersion) };
+    return { spec, compose: composeYaml(spec, this.o.appVersion, target) };
   }
 
   private withWarnings(req: DeployRequest, spec: DeploymentSpec): DeploymentSpec {
@@ -309,7 +312,9 @@ export class DockerService {
   async compose(name: string): Promise<string> {
     const d = await this.get(name);
     if (!d.request) throw new DeckError('not_found', `The deployment "${name}" has no readable configuration label.`, 'It may have been made by an older version; deploy it again to export it.');
-    return this.preview(d.request).compose;
+    // The file is for the engine the deployment runs on (start_interval only from Engine 25).
+    const status = await this.o.conn.status();
+    return this.preview(d.request, { engine: status.engine, version: status.version }).compose;
   }
 
   /* ------------------------------------------------------------ logs and stats */
