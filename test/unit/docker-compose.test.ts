@@ -40,10 +40,13 @@ describe('compose export', () => {
 
   it('mirrors the vLLM GPU container: command, ports, volume, limits, GPU reservation, healthcheck', () => {
     const spec = buildSpec(DeployInputSchema.parse({ ...defaultDeployConfig('vllm-gpu'), gpus: ['0'] }), ctx);
-    const doc = parse(composeYaml(spec, '1.0.0'));
+    const text = composeYaml(spec, '1.0.0');
+    const doc = parse(text);
     const svc = doc.services['slm-deck-vllm-gpu'];
     const o = spec.containers[0].create;
-    expect(doc.name).toBe('slm-deck-vllm-gpu');
+    // docker-compose 1.x refuses a top-level name: the project goes on the command line.
+    expect(doc).not.toHaveProperty('name');
+    expect(text).toContain('# Start it with: docker compose -p slm-deck-vllm-gpu up -d');
     expect(svc.image).toBe(o.Image);
     expect(svc.container_name).toBe('slm-deck-vllm-gpu');
     expect(svc.command).toEqual(o.Cmd);
