@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { defaultDeployConfig, type DeployInput } from '../../electron/shared/contract/docker';
 import { DOCKER_HOST, dockerSuite, freePort, inspect, rawDocker, type TestCore, uniqueName } from './docker-helpers';
 
@@ -111,6 +111,10 @@ describe('compose export equals what the app creates', () => {
     const name = uniqueName('compose-ollama');
     const services = await exportAndCompare({ ...defaultDeployConfig('ollama'), name, hostPort: await freePort(), openWebUi: true, webUiPort: await freePort(), memoryLimitGb: 1.5, cpus: 1, env: { OLLAMA_DEBUG: '1' } });
     expect(Object.keys(services)).toEqual([`slm-deck-${name}`, `slm-deck-${name}-webui`, `slm-deck-${name}-init`]);
+    // The Kubernetes export of the same deployment carries the same request.
+    const kube = parseAllDocuments((await t.call('docker.kube', { name })).yaml).map((d) => d.toJS() as { kind: string; metadata: { name: string; annotations?: Record<string, string> } });
+    const server = kube.find((d) => d.kind === 'Deployment' && d.metadata.name === `slm-deck-${name}`);
+    expect(JSON.parse(server?.metadata.annotations?.['dev.slmdeck.request'] ?? '{}')).toMatchObject({ backend: 'ollama', env: { OLLAMA_DEBUG: '1' } });
   });
 
   it('vLLM CPU: command, shm size, capabilities and security options', async () => {

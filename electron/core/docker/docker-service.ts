@@ -5,6 +5,7 @@ import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
 import type { TaskContext } from '../tasks/task-registry';
 import { composeYaml, type ComposeTarget } from './compose';
+import { kubeYaml } from './kube';
 import type { DockerConnection } from './connection';
 import { runDeploy, type VerdictFn } from './deploy-task';
 import { describeDeployment } from './deployment-view';
@@ -82,9 +83,9 @@ export class DockerService {
    * Create options and compose file for a request, without touching Docker (no secrets in it).
    * Without a target engine the file keeps to what every Docker Engine accepts.
    */
-  preview(req: DeployRequest, target?: ComposeTarget): { spec: DeploymentSpec; compose: string } {
+  preview(req: DeployRequest, target?: ComposeTarget): { spec: DeploymentSpec; compose: string; kube: string } {
     const spec = this.withWarnings(req, buildSpec(req, this.specContext(this.hostArch(), null)));
-    return { spec, compose: composeYaml(spec, this.o.appVersion, target) };
+    return { spec, compose: composeYaml(spec, this.o.appVersion, target), kube: kubeYaml(spec, this.o.appVersion) };
   }
 
   private withWarnings(req: DeployRequest, spec: DeploymentSpec): DeploymentSpec {
@@ -310,11 +311,21 @@ export class DockerService {
 
   /** docker-compose.yml for an existing deployment, rebuilt from the request it was made with. */
   async compose(name: string): Promise<string> {
-    const d = await this.get(name);
-    if (!d.request) throw new DeckError('not_found', `The deployment "${name}" has no readable configuration label.`, 'It may have been made by an older version; deploy it again to export it.');
+    const d = await this.exportable(name);
     // The file is for the engine the deployment runs on (start_interval only from Engine 25).
     const status = await this.o.conn.status();
     return this.preview(d.request, { engine: status.engine, version: status.version }).compose;
+  }
+
+  /** Kubernetes manifests for an existing deployment, rebuilt from the request it was made with. */
+  async kube(name: string): Promise<string> {
+    return this.preview((await this.exportable(name)).request).kube;
+  }
+
+  private async exportable(name: string): Promise<Deployment & { request: DeployRequest }> {
+    const d = await this.get(name);
+    if (!d.request) throw new DeckError('not_found', `The deployment "${name}" has no readable configuration label.`, 'It may have been made by an older version; deploy it again to export it.');
+    return { ...d, request: d.request };
   }
 
   /* ------------------------------------------------------------ logs and stats */

@@ -1,4 +1,5 @@
 import type { Backend } from '../../shared/contract/deploy-config';
+import type { ContainerSpec } from '../../shared/contract/docker';
 import { OLLAMA_PORT } from './specs/ollama';
 
 /**
@@ -7,8 +8,10 @@ import { OLLAMA_PORT } from './specs/ollama';
  * must make before the file runs. Data only; the exports read it, nothing switches on ids.
  */
 export interface ExportHooks {
-  /** HTTP path the server answers on once it is up (Kubernetes probes). */
-  healthPath: string;
+  /** HTTP paths each container answers on once it is up (Kubernetes probes). */
+  healthPaths: Partial<Record<ContainerRole, string>>;
+  /** Kubernetes: a shell script an init container runs with the server's image and volumes (Ollama pulls its model). */
+  kubeInit?: (model: string) => string;
   /** A one-shot step with the server's image once the server is healthy (Ollama pulls its model). */
   afterHealthy?: {
     entrypoint: string[];
@@ -21,11 +24,21 @@ export interface ExportHooks {
   modelDownload?: (model: string) => string;
 }
 
+type ContainerRole = ContainerSpec['role'];
+
+/** POSIX single quotes around a value a script passes as one word. */
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
 export const EXPORT_HOOKS: Record<Exclude<Backend, 'embedded'>, ExportHooks> = {
-  'vllm-gpu': { healthPath: '/health' },
-  'vllm-cpu': { healthPath: '/health' },
+  'vllm-gpu': { healthPaths: { server: '/health' } },
+  'vllm-cpu': { healthPaths: { server: '/health' } },
   ollama: {
-    healthPath: '/api/tags',
+    healthPaths: { server: '/api/tags', webui: '/health' },
+    // A private server on the model volume until the pull is done, so the real one starts with the model there.
+    kubeInit: (model) =>
+      `ollama serve >/dev/null 2>&1 & until ollama list >/dev/null 2>&1; do sleep 1; done; ollama pull ${shellQuote(model)}; s=$?; kill $!; exit $s`,
     afterHealthy: {
       // The Ollama CLI talks to the server named by OLLAMA_HOST; `pull` returns once the model is stored.
       entrypoint: ['/bin/ollama'],
@@ -34,13 +47,13 @@ export const EXPORT_HOOKS: Record<Exclude<Backend, 'embedded'>, ExportHooks> = {
     },
   },
   'onnx-engine': {
-    healthPath: '/health',
+    healthPaths: { server: '/health' },
     buildCommand: 'slm-deck engine build-image',
     modelDownload: (model) => `slm-deck engine download ${model}`,
   },
 };
 
 export function exportHooks(backend: Backend): ExportHooks {
-  if (backend === 'embedded') return { healthPath: '/health' };
+  if (backend === 'embedded') return { healthPaths: { server: '/health' } };
   return EXPORT_HOOKS[backend];
 }

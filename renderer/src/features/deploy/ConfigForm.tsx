@@ -14,6 +14,7 @@ export interface ConfigFormProps {
   onDeploy: () => void;
   onPreview: () => void;
   onCompose: () => void;
+  onKube: () => void;
   busy: boolean;
   error: DeckClientError | null;
 }
@@ -28,7 +29,7 @@ function useModelOptions(backend: string): Array<{ ref: string; label: string; u
   );
 }
 
-export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, busy, error }: ConfigFormProps) {
+export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, onKube, busy, error }: ConfigFormProps) {
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => onChange({ ...form, [k]: v });
   const [port, setPort] = useState<PortCheck | null>(null);
   const models = useModelOptions(form.backend);
@@ -186,6 +187,9 @@ export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, bus
         </button>
         <button type="button" onClick={onCompose}>
           Export compose
+        </button>
+        <button type="button" onClick={onKube}>
+          Kubernetes YAML
         </button>
       </div>
       {error && !(error.info.code === 'invalid_input' && issues.length) && <ErrorBox error={error} title="Cannot deploy" />}
