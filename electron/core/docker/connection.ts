@@ -6,9 +6,10 @@ import type { DockerStatus } from '../../shared/contract/docker';
 import { DeckError } from '../../shared/errors';
 import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
-import { createDockerClient } from './client';
+import { createDockerClient, hostKeyProblem } from './client';
 import { defaultDiscoveryEnv, isRemoteEndpoint, resolveEndpoint, type DiscoveryEnv, type EndpointCandidate } from './endpoint';
 import { connectionErrorCode } from './errors';
+import { hostKeyMessage } from './ssh';
 
 export type { DockerStatus } from '../../shared/contract/docker';
 
@@ -157,6 +158,8 @@ export async function probeDocker(
     version = pv.data;
     info = pi.data;
   } catch (e) {
+    const refused = hostKeyProblem(client);
+    if (refused) return { ...base, state: 'error', ...hostKeyMessage(refused) };
     const code = connectionErrorCode(e) ?? (signal.aborted ? 'ETIMEDOUT' : null);
     if (code === 'ENOENT') {
       const installed = await engineInstalled(d);
@@ -298,7 +301,7 @@ export class DockerConnection {
     let docker: Docker;
     try {
       candidate = await resolveEndpoint(d);
-      docker = this.client_?.url === candidate.url ? this.client_.docker : createDockerClient(candidate.url, d.env);
+      docker = this.client_?.url === candidate.url ? this.client_.docker : createDockerClient(candidate.url, d.env, d.home);
     } catch (e) {
       const s: DockerStatus = {
         state: 'error',
