@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureServices, testCore, type TestCore } from './docker-helpers';
+import { defaultDeployConfig, DeployResultSchema } from '../../electron/shared/contract/docker';
+import { cleanup, ensureServices, freePort, testCore, type TestCore, uniqueName } from './docker-helpers';
+
+const PREFIX = 'it-ssh';
 
 // The test services' sshd in front of the test daemon (test/services/up.sh writes these).
 const SSH_HOST = process.env.SLM_TEST_SSH_DOCKER_HOST ?? 'ssh://root@127.0.0.1:22022';
@@ -13,6 +16,7 @@ let t: TestCore;
 
 beforeAll(async () => {
   await ensureServices();
+  await cleanup(PREFIX);
   // How a user points SLM Deck at a key and a known_hosts file other than ~/.ssh's.
   process.env.SLM_DECK_SSH_IDENTITY = KEY;
   process.env.SLM_DECK_SSH_KNOWN_HOSTS = KNOWN_HOSTS;
@@ -21,6 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.core.close();
+  await cleanup(PREFIX);
 });
 
 describe('Docker on a remote host over SSH', () => {
@@ -45,5 +50,31 @@ describe('Docker on a remote host over SSH', () => {
     expect(readFileSync(KNOWN_HOSTS, 'utf8')).not.toContain('localhost');
     await expect(t.call('docker.list', {})).rejects.toMatchObject({ code: 'docker_unavailable', message: expect.stringContaining(printed) });
     await t.call('settings.set', { dockerEndpoint: SSH_HOST });
+  });
+
+  it('deploys on the remote host, chats through a local tunnel to its loopback port, and closes the tunnel on remove', async () => {
+    const name = uniqueName('ssh-vllm');
+    const port = await freePort();
+    const done = await t.task('docker.deploy', { ...defaultDeployConfig('vllm-cpu'), name, hostPort: port, cpus: 1, memoryLimitGb: 2 });
+    expect(done.error).toBeUndefined();
+    const dep = DeployResultSchema.parse(done.result).deployment;
+    // Published on the remote host's 127.0.0.1:port; this machine reaches it on a port of its own.
+    expect(dep.containers[0].ports).toEqual([{ hostIp: '127.0.0.1', hostPort: port, containerPort: 8000 }]);
+    const local = Number(new URL(dep.endpoint!.url).port);
+    expect(dep.endpoint!.url).toBe(`http://127.0.0.1:${local}`);
+    expect(local).not.toBe(port);
+    expect(dep.endpoint!.curl).toContain(`http://127.0.0.1:${local}/v1/chat/completions`);
+
+    const backend = (await t.call('chat.backends', {})).find((b) => b.id === `docker:${name}`);
+    expect(backend).toMatchObject({ kind: 'openai', baseUrl: `http://127.0.0.1:${local}/v1` });
+    const conv = await t.call('chat.create', { backendId: backend!.id, params: { temperature: 0 } });
+    const sent = await t.call('chat.send', { conversationId: conv.id, content: 'Hello! Who are you?' });
+    await t.core.chat.settled(conv.id);
+    const reply = (await t.call('chat.get', { id: conv.id })).messages.find((m) => m.id === sent.assistantMessageId)!;
+    expect(reply.error).toBeUndefined();
+    expect(reply.content.length).toBeGreaterThan(0);
+
+    await t.call('docker.remove', { name });
+    await expect(fetch(`http://127.0.0.1:${local}/v1/models`)).rejects.toThrow();
   });
 });

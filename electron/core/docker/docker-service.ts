@@ -22,6 +22,7 @@ import { buildSpec } from './specs';
 import { withResolver, type SpecContext } from './specs/common';
 import { engineModelFolder } from './specs/onnx-engine';
 import { containerStats, statsOnce } from './stats';
+import { SshTunnels } from './tunnels';
 import { Watches } from './watches';
 
 export type { VerdictFn } from './deploy-task';
@@ -51,10 +52,12 @@ type Item = Docker.ContainerInfo;
  */
 export class DockerService {
   readonly watches: Watches;
+  private tunnels: SshTunnels;
   private gpuChecks = new Map<string, GpuCheck>();
 
   constructor(private o: DockerServiceOptions) {
     this.watches = new Watches(o.bus, o.log.child('watch'));
+    this.tunnels = new SshTunnels(o.log);
   }
 
   get connection(): DockerConnection {
@@ -166,6 +169,7 @@ export class DockerService {
       throw this.fail(e, 'list deployments');
     }
     const names = [...new Set(items.map((i) => i.Labels[LABEL.deployment]).filter((n): n is string => !!n))].sort();
+    this.tunnels.retain(new Set(names));
     const out: Deployment[] = [];
     for (const n of names) {
       const d = await this.describe(docker, items.filter((i) => i.Labels[LABEL.deployment] === n)).catch(() => null);
@@ -181,8 +185,17 @@ export class DockerService {
     return this.describe(docker, items);
   }
 
-  private describe(docker: Docker, items: Item[]): Promise<Deployment> {
-    return describeDeployment(docker, items, (name) => this.gpuChecks.get(name) ?? null);
+  /** A deployment as this machine reaches it: on a remote SSH host, its endpoint goes through a tunnel. */
+  private async describe(docker: Docker, items: Item[]): Promise<Deployment> {
+    const d = await describeDeployment(docker, items, (name) => this.gpuChecks.get(name) ?? null);
+    const login = this.o.conn.sshLogin();
+    if (!login) return d;
+    try {
+      return await this.tunnels.route(d, login.url, login.config);
+    } catch (e) {
+      this.o.log.warn('no tunnel to a remote deployment', { name: d.name, error: e instanceof Error ? e.message : String(e) });
+      return d;
+    }
   }
 
   private async ordered(name: string): Promise<{ docker: Docker; items: Item[] }> {
@@ -232,6 +245,7 @@ export class DockerService {
   /** Removes the containers (and the private network); volumes only when asked and when no other container uses them. */
   async remove(name: string, removeVolumes: boolean): Promise<{ containers: string[]; volumesRemoved: string[]; volumesKept: string[] }> {
     const { docker, items } = await this.ordered(name);
+    this.tunnels.closeDeployment(name);
     const volumes = new Set<string>();
     const networks = new Set<string>();
     for (const i of items) {
@@ -377,5 +391,6 @@ export class DockerService {
 
   close(): void {
     this.watches.closeAll();
+    this.tunnels.closeAll();
   }
 }
