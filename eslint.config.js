@@ -23,6 +23,40 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: [{ group: ['electron/*'], message: noElectron.message }] }] },
   },
   {
+    // One-way arrows: core drives the engine process only through its client (spawn-engine),
+    // and is driven by main, cli and the composition root, never the other way round.
+    files: ['electron/core/**'],
+    ignores: ['electron/core/app-core.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            { group: ['electron/*'], message: noElectron.message },
+            { group: ['**/engine/*', '!**/engine/spawn-engine'], message: 'core talks to the engine process through engine/spawn-engine only; share code through electron/shared.' },
+            { group: ['**/main/**', '**/cli/**', '**/app-core'], message: 'core services do not import the shells or the composition root; take what you need as a parameter.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['electron/engine/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            { group: ['electron/*'], message: noElectron.message },
+            { group: ['**/core/**', '**/main/**', '**/cli/**', '**/renderer/**'], message: 'The engine is a standalone process: it imports only electron/shared and its own files.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['electron/shared/**'],
     rules: {
       'no-restricted-imports': [

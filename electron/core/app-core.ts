@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { methods } from '../shared/contract';
+import { backendInfos } from './backends';
 import type { BackendRegistry } from './chat/backend-registry';
 import type { ChatService } from './chat/chat-service';
 import { createChat } from './chat/create-chat';
@@ -95,6 +96,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   const handlers: Handlers = {
     ...app,
+    'backends.list': () => backendInfos(),
     ...settingsHandlers(settings),
     ...tasksHandlers(tasks),
     ...chat.handlers,

@@ -1,25 +1,34 @@
 /**
  * Routes a chat's text stream into content deltas and tool calls. With tools enabled, output that
  * may be a tool call (it starts like one, or a `<|tool_call|>` marker shows up later) is buffered
- * and parsed at the end; everything else streams as content straight away.
+ * and parsed at the end; everything else streams as content straight away. Token log
+ * probabilities ride on the event that carries their text (or on the tool calls).
  */
+import type { TokenLogprob } from './sampling';
 import { TOOL_CALL_OPEN, mayBeToolCall, parseToolCalls, type ToolCall } from './tool-calls';
 
-export type ChatEvent = { type: 'content'; text: string } | { type: 'tool_calls'; toolCalls: ToolCall[] };
+export type ChatEvent =
+  | { type: 'content'; text: string; logprobs?: TokenLogprob[] }
+  | { type: 'tool_calls'; toolCalls: ToolCall[]; logprobs?: TokenLogprob[] };
 
 export class ChatOutput {
   private mode: 'undecided' | 'text' | 'tool';
   private pending = '';
   private emitted = '';
+  private pendingLogprobs: TokenLogprob[] = [];
+  private readonly toolsEnabled: boolean;
 
+  /** `declaredTools`: the function names a call may use; none: tool calls are not parsed. */
   constructor(
-    private readonly toolsEnabled: boolean,
+    private readonly declaredTools: ReadonlySet<string> | undefined,
     private readonly onEvent: (e: ChatEvent) => void,
   ) {
-    this.mode = toolsEnabled ? 'undecided' : 'text';
+    this.toolsEnabled = declaredTools !== undefined && declaredTools.size > 0;
+    this.mode = this.toolsEnabled ? 'undecided' : 'text';
   }
 
-  push(delta: string): void {
+  push(delta: string, logprobs?: TokenLogprob[]): void {
+    if (logprobs) this.pendingLogprobs.push(...logprobs);
     if (!this.toolsEnabled) return this.content(delta);
     this.pending += delta;
     if (this.mode === 'undecided') {
@@ -50,22 +59,31 @@ export class ChatOutput {
   /** Ends the stream: parses buffered output; returns the final content and tool calls. */
   finish(): { content: string | null; toolCalls: ToolCall[] } {
     if (this.pending.length > 0) {
-      const parsed = this.mode === 'text' ? null : parseToolCalls(this.pending);
+      const parsed = this.mode === 'text' ? null : parseToolCalls(this.pending, this.declaredTools);
       if (parsed) {
         if (parsed.content) this.content(parsed.content);
-        this.onEvent({ type: 'tool_calls', toolCalls: parsed.toolCalls });
+        this.onEvent({ type: 'tool_calls', toolCalls: parsed.toolCalls, ...this.takeLogprobs() });
         this.pending = '';
+        // OpenAI: a reply that only calls tools has content null.
         return { content: this.emitted.length > 0 ? this.emitted : null, toolCalls: parsed.toolCalls };
       }
       this.content(this.pending);
       this.pending = '';
     }
+    if (this.pendingLogprobs.length > 0) this.onEvent({ type: 'content', text: '', ...this.takeLogprobs() });
     return { content: this.emitted, toolCalls: [] };
+  }
+
+  private takeLogprobs(): { logprobs?: TokenLogprob[] } {
+    if (this.pendingLogprobs.length === 0) return {};
+    const logprobs = this.pendingLogprobs;
+    this.pendingLogprobs = [];
+    return { logprobs };
   }
 
   private content(text: string): void {
     if (text.length === 0) return;
     this.emitted += text;
-    this.onEvent({ type: 'content', text });
+    this.onEvent({ type: 'content', text, ...this.takeLogprobs() });
   }
 }

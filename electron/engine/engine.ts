@@ -5,14 +5,15 @@
 import path from 'node:path';
 import { DeckError } from '../shared/errors';
 import { ChatOutput, type ChatEvent } from './chat-output';
-import type { TemplateMessage } from './chat-tokenizer';
+import { TOOL_RESPONSE_TOKEN, type TemplateMessage } from './chat-tokenizer';
 import { Decoder } from './decoder';
 import { generate, type GenerationResult } from './generation';
 import { EngineMetrics } from './metrics';
 import { loadModel, type LoadedModel, type LoadOptions } from './model-loader';
 import { randomSeed } from './prng';
 import { CancelledError, QueueFullError, RequestQueue } from './request-queue';
-import type { SamplingParams } from './sampling';
+import type { SamplingParams, TokenLogprob } from './sampling';
+import type { GrammarSpec } from './token-constraint';
 import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, toolCallsAsText, toolsForSystemTurn, type ToolCall, type ToolDefinition } from './tool-calls';
 
 export type { ChatEvent } from './chat-output';
@@ -45,6 +46,12 @@ export interface GenerateOptions {
   ignoreEos?: boolean;
   /** Called once the request has a slot and prefill begins (e.g. to send HTTP headers). */
   onStart?: () => void;
+  /** OpenAI logit_bias: token id -> bias. */
+  logitBias?: Record<number, number>;
+  /** Constrained decoding (structured output, forced tool calls). */
+  grammar?: GrammarSpec;
+  /** Log probabilities with this many alternatives per token; unset: none. */
+  logprobs?: number;
 }
 
 export interface ChatMessage {
@@ -68,6 +75,8 @@ export interface ChatResult {
   timings: { queuedMs: number; timeToFirstTokenMs: number | null; totalMs: number; tokensPerSecond: number };
   /** The seed used (random when the request gave none), so a sampled answer can be replayed. */
   seed: number;
+  /** Per generated token, when the request asked for logprobs. */
+  logprobs?: TokenLogprob[];
 }
 
 export interface EngineStats {
@@ -142,16 +151,20 @@ export class Engine {
       repetitionPenalty: o.repetitionPenalty ?? d.repetitionPenalty,
       presencePenalty: o.presencePenalty ?? 0,
       frequencyPenalty: o.frequencyPenalty ?? 0,
+      logitBias: o.logitBias,
       seed: o.seed ?? randomSeed(),
     };
   }
 
   /** The prompt text the chat template makes of these messages and tools. */
   renderPrompt(messages: ChatMessage[], tools?: ToolDefinition[]): string {
+    // Phi-4-mini's template writes `<|role|>`; its vocabulary reserves <|tool_response|> for tool
+    // results, while <|tool|> opens tool definitions (docs/engine.md, Tool calling).
+    const toolRole = this.tokenizer.tokenId(TOOL_RESPONSE_TOKEN) !== undefined ? 'tool_response' : 'tool';
     const rendered: TemplateMessage[] = messages.map((m) => {
       let content = m.content ?? '';
       if (m.role === 'assistant' && m.toolCalls?.length) content += toolCallsAsText(m.toolCalls);
-      return { role: m.role, content };
+      return { role: m.role === 'tool' ? toolRole : m.role, content };
     });
     if (tools && tools.length > 0) {
       const toolText = toolsForSystemTurn(tools);
@@ -163,7 +176,7 @@ export class Engine {
   }
 
   /** Raw generation from token ids (no chat template); `onText` gets text deltas. */
-  async generate(promptIds: number[], opts: GenerateOptions, onText?: (delta: string) => void, visibleSpecial?: ReadonlySet<number>): Promise<GenerationResult & { seed: number; queuedMs: number }> {
+  async generate(promptIds: number[], opts: GenerateOptions, onText?: (delta: string, logprobs?: TokenLogprob[]) => void, visibleSpecial?: ReadonlySet<number>): Promise<GenerationResult & { seed: number; queuedMs: number }> {
     const limit = this.contextLength;
     if (promptIds.length >= limit) {
       throw new DeckError(
@@ -191,7 +204,16 @@ export class Engine {
               onToken: () => this.metrics.generatedTokens++,
             },
             promptIds,
-            { sampling, maxTokens: opts.maxTokens ?? limit, stop: opts.stop ?? [], signal: opts.signal, visibleSpecial, ignoreEos: opts.ignoreEos },
+            {
+              sampling,
+              maxTokens: opts.maxTokens ?? limit,
+              stop: opts.stop ?? [],
+              signal: opts.signal,
+              visibleSpecial,
+              ignoreEos: opts.ignoreEos,
+              grammar: opts.grammar,
+              logprobs: opts.logprobs,
+            },
             onText,
           );
         },
@@ -217,8 +239,8 @@ export class Engine {
   async chat(req: ChatRequest, onEvent?: (e: ChatEvent) => void): Promise<ChatResult> {
     const tools = req.tools ?? [];
     const promptIds = this.tokenizer.encode(this.renderPrompt(req.messages, tools));
-    const output = new ChatOutput(tools.length > 0, (e) => onEvent?.(e));
-    const r = await this.generate(promptIds, req, (d) => output.push(d), tools.length > 0 ? this.toolMarkerIds : undefined);
+    const output = new ChatOutput(new Set(tools.map((t) => t.function.name)), (e) => onEvent?.(e));
+    const r = await this.generate(promptIds, req, (d, lp) => output.push(d, lp), tools.length > 0 ? this.toolMarkerIds : undefined);
     const { content, toolCalls } = output.finish();
     const totalMs = r.finishedAt - r.startedAt + r.queuedMs;
     const decodeMs = r.firstTokenAt !== undefined ? r.finishedAt - r.firstTokenAt : 0;
@@ -239,6 +261,7 @@ export class Engine {
         tokensPerSecond: r.completionTokens > 1 && decodeMs > 0 ? ((r.completionTokens - 1) * 1000) / decodeMs : 0,
       },
       seed: r.seed,
+      logprobs: r.logprobs,
     };
   }
 

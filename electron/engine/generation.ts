@@ -4,7 +4,8 @@
  */
 import type { ChatTokenizer } from './chat-tokenizer';
 import type { Decoder } from './decoder';
-import { Sampler, type SamplingParams } from './sampling';
+import { DecodeHooks, type DecodeHookParams } from './decode-hooks';
+import { Sampler, type SamplingParams, type TokenLogprob } from './sampling';
 import { StopStringMatcher } from './stop-strings';
 
 export type FinishReason = 'stop' | 'length' | 'cancelled';
@@ -14,7 +15,7 @@ const EXPECTED_ANSWER_TOKENS = 1024;
 /** Prompt tokens per forward pass when the graph allows chunked prefill. */
 const PREFILL_CHUNK = 256;
 
-export interface GenerationParams {
+export interface GenerationParams extends DecodeHookParams {
   sampling: SamplingParams;
   /** Tokens to generate at most (EOS not counted). */
   maxTokens: number;
@@ -34,6 +35,8 @@ export interface GenerationResult {
   /** Prompt tokens served from the slot's cache instead of being recomputed. */
   cachedPromptTokens: number;
   completionTokens: number;
+  /** One entry per generated token when `logprobs` was asked for. */
+  logprobs?: TokenLogprob[];
   /** performance.now() timestamps. */
   startedAt: number;
   firstTokenAt?: number;
@@ -65,12 +68,15 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
   return i;
 }
 
-/** Runs one generation on a slot; `onText` receives text deltas as they become final. */
+/**
+ * Runs one generation on a slot; `onText` receives text deltas as they become final, with the
+ * log probabilities of the tokens since the previous delta (when asked for).
+ */
 export async function generate(
   ctx: GenerationContext,
   promptIds: readonly number[],
   params: GenerationParams,
-  onText?: (delta: string) => void,
+  onText?: (delta: string, logprobs?: TokenLogprob[]) => void,
 ): Promise<GenerationResult> {
   const startedAt = performance.now();
   const { decoder, tokenizer, eosIds } = ctx;
@@ -88,6 +94,7 @@ export async function generate(
   sampler.observePrompt(promptIds);
   const detok = tokenizer.streamDecoder(params.visibleSpecial);
   const stops = new StopStringMatcher(params.stop);
+  const hooks = new DecodeHooks(params, tokenizer, eosIds);
   const tokenIds: number[] = [];
   let text = '';
   let firstTokenAt: number | undefined;
@@ -97,7 +104,7 @@ export async function generate(
   const emit = (delta: string) => {
     if (delta.length === 0) return;
     text += delta;
-    onText?.(delta);
+    onText?.(delta, hooks.takeLogprobs());
   };
 
   if (budget > 0 && !params.signal?.aborted) {
@@ -113,6 +120,7 @@ export async function generate(
         finishReason = 'cancelled';
         break;
       }
+      hooks.beforeSample(logits, budget - tokenIds.length);
       const token = sampler.sample(logits);
       firstTokenAt ??= performance.now();
       if (eosIds.has(token) && !params.ignoreEos) {
@@ -122,11 +130,12 @@ export async function generate(
       tokenIds.push(token);
       ctx.onToken?.();
       sampler.observeOutput(token);
+      hooks.afterSample(sampler, logits, token);
       const { text: safe, stopped } = stops.push(detok.push(token));
       emit(safe);
-      if (stopped) {
+      if (stopped || hooks.finished) {
         finishReason = 'stop';
-        stoppedByString = true;
+        stoppedByString = stopped;
         break;
       }
       if (tokenIds.length >= budget) break;
@@ -143,6 +152,9 @@ export async function generate(
     if (tail.stopped) finishReason = 'stop';
     else emit(stops.flush());
   }
+  // Tokens whose text never surfaced (held back, or special) still report their logprobs.
+  const unshown = hooks.takeLogprobs();
+  if (unshown?.length) onText?.('', unshown);
   return {
     text,
     tokenIds,
@@ -150,6 +162,7 @@ export async function generate(
     promptTokens: promptIds.length,
     cachedPromptTokens: keep,
     completionTokens: tokenIds.length,
+    logprobs: hooks.logprobs,
     startedAt,
     firstTokenAt,
     finishedAt: performance.now(),

@@ -9,7 +9,7 @@
  * SIGTERM/SIGINT close the server and exit 0.
  */
 import { parseArgs } from 'node:util';
-import { consoleSink, createLogger } from '../core/log/logger';
+import { consoleSink, createLogger } from '../shared/log';
 import { DeckError } from '../shared/errors';
 import { Engine } from './engine';
 import { startEngineServer } from './server';

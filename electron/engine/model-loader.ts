@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ZodError } from 'zod';
 import { DeckError } from '../shared/errors';
-import { ChatTokenizer } from './chat-tokenizer';
+import { ChatTokenizer, readChatTemplateFiles } from './chat-tokenizer';
 import { parseGenaiConfig, type ModelSpec } from './genai-config';
 import { rewriteForKvReuse, type GraphPlan } from './graph-rewrite';
 import { decodeModel } from './onnx-proto';
@@ -97,9 +97,15 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
   const tokenizerJson = readJson(abs, 'tokenizer.json');
   const tokenizerConfig = readJson(abs, 'tokenizer_config.json');
   try {
-    tokenizer = new ChatTokenizer(tokenizerJson, tokenizerConfig);
+    tokenizer = new ChatTokenizer(tokenizerJson, tokenizerConfig, readChatTemplateFiles(abs));
   } catch (e) {
     return fail(`The tokenizer files in ${abs} could not be loaded: ${describe(e)}.`, REDOWNLOAD, e);
+  }
+  if (!tokenizer.hasChatTemplate) {
+    fail(
+      `The model in ${abs} has no chat template: neither chat_template.jinja nor a chat_template in tokenizer_config.json.`,
+      'The engine serves chat only and needs the model\'s own template; use the instruct (chat) export of the model, or add its chat_template.jinja.',
+    );
   }
 
   const modelPath = path.join(abs, spec.modelFile);

@@ -16,8 +16,20 @@ export interface SamplingParams {
   /** OpenAI penalties, subtracted from the logit of a token already in the output: once, and per occurrence. 0 disables. */
   presencePenalty?: number;
   frequencyPenalty?: number;
+  /** OpenAI logit_bias: token id -> value added to its logit before anything else. */
+  logitBias?: Readonly<Record<number, number>>;
   seed: number;
 }
+
+/** A chosen token's log probability and the most likely alternatives at that step. */
+export interface TokenLogprob {
+  id: number;
+  logprob: number;
+  top: Array<{ id: number; logprob: number }>;
+}
+
+/** What OpenAI reports for a token too unlikely to have a finite log probability. */
+const MIN_LOGPROB = -9999;
 
 /**
  * Tokens whose scaled logit is this far below the best have probability < e^-30 each; dropping them
@@ -69,9 +81,10 @@ export class Sampler {
     }
   }
 
-  /** Picks the next token from `logits` (modified in place by the penalty). */
+  /** Picks the next token from `logits` (modified in place by the bias and penalties). */
   sample(logits: Float32Array): number {
     const n = Math.min(this.limit, logits.length);
+    if (this.params.logitBias) for (const [id, bias] of Object.entries(this.params.logitBias)) if (Number(id) < n) logits[Number(id)] += bias;
     const p = this.params.repetitionPenalty;
     if (p !== 1) {
       for (const id of this.seenIds) {
@@ -123,6 +136,36 @@ export class Sampler {
       if (u < 0) return ids[this.order[r]];
     }
     return ids[this.order[kept - 1]];
+  }
+
+  /**
+   * Log probabilities of `token` and of the `top` most likely tokens, from the distribution the
+   * draw used: the processed logits (bias, penalties, constraint mask) after temperature and before
+   * top-k/top-p, as OpenAI documents. Greedy decoding (temperature 0) reports temperature 1.
+   */
+  logprobs(logits: Float32Array, token: number, top: number): TokenLogprob {
+    const n = Math.min(this.limit, logits.length);
+    const invT = this.params.temperature > 0 ? 1 / this.params.temperature : 1;
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += Math.exp((logits[i] - max) * invT);
+    const logZ = Math.log(sum);
+    const lp = (id: number) => {
+      const v = (logits[id] - max) * invT - logZ;
+      return Number.isFinite(v) ? Math.max(v, MIN_LOGPROB) : MIN_LOGPROB;
+    };
+    // The `top` largest logits, kept sorted (ties by id) in a small array.
+    const best: number[] = [];
+    for (let i = 0; i < n && top > 0; i++) {
+      const v = logits[i];
+      if (v === -Infinity || (best.length === top && v <= logits[best[top - 1]])) continue;
+      let at = best.length;
+      while (at > 0 && logits[best[at - 1]] < v) at--;
+      best.splice(at, 0, i);
+      if (best.length > top) best.pop();
+    }
+    return { id: token, logprob: lp(token), top: best.map((id) => ({ id, logprob: lp(id) })) };
   }
 
   /**

@@ -6,17 +6,11 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ZodError } from 'zod';
-import { silentLogger, type Logger } from '../core/log/logger';
+import { silentLogger, type Logger } from '../shared/log';
 import { DeckError } from '../shared/errors';
-import type { ChatEvent, ChatMessage, ChatRequest, ChatResult, Engine } from './engine';
-import {
-  REASONING_TASK_PROMPTS,
-  chatCompletionRequestSchema,
-  describeZodError,
-  reasoningRequestSchema,
-  textOf,
-  type ChatCompletionRequest,
-} from './openai-schema';
+import type { ChatEvent, ChatResult, Engine } from './engine';
+import { openAiLogprobs, toEngineRequest } from './openai-chat';
+import { OpenAiRequestError, REASONING_TASK_PROMPTS, describeZodError, paramPath, parseChatCompletionRequest, reasoningRequestSchema } from './openai-schema';
 import { QueueFullError } from './request-queue';
 import type { ToolCall } from './tool-calls';
 
@@ -43,6 +37,7 @@ class HttpError extends Error {
     readonly type: string,
     readonly code?: string,
     readonly hint?: string,
+    readonly param: string | null = null,
   ) {
     super(message);
   }
@@ -55,13 +50,16 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
 }
 
 function errorBody(e: HttpError): unknown {
-  return { error: { message: e.message, type: e.type, code: e.code ?? null, ...(e.hint ? { hint: e.hint } : {}) } };
+  return { error: { message: e.message, type: e.type, param: e.param, code: e.code ?? null, ...(e.hint ? { hint: e.hint } : {}) } };
 }
 
 /** Maps anything thrown while serving to an HTTP status and an OpenAI-style error. */
 function toHttpError(e: unknown): HttpError {
   if (e instanceof HttpError) return e;
-  if (e instanceof ZodError) return new HttpError(400, `Invalid request: ${describeZodError(e)}`, 'invalid_request_error', 'invalid_input');
+  if (e instanceof OpenAiRequestError) return new HttpError(400, e.message, 'invalid_request_error', e.code, e.hint, e.param);
+  if (e instanceof ZodError) {
+    return new HttpError(400, `Invalid request: ${describeZodError(e)}`, 'invalid_request_error', 'invalid_value', undefined, paramPath(e.issues[0]?.path ?? []));
+  }
   if (e instanceof QueueFullError) return new HttpError(503, e.message, 'server_busy', 'queue_full', e.hint);
   if (e instanceof DeckError) {
     const status = e.code === 'invalid_input' ? 400 : e.code === 'cancelled' ? 499 : 500;
@@ -85,34 +83,6 @@ async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
   } catch (e) {
     throw new HttpError(400, `Request body is not valid JSON: ${(e as Error).message}`, 'invalid_request_error', 'invalid_input');
   }
-}
-
-function toEngineRequest(body: ChatCompletionRequest, signal: AbortSignal): ChatRequest {
-  const messages: ChatMessage[] = body.messages.map((m) => {
-    const role = m.role === 'developer' ? 'system' : m.role;
-    if (m.role === 'assistant') {
-      return { role, content: m.content == null ? null : textOf(m.content), toolCalls: m.tool_calls };
-    }
-    return { role, content: textOf(m.content) };
-  });
-  const tools = body.tool_choice === 'none' ? [] : (body.tools ?? []);
-  const stop = body.stop == null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
-  return {
-    messages,
-    tools,
-    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
-    temperature: body.temperature ?? undefined,
-    topP: body.top_p ?? undefined,
-    topK: body.top_k == null ? undefined : Math.max(0, body.top_k),
-    repetitionPenalty: body.repetition_penalty ?? undefined,
-    presencePenalty: body.presence_penalty ?? undefined,
-    frequencyPenalty: body.frequency_penalty ?? undefined,
-    // The PRNG takes 32 bits; OpenAI seeds are any integer.
-    seed: body.seed == null ? undefined : Number(BigInt.asUintN(32, BigInt(body.seed))),
-    stop,
-    signal,
-    ignoreEos: body.ignore_eos ?? undefined,
-  };
 }
 
 function usageOf(r: ChatResult) {
@@ -149,7 +119,7 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
   };
 
   async function chatCompletions(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const body = chatCompletionRequestSchema.parse(await readJsonBody(req));
+    const body = parseChatCompletionRequest(await readJsonBody(req));
     ensureCapacity();
     const abort = new AbortController();
     res.on('close', () => {
@@ -171,8 +141,8 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: r.content, ...(r.toolCalls.length > 0 ? { tool_calls: r.toolCalls } : {}) },
-            logprobs: null,
+            message: { role: 'assistant', content: r.content, refusal: null, ...(r.toolCalls.length > 0 ? { tool_calls: r.toolCalls } : {}) },
+            logprobs: r.logprobs ? openAiLogprobs(engine.tokenizer, r.logprobs) : null,
             finish_reason: r.finishReason,
           },
         ],
@@ -195,8 +165,9 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
     };
     const onEvent = (e: ChatEvent) => {
       start();
-      const delta = e.type === 'content' ? { content: e.text } : { tool_calls: streamToolCalls(e.toolCalls) };
-      res.write(chunk([{ index: 0, delta, logprobs: null, finish_reason: null }]));
+      const delta = e.type === 'tool_calls' ? { tool_calls: streamToolCalls(e.toolCalls) } : e.text.length > 0 ? { content: e.text } : {};
+      const logprobs = e.logprobs ? openAiLogprobs(engine.tokenizer, e.logprobs) : null;
+      res.write(chunk([{ index: 0, delta, logprobs, finish_reason: null }]));
     };
     let r: ChatResult;
     try {
@@ -256,7 +227,7 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
       context_length: engine.contextLength,
       kv_mode: engine.model.plan.mode,
       execution_providers: engine.model.executionProviders,
-      capabilities: ['chat', 'tools', 'reasoning', 'math', 'coding'],
+      capabilities: ['chat', 'tools', 'structured_output', 'logprobs', 'reasoning', 'math', 'coding'],
     });
   }
 

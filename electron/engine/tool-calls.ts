@@ -9,7 +9,7 @@ import { parseJsonOrUndefined } from '../shared/json';
 
 export interface ToolDefinition {
   type: 'function';
-  function: { name: string; description?: string; parameters?: Record<string, unknown> };
+  function: { name: string; description?: string | null; parameters?: Record<string, unknown> | null; strict?: boolean | null };
 }
 
 export interface ToolCall {
@@ -70,8 +70,22 @@ export interface ParsedOutput {
   toolCalls: ToolCall[];
 }
 
-/** Extracts tool calls from a complete model output; returns null when there are none. */
-export function parseToolCalls(output: string): ParsedOutput | null {
+/** A call list: `[{..}, {..}]`, one `{..}`, or the un-bracketed `{..}, {..}` Phi-4-mini often writes. */
+function parseCallList(text: string): ToolCall[] | null {
+  return toCalls(parseJsonOrUndefined(text)) ?? (text.startsWith('{') ? toCalls(parseJsonOrUndefined(`[${text}]`)) : null);
+}
+
+/**
+ * Extracts tool calls from a complete model output; returns null when there are none, or when a
+ * call names a function outside `declared` (then the output is plain text, never an undeclared call).
+ */
+export function parseToolCalls(output: string, declared?: ReadonlySet<string>): ParsedOutput | null {
+  const parsed = parseAnyToolCalls(output);
+  if (parsed && declared && parsed.toolCalls.some((c) => !declared.has(c.function.name))) return null;
+  return parsed;
+}
+
+function parseAnyToolCalls(output: string): ParsedOutput | null {
   const text = output.trim();
   const calls: ToolCall[] = [];
   let rest = text;
@@ -79,7 +93,7 @@ export function parseToolCalls(output: string): ParsedOutput | null {
   if (text.includes(TOOL_CALL_OPEN)) {
     const pattern = /<\|tool_call\|>([\s\S]*?)(?:<\|\/tool_call\|>|$)/g;
     for (const m of text.matchAll(pattern)) {
-      const parsed = toCalls(parseJsonOrUndefined(m[1].trim()));
+      const parsed = parseCallList(m[1].trim());
       if (!parsed) return null;
       calls.push(...parsed);
     }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ErrorInfo } from './errors';
 import { appEvents, appMethods } from './contract/app';
+import { backendsMethods } from './contract/backends';
 import { benchEvents, benchMethods } from './contract/bench';
 import { chatEvents, chatMethods } from './contract/chat';
 import { dockerEvents, dockerMethods } from './contract/docker';
@@ -23,6 +24,7 @@ export const methods = {
   ...ollamaMethods,
   ...benchMethods,
   ...engineMethods,
+  ...backendsMethods,
 };
 
 export const events = {

@@ -35,6 +35,23 @@ describe('slm-deck docker verbs', () => {
     expect(o.HostConfig.DeviceRequests).toEqual([{ Driver: 'nvidia', DeviceIDs: ['0'], Capabilities: [['gpu']] }]);
   });
 
+  it('deploy llama-cpp --dry-run --json shows the official llama.cpp image with its flags, published on the bind address', () => {
+    const r = cli(tempHome(), ['deploy', 'llama-cpp', '--dry-run', '--json', '--context', '4096', '--parallel', '2', '--kv-cache-type', 'q8_0'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    expect(r.code).toBe(0);
+    const o = (JSON.parse(r.out) as { containers: Array<{ create: { Image: string; Cmd: string[]; Env: string[]; Healthcheck: { Test: string[] }; HostConfig: { PortBindings: unknown } } }> }).containers[0].create;
+    expect(o.Image).toBe('ghcr.io/ggml-org/llama.cpp:server');
+    expect(o.Cmd).toEqual([
+      '-hf', 'bartowski/microsoft_Phi-4-mini-instruct-GGUF:Q4_K_M', '--alias', 'bartowski/microsoft_Phi-4-mini-instruct-GGUF:Q4_K_M',
+      '--jinja', '-c', '8192', '-np', '2', '--host', '0.0.0.0', '--port', '8080', '--metrics', '--cache-type-k', 'q8_0', '--cache-type-v', 'q8_0',
+    ]);
+    expect(o.Env).toContain('LLAMA_CACHE=/root/.cache/llama.cpp');
+    expect(o.Healthcheck.Test[1]).toContain('/health');
+    expect(o.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '8090' }] });
+    const bad = cli(tempHome(), ['deploy', 'llama-cpp', '--dry-run', '--kv-cache-type', 'q2'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('error: --kv-cache-type is f16 or q8_0, not "q2".');
+  });
+
   it('says why when Docker is not there, with a hint, and exits 1', () => {
     const r = cli(tempHome(), ['ps'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
     expect(r.code).toBe(1);

@@ -76,6 +76,26 @@ describe('Deploy page', () => {
     await page.close();
   });
 
+  it('shows the llama.cpp card from the backend registry, with its own form field and create options', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${served!.openUrl}#/deploy`);
+    const card = page.getByRole('group', { name: 'Backend' }).getByRole('button', { name: /llama\.cpp \(Docker\)/ });
+    expect(await card.textContent()).toContain('GGUF from Hugging Face');
+    await card.click();
+    expect(await card.getAttribute('aria-pressed')).toBe('true');
+    const form = page.getByRole('form', { name: 'Deployment settings' });
+    expect(await form.getByLabel('Host port').inputValue()).toBe('8090');
+    await form.getByLabel('KV cache type').selectOption('q8_0');
+    // vLLM's and Ollama's own fields are not offered for it.
+    expect(await form.getByText('Tool calling').count()).toBe(0);
+    expect(await form.getByText('Also start Open WebUI').count()).toBe(0);
+    await form.getByRole('button', { name: 'Preview create options' }).click();
+    const text = await page.getByTestId('code-dialog-text').textContent();
+    expect(text).toContain(`"Image": "${REGISTRY}/ggml-org/llama.cpp:server"`);
+    expect(text).toContain('"--cache-type-k",\n      "q8_0"');
+    await page.close();
+  });
+
   it('shows a busy port before deploying and offers the next free one', async () => {
     const port = await freePort();
     const net = await import('node:net');

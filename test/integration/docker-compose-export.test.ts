@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { defaultDeployConfig, type DeployInput } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
+import { type DeployInput } from '../../electron/shared/contract/docker';
 import { DOCKER_HOST, dockerSuite, freePort, inspect, rawDocker, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-compose';

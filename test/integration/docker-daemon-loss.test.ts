@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerStatus } from '../../electron/shared/contract/docker';
-import { defaultDeployConfig } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
 import { cleanup, DOCKER_HOST, ensureServices, freePort, testCore, uniqueName, type TestCore } from './docker-helpers';
 
 /**

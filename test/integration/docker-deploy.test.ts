@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultDeployConfig, DeployResultSchema } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
+import { DeployResultSchema } from '../../electron/shared/contract/docker';
 import { cleanup, dockerSuite, engineDomain, engineTestImage, freePort, inspect, rawDocker, REGISTRY, type TestCore, uniqueName } from './docker-helpers';
 
 const GIB = 1024 ** 3;
@@ -178,7 +179,7 @@ describe('deploy with stand-in images from the local registry', () => {
   });
 
   it('refuses the embedded backend and malformed requests before starting a task', async () => {
-    await expect(t.call('docker.deploy', { ...defaultDeployConfig('ollama'), backend: 'embedded' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/embedded engine runs inside SLM Deck/) });
+    await expect(t.call('docker.deploy', { ...defaultDeployConfig('ollama'), backend: 'embedded' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/runs inside SLM Deck, not in a container/) });
     await expect(t.call('docker.deploy', { ...defaultDeployConfig('ollama'), hostPort: 70000 })).rejects.toMatchObject({ code: 'invalid_input' });
     await expect(t.call('docker.deploy', { ...defaultDeployConfig('ollama'), name: 'Bad Name!' })).rejects.toMatchObject({ code: 'invalid_input' });
   });

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultDeployConfig, DeployResultSchema } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
+import { DeployResultSchema } from '../../electron/shared/contract/docker';
 import { cleanup, ensureServices, freePort, testCore, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-ssh';

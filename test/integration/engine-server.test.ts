@@ -239,11 +239,11 @@ describe('engine HTTP server (child process, tiny model)', () => {
     ['an empty body', '', /empty/],
     ['no messages', { model: 'x' }, /messages/],
     ['an empty message list', { messages: [] }, /at least one message/],
-    ['an unknown role', { messages: [{ role: 'robot', content: 'hi' }] }, /messages\.0\.role/],
+    ['an unknown role', { messages: [{ role: 'robot', content: 'hi' }] }, /messages\[0\]\.role/],
     ['a temperature above 2', { ...demo, temperature: 3 }, /temperature/],
     ['n = 2', { ...demo, n: 2 }, /n = 1/],
     ['a string stream flag', { ...demo, stream: 'yes' }, /stream/],
-    ['a tool without a name', { ...demo, tools: [{ type: 'function', function: {} }] }, /tools\.0\.function\.name/],
+    ['a tool without a name', { ...demo, tools: [{ type: 'function', function: {} }] }, /tools\[0\]\.function\.name/],
   ])('rejects %s with 400 and the reason', async (_name, body, reason) => {
     const res = await post('/v1/chat/completions', body);
     expect(res.status).toBe(400);

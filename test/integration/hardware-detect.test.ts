@@ -148,6 +148,10 @@ describe('slm-deck hardware / plan', () => {
     const plan = PlanSchema.parse(JSON.parse(r.stdout));
     expect(plan.rows.every((x) => x.context === 2048 && x.parallel === 2)).toBe(true);
     expect(plan.recommendation.config).toMatchObject({ contextLength: 2048, parallel: 2 });
+    // llama.cpp's row: the GGUF from the catalog and f16 KV for both slots.
+    const llama = plan.rows.find((x) => x.backend === 'llama-cpp');
+    expect(llama).toMatchObject({ model: 'phi-4-mini-instruct/llama-cpp-q4_K_M', formLabel: 'microsoft_Phi-4-mini-instruct-Q4_K_M.gguf (GGUF 4-bit)' });
+    expect(llama!.estimate.terms.find((t) => t.key === 'kv-cache')).toMatchObject({ label: 'KV cache (fp16)', bytes: 2 * 32 * 8 * 128 * 2 * 2048 * 2 });
 
     const bad = await cli(['plan', '--context', '12'], home);
     expect(bad.code).toBe(1);

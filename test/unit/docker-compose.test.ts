@@ -6,7 +6,8 @@ import { composeBytes, composeDuration, composeYaml, type ComposeTarget } from '
 import { builtinResolveModel } from '../../electron/core/docker/model-ref';
 import { buildSpec } from '../../electron/core/docker/specs';
 import type { SpecContext } from '../../electron/core/docker/specs/common';
-import { DeployInputSchema, defaultDeployConfig, type DeployInput } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
+import { DeployInputSchema, type DeployInput } from '../../electron/shared/contract/docker';
 
 // The official Compose Specification schema (source noted in its README beside it).
 const schema: unknown = JSON.parse(readFileSync(new URL('../fixtures/compose-spec/compose-spec.json', import.meta.url), 'utf8'));
@@ -145,6 +146,7 @@ describe('compose export', () => {
     ['ollama', { backend: 'ollama' }],
     ['ollama with Open WebUI on a GPU', { backend: 'ollama', openWebUi: true, gpus: ['all'] }],
     ['onnx-engine', { backend: 'onnx-engine' }],
+    ['llama-cpp on a GPU', { backend: 'llama-cpp', gpus: ['0'] }],
     ['onnx-engine on IPv6 with a model path', { backend: 'onnx-engine', bindHost: '::1', modelPath: '/srv/m$dels' }],
   ];
   for (const target of [undefined, { engine: 'docker', version: '27.0.1' } as const]) {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { checkDiskSpace, dataRootFreeBytes, estimateImageBytes } from '../../electron/core/docker/disk';
 import { builtinResolveModel } from '../../electron/core/docker/model-ref';
 import { buildSpec } from '../../electron/core/docker/specs';
-import { DeployInputSchema, defaultDeployConfig, type DockerStatus } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
+import { DeployInputSchema, type DockerStatus } from '../../electron/shared/contract/docker';
 
 const status = (over: Partial<DockerStatus> = {}): DockerStatus => ({
   state: 'reachable',

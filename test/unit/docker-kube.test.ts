@@ -10,7 +10,8 @@ import { kubeYaml } from '../../electron/core/docker/kube';
 import { builtinResolveModel } from '../../electron/core/docker/model-ref';
 import { buildSpec } from '../../electron/core/docker/specs';
 import type { SpecContext } from '../../electron/core/docker/specs/common';
-import { DeployInputSchema, defaultDeployConfig, type DeployInput } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
+import { DeployInputSchema, type DeployInput } from '../../electron/shared/contract/docker';
 
 const ctx: SpecContext = {
   mirror: 'localhost:5000',
@@ -90,6 +91,7 @@ const variants: Array<[string, Partial<DeployInput> & Pick<DeployInput, 'backend
   ['ollama', { backend: 'ollama' }],
   ['ollama with Open WebUI on a GPU', { backend: 'ollama', openWebUi: true, gpus: ['all'] }],
   ['onnx-engine', { backend: 'onnx-engine' }],
+  ['llama-cpp on a GPU', { backend: 'llama-cpp', gpus: ['0'] }],
   ['onnx-engine with a name Kubernetes does not allow as is', { backend: 'onnx-engine', name: 'my_engine.v2', modelPath: '/srv/m' }],
 ];
 

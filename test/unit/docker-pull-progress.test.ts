@@ -49,3 +49,18 @@ describe('PullProgress', () => {
     expect(p.bytesTotal).toBe(0);
   });
 });
+
+describe('pullImage reading the daemon stream', () => {
+  it('keeps a character whole when the daemon splits it across two reads', async () => {
+    const { Readable } = await import('node:stream');
+    const { pullImage } = await import('../../electron/core/docker/pull');
+    const bytes = Buffer.from(`${JSON.stringify({ status: 'Pulling from café/x', id: 'latest' })}\n${JSON.stringify({ error: 'manifest for café/x:1 not found: manifest unknown' })}\n`);
+    // Split inside the two bytes of "é" (c3 a9) in the error line.
+    const cut = bytes.lastIndexOf(0xa9);
+    const docker = { pull: async () => Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]) } as unknown as import('dockerode');
+    await expect(pullImage(docker, 'café/x:1', { signal: new AbortController().signal })).rejects.toMatchObject({
+      code: 'not_found',
+      message: 'The image café/x:1 was not found: manifest for café/x:1 not found: manifest unknown',
+    });
+  });
+});

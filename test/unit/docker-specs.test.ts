@@ -9,7 +9,8 @@ import { builtinResolveModel } from '../../electron/core/docker/model-ref';
 import { buildSpec } from '../../electron/core/docker/specs';
 import { withResolver, type SpecContext } from '../../electron/core/docker/specs/common';
 import { bundledCatalog } from '../../electron/core/hardware/catalog';
-import { DeployInputSchema, defaultDeployConfig, type DeployInput, type DeploymentSpec } from '../../electron/shared/contract/docker';
+import { defaultDeployConfig } from '../../electron/core/backends';
+import { DeployInputSchema, type DeployInput, type DeploymentSpec } from '../../electron/shared/contract/docker';
 import { isDeckError } from '../../electron/shared/errors';
 
 const GIB = 1024 ** 3;
@@ -205,8 +206,8 @@ describe('every spec', () => {
   it('rejects the embedded backend with a clear error', () => {
     const err = thrown(() => spec({ ...defaultDeployConfig('ollama'), backend: 'embedded' }));
     expect(err.code).toBe('invalid_input');
-    expect(err.message).toMatch(/embedded engine runs inside SLM Deck/);
-    expect(err.hint).toMatch(/Embedded \(no Docker\)/);
+    expect(err.message).toMatch(/runs inside SLM Deck, not in a container/);
+    expect(err.hint).toMatch(/card on the Deploy page/);
   });
 
   it('rejects a catalog form made for another backend', () => {

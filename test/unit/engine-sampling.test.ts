@@ -133,3 +133,37 @@ describe('Sampler', () => {
     expect(new Set(draw(params({ temperature: 1 }), [0, 0, -40], 3000))).toEqual(new Set([0, 1]));
   });
 });
+
+describe('logprobs and logit_bias', () => {
+  it('reports log probabilities after temperature, before top-k / top-p, most likely first', () => {
+    const logits = Float32Array.of(2, 1, 0, -1);
+    const at = (temperature: number, topK = 0, topP = 1) => {
+      const s = new Sampler(params({ temperature, topK, topP }), 4);
+      const l = Float32Array.from(logits);
+      const token = s.sample(l);
+      return s.logprobs(l, token, 4);
+    };
+    const hot = at(2);
+    const total = hot.top.reduce((sum, t) => sum + Math.exp(t.logprob), 0);
+    expect(total).toBeCloseTo(1, 6);
+    expect(hot.top.map((t) => t.id)).toEqual([0, 1, 2, 3]);
+    // Softmax of logits / T: the gap between neighbours is 1 / T.
+    expect(hot.top[0].logprob - hot.top[1].logprob).toBeCloseTo(0.5, 6);
+    expect(at(0.5).top[0].logprob - at(0.5).top[1].logprob).toBeCloseTo(2, 6);
+    // top-k / top-p narrow the draw, not the reported distribution.
+    expect(at(2, 1, 0.1).top.map((t) => t.logprob)).toEqual(hot.top.map((t) => t.logprob));
+    // Greedy reports the model's own distribution (temperature 1).
+    expect(at(0).top[0].logprob - at(0).top[1].logprob).toBeCloseTo(1, 6);
+  });
+
+  it('leaves masked tokens out of the alternatives and floors an impossible token at -9999', () => {
+    const s = new Sampler(params({ temperature: 1 }), 3);
+    const l = Float32Array.of(0, -Infinity, 1);
+    expect(s.logprobs(l, 1, 3)).toMatchObject({ id: 1, logprob: -9999, top: [{ id: 2 }, { id: 0 }] });
+  });
+
+  it('adds logit_bias before choosing: -100 bans a token, +100 forces one', () => {
+    expect(draw(params({ temperature: 0, logitBias: { 0: -100 } }), [5, 1, 0], 2)).toEqual([1, 1]);
+    expect(draw(params({ temperature: 1, logitBias: { 2: 100 } }), [5, 1, 0], 50).every((t) => t === 2)).toBe(true);
+  });
+});

@@ -65,6 +65,16 @@ describe('tool text for the prompt', () => {
     ]);
   });
 
+  it("parses Phi-4-mini's un-bracketed multi-call form", () => {
+    const r = parseToolCalls('<|tool_call|>{"name": "f", "arguments": {"a": 1}}, {"name": "g", "arguments": {}}<|/tool_call|>');
+    expect(r?.toolCalls.map((c) => c.function)).toEqual([
+      { name: 'f', arguments: '{"a":1}' },
+      { name: 'g', arguments: '{}' },
+    ]);
+    expect(r?.content).toBeNull();
+    expect(parseToolCalls('<|tool_call|>{"name": "f", "arguments": {}}, {"name": "g", "arguments": {}}<|/tool_call|>', new Set(['f']))).toBeNull();
+  });
+
   it('tells while streaming whether an output start may still become a tool call', () => {
     for (const s of ['', '  ', '<|tool', '<|tool_call|>[{', 'funct', 'functools[', '[{"na']) expect(mayBeToolCall(s)).toBe(true);
     for (const s of ['Hello', ' The answer', '<|end', 'function']) expect(mayBeToolCall(s)).toBe(false);
@@ -74,7 +84,7 @@ describe('tool text for the prompt', () => {
 describe('ChatOutput', () => {
   function route(toolsEnabled: boolean, deltas: string[]) {
     const events: ChatEvent[] = [];
-    const out = new ChatOutput(toolsEnabled, (e) => events.push(e));
+    const out = new ChatOutput(toolsEnabled ? new Set(['calculate_circle_area', 'f']) : undefined, (e) => events.push(e));
     const seenBeforeEnd: ChatEvent[][] = [];
     for (const d of deltas) {
       out.push(d);
@@ -112,6 +122,22 @@ describe('ChatOutput', () => {
     const r = route(true, ['[1, 2]', ' is a list']);
     expect(r.final).toEqual({ content: '[1, 2] is a list', toolCalls: [] });
     expect(r.events).toEqual([{ type: 'content', text: '[1, 2] is a list' }]);
+  });
+
+  it('returns a call to a function the request did not declare as text, never as a tool call', () => {
+    const text = '<|tool_call|>[{"name": "rm_rf", "arguments": {}}]<|/tool_call|>';
+    const r = route(true, [text]);
+    expect(r.final).toEqual({ content: text, toolCalls: [] });
+  });
+
+  it('carries token logprobs on the event that shows their text', () => {
+    const events: ChatEvent[] = [];
+    const out = new ChatOutput(undefined, (e) => events.push(e));
+    const lp = (id: number) => ({ id, logprob: -1, top: [] });
+    out.push('', [lp(1)]);
+    out.push('Hi', [lp(2)]);
+    out.finish();
+    expect(events).toEqual([{ type: 'content', text: 'Hi', logprobs: [lp(1), lp(2)] }]);
   });
 
   it('never parses tool calls when the request had no tools', () => {

@@ -14,6 +14,7 @@ describe('model catalog (resources/catalog/models.json)', () => {
       ['ollama-q4_K_M', 'ollama', 'phi4-mini:3.8b-q4_K_M'],
       ['ollama-q8_0', 'ollama', 'phi4-mini:3.8b-q8_0'],
       ['ollama-fp16', 'ollama', 'phi4-mini:3.8b-fp16'],
+      ['llama-cpp-q4_K_M', 'llama-cpp', 'bartowski/microsoft_Phi-4-mini-instruct-GGUF'],
       ['vllm-bf16', 'vllm-gpu+vllm-cpu', 'microsoft/Phi-4-mini-instruct'],
       ['vllm-awq', 'vllm-gpu', '-'],
       ['onnx-cpu-int4', 'onnx-engine+embedded', 'cpu_and_mobile/cpu-int4-rtn-block-32-acc-level-4'],

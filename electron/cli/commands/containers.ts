@@ -3,7 +3,7 @@ import type { Deployment, DockerStatus, LogLine } from '../../shared/contract/do
 import { verb } from '../context';
 import { print, table } from '../output';
 import { waitTask } from './deploy';
-import { fmtSize } from './models';
+import { fmtSize } from '../../shared/format';
 
 function uptime(s: number | null): string {
   if (s === null) return '';
@@ -138,7 +138,7 @@ export function registerContainers(program: Command): void {
     .action(
       verb(async (ctx, cmd, image: string, o: { mirror: boolean }) => {
         const { taskId } = await ctx.call('docker.pull', { image, mirror: o.mirror });
-        process.once('SIGINT', () => ctx.core.tasks.cancel(taskId));
+        process.once('SIGINT', () => void ctx.call('tasks.cancel', { taskId }));
         const r = (await waitTask(ctx, cmd, taskId)) as { image: string; id: string; sizeBytes: number };
         print(cmd, r, (v) => `pulled ${v.image} (${(v.sizeBytes / 1e6).toFixed(1)} MB)`);
       }),

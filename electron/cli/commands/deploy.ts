@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { backendDefinition, defaultDeployConfig, dockerBackendIds } from '../../core/backends';
 import { BackendSchema } from '../../shared/contract/deploy-config';
-import { defaultDeployConfig, type DeployInput, type DeployResult } from '../../shared/contract/docker';
+import type { DeployInput, DeployResult } from '../../shared/contract/docker';
 import type { TaskSnapshot } from '../../shared/contract/app';
 import { DeckError } from '../../shared/errors';
 import { verb, type CliContext } from '../context';
@@ -21,6 +22,7 @@ export interface DeployOpts {
   webuiPort?: string;
   modelPath?: string;
   toolCalling?: boolean;
+  kvCacheType?: string;
   replace?: boolean;
   createOnly?: boolean;
   force?: boolean;
@@ -49,11 +51,11 @@ function collect(value: string, previous: string[] = []): string[] {
 /** The deploy request from a backend name and flags, starting from the seed's defaults for that backend. */
 export function requestFromFlags(backendArg: string, o: DeployOpts, bindHost: string): DeployInput {
   const parsed = BackendSchema.safeParse(backendArg);
-  if (!parsed.success || parsed.data === 'embedded') {
+  if (!parsed.success || !backendDefinition(parsed.data).buildSpec) {
     throw new DeckError(
       'invalid_input',
-      parsed.success ? 'The embedded engine is not a container.' : `Unknown backend "${backendArg}".`,
-      'Choose one of: vllm-gpu, vllm-cpu, ollama, onnx-engine.',
+      parsed.success ? `${backendDefinition(parsed.data).info.label} is not a container.` : `Unknown backend "${backendArg}".`,
+      `Choose one of: ${dockerBackendIds().join(', ')}.`,
     );
   }
   const base = defaultDeployConfig(parsed.data, o.bind ?? bindHost);
@@ -83,6 +85,11 @@ export function requestFromFlags(backendArg: string, o: DeployOpts, bindHost: st
     ...(o.timeout ? { healthTimeoutSec: int(o.timeout, '--timeout') } : {}),
   };
   if (o.toolCalling === false && base.vllm) req.vllm = { ...base.vllm, toolCalling: false };
+  if (o.kvCacheType) {
+    if (o.kvCacheType !== 'f16' && o.kvCacheType !== 'q8_0') throw new DeckError('invalid_input', `--kv-cache-type is f16 or q8_0, not "${o.kvCacheType}".`);
+    if (!backendDefinition(parsed.data).info.options.includes('kvCacheType')) throw new DeckError('invalid_input', `${backendDefinition(parsed.data).info.label} has no KV cache type option.`);
+    req.llamaCpp = { ...base.llamaCpp, kvCacheType: o.kvCacheType };
+  }
   return req;
 }
 
@@ -128,14 +135,15 @@ function deployOptions(c: Command): Command {
     .option('--open-webui', 'Ollama: also start Open WebUI')
     .option('--webui-port <port>', 'Open WebUI host port (default 3000)')
     .option('--model-path <dir>', 'onnx-engine: model folder on the Docker host')
-    .option('--no-tool-calling', 'vLLM: leave tool calling off');
+    .option('--no-tool-calling', 'vLLM: leave tool calling off')
+    .option('--kv-cache-type <type>', 'llama.cpp: f16 (default) or q8_0 (half the KV cache memory)');
 }
 
 export function registerDeploy(program: Command): void {
   deployOptions(
     program
       .command('deploy <backend>')
-      .description('Deploy a model server in Docker: vllm-gpu, vllm-cpu, ollama or onnx-engine')
+      .description(`Deploy a model server in Docker: ${dockerBackendIds().join(', ')}`)
       .option('--dry-run', 'print the container create options; do not touch Docker'),
   )
     .option('--replace', 'remove an existing deployment of the same name first')
@@ -144,7 +152,7 @@ export function registerDeploy(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the healthcheck')
     .action(
       verb(async (ctx, cmd, backend: string, o: DeployOpts) => {
-        const req = requestFromFlags(backend, o, ctx.core.settings.get().bindHost);
+        const req = requestFromFlags(backend, o, (await ctx.call('settings.get', {})).settings.bindHost);
         if (o.dryRun) {
           const { spec, compose } = await ctx.call('docker.preview', req);
           print(cmd, spec, () =>
@@ -176,7 +184,7 @@ export function registerDeploy(program: Command): void {
   ).action(
     verb(async (ctx, cmd, target: string, o: DeployOpts) => {
       const yaml = BackendSchema.safeParse(target).success
-        ? (await ctx.call('docker.preview', requestFromFlags(target, o, ctx.core.settings.get().bindHost))).compose
+        ? (await ctx.call('docker.preview', requestFromFlags(target, o, (await ctx.call('settings.get', {})).settings.bindHost))).compose
         : (await ctx.call('docker.compose', { name: target })).yaml;
       print(cmd, { yaml }, (v) => v.yaml.trimEnd());
     }),

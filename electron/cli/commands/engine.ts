@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { openCore, verb, type CliContext } from '../context';
 import { fail, print, table } from '../output';
 import { waitTask } from './deploy';
-import { fmtSize } from './models';
+import { fmtSize } from '../../shared/format';
 
 function statusLine(s: EmbeddedStatus): string {
   const model = s.model ? `${s.model.label}${s.model.demo ? ' — a toy that always gives the same answer' : ''}` : 'no model';
@@ -25,7 +25,7 @@ function statusLine(s: EmbeddedStatus): string {
  * is not running (the demo model unless another was started last); core.close() stops it.
  */
 export async function ensureEmbeddedEngine(ctx: CliContext, quiet: boolean): Promise<EmbeddedStatus> {
-  const s = ctx.core.engine.supervisor.status();
+  const s = await ctx.call('engine.status', {});
   if (s.state === 'running') return s;
   if (!quiet) process.stderr.write('Starting the embedded engine… ');
   const started = await ctx.call('engine.start', {});
@@ -102,7 +102,7 @@ export function registerEngine(program: Command): void {
     .action(
       verb(async (ctx, cmd, model: string | undefined) => {
         const { taskId } = await ctx.call('modelStore.download', { model: model ?? DEFAULT_DOWNLOAD_MODEL });
-        process.once('SIGINT', () => ctx.core.tasks.cancel(taskId));
+        process.once('SIGINT', () => void ctx.call('tasks.cancel', { taskId }));
         const r = (await waitTask(ctx, cmd, taskId)) as DownloadResult;
         print(cmd, r, (v) => `downloaded ${v.model}: ${v.files} files, ${fmtSize(v.bytesTotal)}${v.resumedFromBytes ? ` (resumed with ${fmtSize(v.resumedFromBytes)} already on disk)` : ''}\n${v.path}`);
       }),
@@ -133,7 +133,7 @@ export function registerEngine(program: Command): void {
       verb(async (ctx, cmd) => {
         const base = cmd.opts<{ base?: string }>().base;
         const { taskId } = await ctx.call('engine.buildImage', base ? { baseImage: base } : {});
-        process.once('SIGINT', () => ctx.core.tasks.cancel(taskId));
+        process.once('SIGINT', () => void ctx.call('tasks.cancel', { taskId }));
         const r = (await waitTask(ctx, cmd, taskId)) as z.infer<typeof BuildImageResultSchema>;
         if (!r) throw new DeckError('internal', 'The build finished without a result.');
         print(cmd, r, (v) => `built ${v.image} (${v.id.slice(7, 19)}) from ${v.baseImage}; context ${fmtSize(v.contextBytes)}`);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { DeploymentConfig } from '../../shared/contract/deploy-config';
-import { BACKEND_LABELS } from '../../shared/contract/deploy-config';
+import { backendLabel } from '../../core/backends';
 import type { FitRow, HardwareProfile, Plan } from '../../shared/contract/hardware';
 import { DeckError } from '../../shared/errors';
-import { fmtBytes, fmtGB, fmtInt } from '../../core/hardware/units';
+import { fmtBytes, fmtInt, fmtSize } from '../../shared/format';
 import { verb } from '../context';
 import { print, table } from '../output';
 
@@ -60,7 +60,7 @@ export function formatProfile(p: HardwareProfile): string {
   for (const t of p.gpuTools) out.push(`  ${t.tool}: ${t.state} - ${t.message}${t.hint && t.state !== 'ok' ? `\n    hint: ${t.hint}` : ''}`);
   for (const d of [p.disks.models, p.disks.dockerData]) {
     if (!d) continue;
-    out.push(`Disk     ${d.label}: ${d.freeBytes !== null ? `${fmtGB(d.freeBytes)} free of ${fmtGB(d.totalBytes ?? 0)}` : 'unknown'} at ${d.path}${d.hint ? `\n    hint: ${d.hint}` : ''}`);
+    out.push(`Disk     ${d.label}: ${d.freeBytes !== null ? `${fmtSize(d.freeBytes)} free of ${fmtSize(d.totalBytes ?? 0)}` : 'unknown'} at ${d.path}${d.hint ? `\n    hint: ${d.hint}` : ''}`);
   }
   const dk = p.docker;
   out.push(
@@ -78,7 +78,7 @@ export function formatProfile(p: HardwareProfile): string {
 
 function formatConfig(c: DeploymentConfig): string {
   const rows: string[][] = [
-    ['backend', `${c.backend} (${BACKEND_LABELS[c.backend]})`],
+    ['backend', `${c.backend} (${backendLabel(c.backend)})`],
     ['model', c.model],
     ['published on', `${c.bindHost}:${c.hostPort}`],
     ['context length', fmtInt(c.contextLength)],

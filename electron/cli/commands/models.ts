@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
+import { fmtSize } from '../../shared/format';
 import { verb } from '../context';
 import { print, table } from '../output';
 import { waitTask } from './deploy';
 
-const GB = 1e9;
-export const fmtSize = (n: number) => (n >= GB ? `${(n / GB).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(0)} MB` : `${Math.max(1, Math.round(n / 1e3))} KB`);
 
 /** The per-call Ollama URL (`--ollama URL`), else settings.ollamaUrl. */
 export const ollamaUrl = (cmd: Command): { url?: string } => {
@@ -82,7 +81,7 @@ export function registerModels(program: Command): void {
     .action(
       verb(async (ctx, cmd, model: string) => {
         const { taskId } = await ctx.call('ollama.pull', { model, ...ollamaUrl(cmd) });
-        process.once('SIGINT', () => ctx.core.tasks.cancel(taskId));
+        process.once('SIGINT', () => void ctx.call('tasks.cancel', { taskId }));
         const r = (await waitTask(ctx, cmd, taskId)) as { model: string; bytesTotal: number; resumedFromBytes: number; steps: string[] };
         print(
           cmd,

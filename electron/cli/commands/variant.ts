@@ -147,7 +147,7 @@ export function registerVariant(program: Command): void {
           if (!cmd.optsWithGlobals().json) process.stderr.write(saved.unchanged ? `${name}: v${saved.version} already has this text\n` : `${name}: saved v${saved.version}\n`);
         }
         const { taskId } = await ctx.call('variants.create', { name, ...(version ? { version } : {}), ...(o.quantize ? { quantize: o.quantize } : {}), ...ollamaUrl(cmd) });
-        process.once('SIGINT', () => ctx.core.tasks.cancel(taskId));
+        process.once('SIGINT', () => void ctx.call('tasks.cancel', { taskId }));
         const r = (await waitTask(ctx, cmd, taskId)) as { model: string; version: number };
         print(cmd, r, (v) => `created ${v.model} in Ollama from v${v.version}`);
       }),

@@ -1,9 +1,9 @@
 import type { BenchBackend, BenchDevice, BenchFamily } from '../../shared/contract/bench';
 import type { ChatBackend } from '../../shared/contract/chat';
-import type { Backend } from '../../shared/contract/deploy-config';
 import type { Deployment } from '../../shared/contract/docker';
 import type { HardwareProfile } from '../../shared/contract/hardware';
 import type { EngineTarget, MetricScope } from '../../shared/contract/metrics';
+import { backendDefinition } from '../backends';
 import type { ModelInfo } from '../chat/protocols/types';
 import { engineKey } from '../metrics/engine-source';
 
@@ -28,8 +28,6 @@ export interface BackendProfile {
   memory: MemoryPlan;
 }
 
-const FAMILY_OF: Record<Backend, BenchFamily> = { 'vllm-gpu': 'vllm', 'vllm-cpu': 'vllm', ollama: 'ollama', 'onnx-engine': 'onnx', embedded: 'onnx' };
-
 /**
  * What a backend is (vLLM, Ollama, the ONNX engine, another OpenAI-compatible server), where
  * it runs, and which monitor series measure its memory: a managed deployment's container
@@ -38,8 +36,9 @@ const FAMILY_OF: Record<Backend, BenchFamily> = { 'vllm-gpu': 'vllm', 'vllm-cpu'
 export function profileBackend(b: ChatBackend, o: { deployments: Deployment[]; hardware: HardwareProfile | null; models: ModelInfo[] }): BackendProfile {
   const dep = b.source === 'docker' ? o.deployments.find((d) => `docker:${d.name}` === b.id) : undefined;
   const container = dep ? (dep.containers.find((c) => c.role === 'server') ?? dep.containers[0])?.name ?? null : null;
-  const family: BenchFamily = dep
-    ? FAMILY_OF[dep.backend]
+  const def = dep && backendDefinition(dep.backend);
+  const family: BenchFamily = def
+    ? def.info.benchFamily
     : b.kind === 'ollama'
       ? 'ollama'
       : b.source === 'embedded' || b.id === 'embedded'
@@ -54,8 +53,8 @@ export function profileBackend(b: ChatBackend, o: { deployments: Deployment[]; h
   let device: BenchDevice = 'unknown';
   if (o.hardware && gpus.length === 0) device = 'cpu';
   else if (dep?.gpu && dep.gpu.state !== 'unknown') device = dep.gpu.state;
-  else if (dep?.backend === 'vllm-gpu') device = 'gpu';
-  else if (dep?.backend === 'vllm-cpu') device = 'cpu';
+  else if (def?.info.gpu === 'required') device = 'gpu';
+  else if (def?.info.gpu === 'none') device = 'cpu';
 
   const scopes = new Set<MetricScope>();
   const memory: MemoryPlan = { memorySeries: [], memoryWhat: '', vramSeries: [], vramWhat: '', memoryReason: '', vramReason: '', scopes: [] };

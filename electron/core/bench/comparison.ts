@@ -1,12 +1,7 @@
 import type { BenchBackend, BenchCell, BenchRun, ComparisonTable } from '../../shared/contract/bench';
+import { fmtBytes } from '../../shared/format';
 import type { Facts, FactRowKey } from './facts';
 
-const GIB = 1024 ** 3;
-const MIB = 1024 ** 2;
-
-export function formatBytes(n: number): string {
-  return n >= GIB ? `${(n / GIB).toFixed(2)} GiB` : `${(n / MIB).toFixed(0)} MiB`;
-}
 
 const tps = (v: number) => `${v.toFixed(1)} tok/s`;
 
@@ -58,7 +53,7 @@ export function comparisonTable(run: BenchRun, facts: Facts): ComparisonTable {
         const mem = peak(run, b.backendId, 'peakMemoryBytes');
         const vram = peak(run, b.backendId, 'peakVramBytes');
         if (mem === null && !vram) return notMeasured('no memory figure for this backend in this run (see where the memory figures come from)');
-        const text = [mem !== null ? `${formatBytes(mem)} peak` : null, vram ? `VRAM ${formatBytes(vram)}` : null].filter(Boolean).join(' · ');
+        const text = [mem !== null ? `${fmtBytes(mem)} peak` : null, vram ? `VRAM ${fmtBytes(vram)}` : null].filter(Boolean).join(' · ');
         return { text, measured: true, note: `${noteOf(run, b.backendId)} Seed quoted ${fact.text}.` };
       }
       if (deviceRow(run, b) !== row.key) return notMeasured(`this run had it on the ${row.key === 'gpuTps' ? 'CPU' : 'GPU'}`);
@@ -101,7 +96,7 @@ export function verdicts(run: BenchRun): string[] {
       .map((b) => ({ b, m: peak(run, b.backendId, 'peakMemoryBytes') }))
       .filter((x): x is { b: BenchBackend; m: number } => x.m !== null)
       .sort((x, y) => x.m - y.m);
-    if (mems.length > 1) out.push(`Lowest peak memory: ${mems[0].b.label}, ${formatBytes(mems[0].m)}.`);
+    if (mems.length > 1) out.push(`Lowest peak memory: ${mems[0].b.label}, ${fmtBytes(mems[0].m)}.`);
   }
   for (const b of run.backends) if (b.status === 'failed') out.push(`${b.label} failed${b.failedAfter ? ` after ${b.failedAfter} requests` : ''}: ${b.error?.message ?? 'unknown error'}`);
   if (run.status === 'cancelled') out.push('The run was cancelled: the figures cover what was measured before.');

@@ -1,4 +1,5 @@
 import { BENCH_METRICS, benchMetricValue, formatBenchNumber, type BenchExportFormat, type BenchRun, type ComparisonTable } from '../../shared/contract/bench';
+import { fmtBytes } from '../../shared/format';
 
 /** Columns of the CSV export, one row per backend and concurrency level; numbers at full precision. */
 export const CSV_COLUMNS = [
@@ -78,7 +79,7 @@ function machineLines(run: BenchRun): string[] {
   const gpus = h.gpus.length ? h.gpus.map((g) => `${g.name}${g.vramTotalBytes ? ` (${(g.vramTotalBytes / 1024 ** 3).toFixed(0)} GiB)` : ''}`).join(', ') : 'none';
   return [
     `- CPU: ${h.cpu.model} (${h.cpu.physicalCores} cores, ${h.cpu.logicalCores} threads${h.cpu.flags.avx512 ? ', AVX-512' : h.cpu.flags.avx2 ? ', AVX2' : ''})`,
-    `- Memory: ${(h.memory.totalBytes / 1024 ** 3).toFixed(1)} GiB`,
+    `- Memory: ${fmtBytes(h.memory.totalBytes)}`,
     `- GPU: ${gpus}`,
     `- OS: ${h.os.distro} ${h.os.release} (${h.os.arch})`,
   ];

@@ -1,12 +1,12 @@
 import type { Catalog } from '../../shared/contract/hardware';
 import { DeckError } from '../../shared/errors';
+import { backendDefinition } from '../backends';
 import type { ModelResolver } from './model-ref';
 
 /**
- * Resolves `<model id>/<form id>` references through the model catalog: the Ollama tag,
- * the Hugging Face repo (AWQ only when the form is an AWQ checkpoint), the ONNX folder,
- * and the model family's vLLM tool-call parser. Unknown references fall back to the
- * built-in rules (null).
+ * Resolves `<model id>/<form id>` references through the model catalog: each backend's
+ * definition says what its server is told (the Ollama tag, the Hugging Face repo, the ONNX
+ * folder...). Unknown references fall back to the built-in rules (null).
  */
 export function catalogModelResolver(catalog: () => Catalog | null): ModelResolver {
   return (backend, ref) => {
@@ -24,11 +24,6 @@ export function catalogModelResolver(catalog: () => Catalog | null): ModelResolv
       );
     }
     if (form.unavailableReason) throw new DeckError('invalid_input', `${form.label} cannot be deployed: ${form.unavailableReason}`, 'Pick another model form.');
-    const parser = model.vllmToolCallParser ? { toolCallParser: model.vllmToolCallParser } : {};
-    if (backend === 'ollama') return { served: form.ollamaTag ?? model.id, awqCheckpoint: false };
-    if (backend === 'vllm-gpu' || backend === 'vllm-cpu') {
-      return { served: form.hfRepo ?? ref, awqCheckpoint: /^awq/i.test(form.precision), ...parser };
-    }
-    return { served: (form.hfFolder ?? form.id).split('/').pop() ?? form.id, awqCheckpoint: false };
+    return backendDefinition(backend).servedFromCatalog(model, form, ref);
   };
 }

@@ -1,5 +1,5 @@
-import { BACKEND_LABELS } from '../../shared/contract/deploy-config';
 import type { ChatBackend } from '../../shared/contract/chat';
+import { backendDefinition } from '../backends';
 import type { BackendSource } from '../chat/backend-registry';
 import type { Deployment } from '../../shared/contract/docker';
 import type { DockerService } from './docker-service';
@@ -8,15 +8,15 @@ import type { DockerService } from './docker-service';
 function asBackend(d: Deployment): ChatBackend | null {
   if (!d.endpoint || !(d.state === 'running' || d.state === 'starting' || d.state === 'partial')) return null;
   const ep = d.endpoint;
+  const def = backendDefinition(d.backend);
   return {
     id: `docker:${d.name}`,
     kind: ep.api,
     baseUrl: ep.api === 'openai' ? `${ep.url}/v1` : ep.url,
     model: ep.model,
-    label: `${d.name} · ${BACKEND_LABELS[d.backend]}`,
+    label: `${d.name} · ${def.info.label}`,
     source: 'docker',
-    // vLLM's phi4_mini_json parser extracts nothing while streaming.
-    ...(d.backend === 'vllm-gpu' || d.backend === 'vllm-cpu' ? { streamToolCalls: false } : {}),
+    ...(def.chat.streamToolCalls ? {} : { streamToolCalls: false }),
     removable: false,
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EventBus } from '../events/event-bus';
+import { LineSplitter } from '../http/line-stream';
 import type { Logger } from '../log/logger';
 import type { DockerConnection } from './connection';
 import { LABEL, MANAGED_FILTER } from './labels';
@@ -65,16 +66,10 @@ export class DaemonEvents {
       } as Parameters<typeof docker.getEvents>[0])) as unknown as NodeJS.ReadableStream;
       // Anything could have changed while nobody was watching.
       this.bus.emit('docker.changed', { name: null, action: 'resync' });
-      let buf = '';
+      const lines = new LineSplitter();
       await new Promise<void>((resolve) => {
         stream.on('data', (chunk: Buffer) => {
-          buf += chunk.toString();
-          let i: number;
-          while ((i = buf.indexOf('\n')) >= 0) {
-            const text = buf.slice(0, i);
-            buf = buf.slice(i + 1);
-            this.relay(text);
-          }
+          for (const text of lines.push(chunk)) this.relay(text);
         });
         stream.on('end', () => resolve());
         stream.on('close', () => resolve());

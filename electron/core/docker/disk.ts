@@ -1,33 +1,37 @@
 import { promises as fs } from 'node:fs';
 import type { DeploymentSpec, DockerStatus } from '../../shared/contract/docker';
 import { DeckError } from '../../shared/errors';
+import { backendDefinition, backendDefinitions } from '../backends';
 import { parseImageRef } from './mirror';
+import { OPEN_WEBUI_IMAGE } from './specs/ollama';
 
 const GB = 1e9;
 
-/** Unpacked sizes, rounded up, of the upstream images (a registry cannot tell us before the pull). */
-const IMAGE_SIZES: Array<{ path: RegExp; bytes: number }> = [
-  { path: /vllm\/vllm-openai-cpu$/, bytes: 8 * GB },
-  { path: /vllm\/vllm-openai$/, bytes: 22 * GB },
-  { path: /ollama\/ollama$/, bytes: 5 * GB },
-  { path: /open-webui\/open-webui$/, bytes: 5 * GB },
-];
+/** Repository path of an image reference, without registry, tag or digest; null when unparsable. */
+function imagePath(ref: string): string | null {
+  try {
+    return parseImageRef(ref).path;
+  } catch {
+    return null;
+  }
+}
 
-/** Weights the server downloads into its volume on first start (Phi-4-mini). */
-const MODEL_BYTES: Partial<Record<DeploymentSpec['backend'], number>> = {
-  'vllm-gpu': 7.7 * GB,
-  'vllm-cpu': 7.7 * GB,
-  ollama: 2.5 * GB,
-};
+/**
+ * Unpacked sizes, rounded up, of the upstream images (a registry cannot tell us before the
+ * pull): each backend's images from its definition, plus the Open WebUI companion.
+ */
+function imageSizes(): Array<{ path: string; bytes: number }> {
+  const images = [...backendDefinitions().flatMap((d) => d.info.images), { image: OPEN_WEBUI_IMAGE, bytes: 5 * GB }];
+  return images.flatMap((i) => {
+    const path = imagePath(i.image);
+    return path && i.bytes ? [{ path, bytes: i.bytes }] : [];
+  });
+}
 
 export function estimateImageBytes(ref: string): number {
-  let path: string;
-  try {
-    path = parseImageRef(ref).path;
-  } catch {
-    return 0;
-  }
-  return IMAGE_SIZES.find((s) => s.path.test(path))?.bytes ?? 0;
+  const path = imagePath(ref);
+  // A mirror with a path prefix (mirror.example.com/library) keeps the upstream path at the end.
+  return (path && imageSizes().find((s) => path === s.path || path.endsWith(`/${s.path}`))?.bytes) || 0;
 }
 
 /** Free bytes on the daemon's data root, when it is on this machine (not remote, not inside Docker Desktop's VM). */
@@ -46,7 +50,7 @@ export async function dataRootFreeBytes(status: DockerStatus): Promise<number | 
 export async function checkDiskSpace(spec: DeploymentSpec, missingImages: string[], status: DockerStatus): Promise<void> {
   const free = await dataRootFreeBytes(status);
   if (free === null) return;
-  const need = missingImages.reduce((n, ref) => n + estimateImageBytes(ref), 0) + (MODEL_BYTES[spec.backend] ?? 0);
+  const need = missingImages.reduce((n, ref) => n + estimateImageBytes(ref), 0) + backendDefinition(spec.backend).firstStartDownloadBytes;
   if (need > free) {
     throw new DeckError(
       'insufficient_resources',

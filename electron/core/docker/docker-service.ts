@@ -1,3 +1,4 @@
+import { backendDefinition } from '../backends';
 import type Docker from 'dockerode';
 import type { Deployment, DeployRequest, DeployResult, DeploymentSpec, GpuCheck, LogLine, PortCheck, StatsSample } from '../../shared/contract/docker';
 import { DeckError } from '../../shared/errors';
@@ -20,7 +21,6 @@ import { checkPort as probePort } from './ports';
 import { pullImage } from './pull';
 import { buildSpec } from './specs';
 import { withResolver, type SpecContext } from './specs/common';
-import { engineModelFolder } from './specs/onnx-engine';
 import { containerStats, statsOnce } from './stats';
 import { SshTunnels } from './tunnels';
 import { Watches } from './watches';
@@ -92,7 +92,7 @@ export class DockerService {
   }
 
   private withWarnings(req: DeployRequest, spec: DeploymentSpec): DeploymentSpec {
-    if (req.openWebUi && req.backend !== 'ollama') spec.warnings.push('Open WebUI is only offered with Ollama; it is not started.');
+    if (req.openWebUi && !backendDefinition(req.backend).info.options.includes('openWebUi')) spec.warnings.push('Open WebUI is only offered with Ollama; it is not started.');
     if (!/^127\.|^::1$|^localhost$/.test(req.bindHost)) {
       spec.warnings.push(`The server is published on ${req.bindHost}: other machines that can reach it can use the model without a password.`);
     }
@@ -114,7 +114,7 @@ export class DockerService {
           docker,
           status,
           spec,
-          modelFolder: spec.backend === 'onnx-engine' ? engineModelFolder(req, ctx) : null,
+          modelFolder: backendDefinition(req.backend).modelFolder?.(req, ctx) ?? null,
           mirror: this.o.mirror(),
           verdict: this.o.verdict,
           log,

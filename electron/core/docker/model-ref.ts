@@ -1,4 +1,5 @@
 import type { Backend } from '../../shared/contract/deploy-config';
+import { backendDefinition, type ModelRef } from '../backends';
 
 /** What a backend's server must be told to load. */
 export interface ResolvedModel {
@@ -15,30 +16,19 @@ export type ModelResolver = (backend: Backend, model: string) => ResolvedModel |
 
 const PHI4_MINI = /^phi-?4-mini(-instruct)?$/i;
 
+export function parseModelRef(model: string): ModelRef {
+  const raw = model.trim();
+  const slash = raw.indexOf('/');
+  const [family, form] = slash >= 0 ? [raw.slice(0, slash), raw.slice(slash + 1)] : [raw, ''];
+  return { raw, family, form, isPhi4Mini: PHI4_MINI.test(family) };
+}
+
 /**
  * Built-in rules for the model ids the planner produces (`phi-4-mini-instruct/ollama-q4_K_M`,
  * `phi-4-mini-instruct/vllm-bf16`, `phi-4-mini-instruct/onnx-cpu-int4`) and for plain
- * names a person types (`microsoft/Phi-4-mini-instruct`, `phi4-mini:3.8b-q8_0`).
+ * names a person types (`microsoft/Phi-4-mini-instruct`, `phi4-mini:3.8b-q8_0`): each
+ * backend's definition reads them its own way.
  */
 export function builtinResolveModel(backend: Backend, model: string): ResolvedModel {
-  const m = model.trim();
-  const [family, form] = m.includes('/') ? [m.slice(0, m.indexOf('/')), m.slice(m.indexOf('/') + 1)] : [m, ''];
-  const isPhi = PHI4_MINI.test(family);
-  if (backend === 'ollama') {
-    if (isPhi) {
-      const quant = /^ollama-(.+)$/.exec(form)?.[1];
-      return { served: quant ? `phi4-mini:3.8b-${quant}` : 'phi4-mini', awqCheckpoint: false };
-    }
-    return { served: m, awqCheckpoint: false };
-  }
-  if (backend === 'vllm-gpu' || backend === 'vllm-cpu') {
-    if (isPhi && (form === '' || /^vllm(-(bf16|fp16|auto))?$/.test(form))) {
-      return { served: 'microsoft/Phi-4-mini-instruct', awqCheckpoint: false, toolCallParser: 'phi4_mini_json' };
-    }
-    const phiRepo = /phi-4-mini/i.test(m);
-    return { served: m, awqCheckpoint: /(^|[-_/])awq([-_/]|$)/i.test(m), ...(phiRepo ? { toolCallParser: 'phi4_mini_json' } : {}) };
-  }
-  // onnx-engine / embedded: a folder, named after the last path segment.
-  const leaf = m.split(/[\\/]/).filter(Boolean).pop() ?? m;
-  return { served: leaf, awqCheckpoint: false };
+  return backendDefinition(backend).resolveModel(parseModelRef(model));
 }

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { z } from 'zod';
 import { DeckError } from '../../shared/errors';
 import type { TaskUpdate } from '../tasks/task-registry';
+import { LineSplitter } from '../http/line-stream';
 import { daemonMessage, httpStatus, toDeckError } from './errors';
 
 /** One NDJSON line of POST /images/create. */
@@ -152,7 +153,7 @@ export async function pullImage(docker: Docker, ref: string, opts: PullOptions):
   }
   opts.onProgress?.(progress.snapshot(ref));
   await new Promise<void>((resolve, reject) => {
-    let buf = '';
+    const lines = new LineSplitter();
     let failed = false;
     const fail = (err: DeckError) => {
       if (failed) return;
@@ -181,15 +182,10 @@ export async function pullImage(docker: Docker, ref: string, opts: PullOptions):
       opts.onProgress?.(progress.snapshot(ref));
     };
     stream.on('data', (chunk: Buffer | string) => {
-      buf += chunk.toString();
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        line(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
+      for (const text of lines.push(chunk)) line(text);
     });
     stream.on('end', () => {
-      line(buf);
+      for (const text of lines.end()) line(text);
       opts.signal.removeEventListener('abort', onAbort);
       if (!failed) resolve();
     });

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import type { StatsSample } from '../../shared/contract/docker';
+import { LineSplitter } from '../http/line-stream';
 import { toDeckError } from './errors';
 
 const CpuSchema = z.object({
@@ -109,15 +110,11 @@ export async function* containerStats(docker: Docker, id: string, signal: AbortS
   }
   const stop = () => (stream as unknown as { destroy?: () => void }).destroy?.();
   signal.addEventListener('abort', stop, { once: true });
-  let buf = '';
+  const lines = new LineSplitter();
   let first = true;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-      buf += chunk.toString();
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const text = buf.slice(0, i);
-        buf = buf.slice(i + 1);
+      for (const text of lines.push(chunk)) {
         if (!text.trim()) continue;
         const parsed = RawStatsSchema.safeParse(JSON.parse(text));
         if (!parsed.success) continue;

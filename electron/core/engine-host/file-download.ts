@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DeckError, isDeckError } from '../../shared/errors';
+import { fmtSize } from '../../shared/format';
 import { hubError, resolveUrl, type HubTarget, type RemoteFile } from './hf-hub';
 
 export interface FileProgress {
@@ -43,7 +44,7 @@ export async function downloadFile(t: HubTarget, f: RemoteFile, dest: string, on
   }
   const check = contentHash(f);
   if (check && have > 0) {
-    onProgress({ bytes: have, step: `Checking the ${fmt(have)} of ${f.name} already downloaded` });
+    onProgress({ bytes: have, step: `Checking the ${fmtSize(have)} of ${f.name} already downloaded` });
     await pipeline(createReadStream(part), new Transform({ transform: (c: Buffer, _e, cb) => (check.hash.update(c), cb()) }), t.signal ? { signal: t.signal } : {}).catch((e) => {
       throw abortOr(e, t);
     });
@@ -96,7 +97,7 @@ export async function downloadFile(t: HubTarget, f: RemoteFile, dest: string, on
     } catch (e) {
       throw writeError(e, t, f, dest);
     }
-    if (bytes < f.size) throw new DeckError('server_unreachable', `The connection dropped while downloading ${f.name} (${fmt(bytes)} of ${fmt(f.size)}).`, 'Download again; it resumes where it stopped.');
+    if (bytes < f.size) throw new DeckError('server_unreachable', `The connection dropped while downloading ${f.name} (${fmtSize(bytes)} of ${fmtSize(f.size)}).`, 'Download again; it resumes where it stopped.');
   }
 
   const size = (await fs.stat(part)).size;
@@ -139,6 +140,3 @@ function writeError(e: unknown, t: HubTarget, f: RemoteFile, dest: string): Deck
   return new DeckError('server_unreachable', `The connection dropped while downloading ${f.name} (${msg}).`, 'Download again; it resumes where it stopped.');
 }
 
-function fmt(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`;
-}

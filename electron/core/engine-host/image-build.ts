@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DeckError } from '../../shared/errors';
 import { toDeckError } from '../docker/errors';
 import { imageExists } from '../docker/pull';
+import { LineSplitter } from '../http/line-stream';
 import type { Logger } from '../log/logger';
 import type { TaskContext, TaskUpdate } from '../tasks/task-registry';
 import { engineBuildContext, nodeArch } from './build-context';
@@ -111,7 +112,7 @@ export async function buildEngineImage(o: BuildEngineImageOptions, task: TaskCon
   } catch (e) {
     throw toDeckError(e, `build ${o.image}`, task.signal);
   }
-  let buf = '';
+  const lines = new LineSplitter();
   const line = (text: string) => {
     if (!text.trim()) return;
     let raw: unknown;
@@ -126,15 +127,8 @@ export async function buildEngineImage(o: BuildEngineImageOptions, task: TaskCon
     if (u) task.update(u);
   };
   try {
-    for await (const chunk of out) {
-      buf += chunk.toString();
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        line(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    }
-    line(buf);
+    for await (const chunk of out) for (const text of lines.push(chunk as Buffer | string)) line(text);
+    for (const text of lines.end()) line(text);
   } catch (e) {
     throw toDeckError(e, `build ${o.image}`, task.signal);
   }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Catalog } from '../../shared/contract/hardware';
 import { DEMO_MODEL_ID, DEMO_MODEL_LABEL, type DownloadResult, type LocalModel } from '../../shared/contract/engine';
 import { DeckError } from '../../shared/errors';
+import { fmtSize } from '../../shared/format';
 import { readJsonOrRecover, writeFileAtomic } from '../fs/atomic';
 import type { Logger } from '../log/logger';
 import type { TaskContext } from '../tasks/task-registry';
@@ -143,7 +144,7 @@ export class ModelStore {
       );
     }
     if (m.state !== 'ready') {
-      throw new DeckError('conflict', `${m.label} is not completely downloaded (${gb(m.sizeBytes)} of ${m.totalBytes ? gb(m.totalBytes) : '?'}).`, 'Download it again: it resumes where it stopped.');
+      throw new DeckError('conflict', `${m.label} is not completely downloaded (${fmtSize(m.sizeBytes)} of ${m.totalBytes ? fmtSize(m.totalBytes) : '?'}).`, 'Download it again: it resumes where it stopped.');
     }
     return { id: m.id, label: m.label, demo: false, dir: m.path };
   }
@@ -225,7 +226,7 @@ export class ModelStore {
     if (needed + DISK_MARGIN > free) {
       throw new DeckError(
         'insufficient_resources',
-        `Not enough disk space: ${src.label} needs ${gb(needed)} more, but only ${gb(free)} is free on the disk holding ${this.root}.`,
+        `Not enough disk space: ${src.label} needs ${fmtSize(needed)} more, but only ${fmtSize(free)} is free on the disk holding ${this.root}.`,
         'Free some space (or delete models you no longer use), then download again.',
       );
     }
@@ -322,10 +323,6 @@ async function allPresent(dir: string, m: Manifest): Promise<boolean> {
     if (size !== f.size) return false;
   }
   return true;
-}
-
-function gb(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${Math.max(0.1, n / 1e6).toFixed(1)} MB`;
 }
 
 export type { RemoteFile };

@@ -1,4 +1,4 @@
-import type { Backend } from '../../shared/contract/deploy-config';
+import type { Backend, DeploymentConfig } from '../../shared/contract/deploy-config';
 import type {
   Catalog,
   CatalogModel,
@@ -11,15 +11,14 @@ import type {
   ModelForm,
   Verdict,
 } from '../../shared/contract/hardware';
-import { fmtBytes, fmtGB, fmtInt, GIB } from './units';
+import { backendDefinition, isDockerBackend } from '../backends';
+import { VLLM_GPU_MEMORY_UTILIZATION } from '../backends/vllm-common';
+import { fmtBytes, fmtInt, fmtSize, GIB } from '../../shared/format';
 
 /** Kept free for the OS and the desktop when judging RAM. */
 export const SYSTEM_RESERVE_BYTES = GIB;
-/** The seed's `--gpu-memory-utilization`: the share of VRAM vLLM reserves up front. */
-export const VLLM_GPU_MEMORY_UTILIZATION = 0.8;
-
-const DOCKER_BACKENDS: ReadonlySet<Backend> = new Set(['vllm-gpu', 'vllm-cpu', 'ollama', 'onnx-engine']);
-export const runsInDocker = (b: Backend) => DOCKER_BACKENDS.has(b);
+export { VLLM_GPU_MEMORY_UTILIZATION };
+export const runsInDocker = isDockerBackend;
 
 /** The facts of a profile the estimates depend on. */
 export interface MachineView {
@@ -63,6 +62,8 @@ export interface RowInput {
   form: ModelForm;
   context: number;
   parallel: number;
+  /** Backend options of the deployment being judged (e.g. a quantised KV cache); absent = the form's defaults. */
+  options?: Pick<DeploymentConfig, 'llamaCpp'>;
 }
 
 export interface Evaluation {
@@ -73,19 +74,27 @@ export interface Evaluation {
   notes: string[];
 }
 
-/** 2 (K and V) x layers x KV heads x head dim x bytes per element. */
-export function kvBytesPerToken(model: CatalogModel, form: ModelForm): number {
-  const a = model.architecture;
-  return 2 * a.layers * a.kvHeads * a.headDim * form.kvBytesPerElement;
+/** Bytes per KV element: the form's, unless the deployment quantises its KV cache. */
+export function kvBytesPerElement(input: Pick<RowInput, 'backend' | 'form' | 'options'>): number {
+  return backendDefinition(input.backend).planner.kvBytesPerElement?.(input.options ?? {}) ?? input.form.kvBytesPerElement;
 }
+
+/** 2 (K and V) x layers x KV heads x head dim x bytes per element. */
+export function kvBytesPerToken(model: CatalogModel, form: ModelForm, bytesPerElement = form.kvBytesPerElement): number {
+  const a = model.architecture;
+  return 2 * a.layers * a.kvHeads * a.headDim * bytesPerElement;
+}
+
+const KV_DTYPE: Record<number, string> = { 4: 'fp32', 2: 'fp16', [34 / 32]: 'q8_0' };
 
 /** The terms of the memory a deployment needs, each with a formula a person can redo. */
 export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[] {
   const { backend, model, form, context, parallel } = input;
   const a = model.architecture;
   const rt = catalog.runtimes[backend];
-  const kv = kvBytesPerToken(model, form) * context * parallel;
-  const seqWord = backend === 'ollama' ? 'parallel requests (OLLAMA_NUM_PARALLEL)' : backend.startsWith('vllm') ? 'sequences (--max-num-seqs)' : parallel === 1 ? 'sequence' : 'sequences';
+  const perElement = kvBytesPerElement(input);
+  const kv = kvBytesPerToken(model, form, perElement) * context * parallel;
+  const seqWord = backendDefinition(backend).planner.sequencesWord ?? (parallel === 1 ? 'sequence' : 'sequences');
   const logitsTokens = rt.logitsTokens === 'parallel' ? parallel : rt.logitsTokens;
   const logits = logitsTokens * a.vocabSize * 4;
   return [
@@ -97,9 +106,9 @@ export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[]
     },
     {
       key: 'kv-cache',
-      label: `KV cache (${form.kvBytesPerElement === 4 ? 'fp32' : 'fp16'})`,
+      label: `KV cache (${KV_DTYPE[perElement] ?? `${perElement} B per element`})`,
       bytes: kv,
-      formula: `2 (K and V) × ${a.layers} layers × ${a.kvHeads} KV heads × ${a.headDim} head dim × ${form.kvBytesPerElement} B × ${fmtInt(context)} tokens × ${parallel} ${seqWord} = ${fmtInt(kv)} B = ${fmtBytes(kv)}`,
+      formula: `2 (K and V) × ${a.layers} layers × ${a.kvHeads} KV heads × ${a.headDim} head dim × ${perElement} B × ${fmtInt(context)} tokens × ${parallel} ${seqWord} = ${fmtInt(kv)} B = ${fmtBytes(kv)}`,
     },
     { key: 'runtime', label: 'Runtime overhead', bytes: rt.runtimeBytes, formula: `fixed ${fmtInt(rt.runtimeBytes)} B = ${fmtBytes(rt.runtimeBytes)}: ${rt.runtimeNote}` },
     {
@@ -113,6 +122,7 @@ export function estimateTerms(catalog: Catalog, input: RowInput): EstimateTerm[]
 
 function unavailable(input: RowInput, m: MachineView): { reason: string; hint?: string } | null {
   const { backend, form } = input;
+  const planner = backendDefinition(backend).planner;
   if (form.unavailableReason) return { reason: `${form.unavailableReason}.` };
   if (runsInDocker(backend) && !m.docker.reachable) {
     return { reason: `Docker is not reachable: ${m.docker.reason ?? 'no answer'}`, hint: m.docker.hint };
@@ -124,7 +134,7 @@ function unavailable(input: RowInput, m: MachineView): { reason: string; hint?: 
       hint: 'On an NVIDIA GPU run vLLM or Ollama; on the CPU use the cpu-int4 build.',
     };
   }
-  const needsCuda = backend === 'vllm-gpu' || form.device === 'gpu';
+  const needsCuda = planner.needsCuda || form.device === 'gpu';
   if (needsCuda) {
     if (!m.cudaGpu) {
       return m.nvidiaWithoutDriver
@@ -137,27 +147,19 @@ function unavailable(input: RowInput, m: MachineView): { reason: string; hint?: 
         hint: 'Install the NVIDIA Container Toolkit, run `sudo nvidia-ctk runtime configure --runtime=docker` and restart Docker.',
       };
     }
-    const cc = Number.parseFloat(m.cudaGpu.computeCapability ?? '');
-    if (backend === 'vllm-gpu' && Number.isFinite(cc) && cc < 7) {
-      return { reason: `vLLM needs CUDA compute capability 7.0 or newer; ${m.cudaGpu.name} has ${m.cudaGpu.computeCapability}.` };
-    }
   }
-  if (backend === 'vllm-cpu' && m.docker.arch && !/^(amd64|x86_64)$/.test(m.docker.arch)) {
-    return { reason: `The vLLM CPU image (vllm/vllm-openai-cpu:latest-x86_64) is built for x86_64, and Docker here runs ${m.docker.arch}.` };
-  }
-  return null;
+  return planner.unavailable?.(input, m) ?? null;
 }
 
 /** Where the model lives while it runs on this machine with this backend. */
 export function placement(input: RowInput, m: MachineView): 'ram' | 'vram' {
-  if (input.backend === 'vllm-gpu' || input.form.device === 'gpu') return 'vram';
-  if (input.backend === 'ollama' && m.cudaGpu && m.docker.gpuPassthrough) return 'vram';
-  return 'ram';
+  if (input.form.device === 'gpu') return 'vram';
+  return backendDefinition(input.backend).planner.placement(input, m);
 }
 
 function diskFor(backend: Backend, m: MachineView): DiskSpace | null {
-  // Ollama and vLLM keep models in Docker volumes; the engines read SLM Deck's model store.
-  return backend === 'ollama' || backend.startsWith('vllm') ? m.disks.dockerData ?? m.disks.models : m.disks.models;
+  // Servers that download their model keep it in Docker volumes; the engines read SLM Deck's model store.
+  return backendDefinition(backend).planner.storage === 'docker-data' ? m.disks.dockerData ?? m.disks.models : m.disks.models;
 }
 
 /** Judges one (backend, form, context, parallel) on this machine. */
@@ -173,7 +175,7 @@ export function evaluate(catalog: Catalog, input: RowInput, m: MachineView): Eva
   }
 
   const judged =
-    input.backend === 'vllm-gpu' ? judgeVllmGpu(input, m, terms) : where === 'vram' ? judgeVram(input, m, total) : judgeRam(input, m, total);
+    backendDefinition(input.backend).planner.budget === 'vllm-reservation' ? judgeVllmGpu(input, m, terms) : where === 'vram' ? judgeVram(input, m, total) : judgeRam(input, m, total);
 
   const disk = diskFor(input.backend, m);
   const diskOk = disk?.freeBytes == null ? null : input.form.weightsBytes <= disk.freeBytes - GIB;
@@ -182,13 +184,13 @@ export function evaluate(catalog: Catalog, input: RowInput, m: MachineView): Eva
     ok: diskOk,
     detail:
       disk?.freeBytes == null
-        ? `Free space at ${disk?.path ?? 'the model store'} is unknown; the weights take ${fmtGB(input.form.weightsBytes)}.`
-        : `${fmtGB(input.form.weightsBytes)} of weights, ${fmtGB(disk.freeBytes)} free at ${disk.path} (1 GiB kept free).`,
+        ? `Free space at ${disk?.path ?? 'the model store'} is unknown; the weights take ${fmtSize(input.form.weightsBytes)}.`
+        : `${fmtSize(input.form.weightsBytes)} of weights, ${fmtSize(disk.freeBytes)} free at ${disk.path} (1 GiB kept free).`,
   });
   if (diskOk === false) {
     return {
       verdict: 'wont-fit',
-      reason: `The weights need ${fmtGB(input.form.weightsBytes)} of disk, but only ${fmtGB(disk!.freeBytes!)} is free at ${disk!.path}.`,
+      reason: `The weights need ${fmtSize(input.form.weightsBytes)} of disk, but only ${fmtSize(disk!.freeBytes!)} is free at ${disk!.path}.`,
       hint: 'Free some disk space (e.g. `docker system prune` for unused images), then refresh.',
       notes,
       estimate: { ...base, budgetBytes: judged.budgetBytes, budgetLabel: judged.budgetLabel, checks: judged.checks },
@@ -264,12 +266,12 @@ function judgeVram(input: RowInput, m: MachineView, total: number): Judged {
     };
   }
   const ramUsable = m.ramTotal - SYSTEM_RESERVE_BYTES;
-  if (input.backend === 'ollama' && total - free <= ramUsable) {
+  if (backendDefinition(input.backend).planner.spillsToRam && total - free <= ramUsable) {
     const onGpu = Math.max(0, Math.min(1, (free - (total - input.form.weightsBytes)) / input.form.weightsBytes));
     return {
       ...common,
       verdict: 'tight',
-      reason: `Needs ${fmtBytes(total)}, more than the ${fmtBytes(free)} of free VRAM: Ollama would keep about ${Math.round((1 - onGpu) * 100)} % of the layers on the CPU, which is much slower.`,
+      reason: `Needs ${fmtBytes(total)}, more than the ${fmtBytes(free)} of free VRAM: ${backendDefinition(input.backend).info.label.replace(/ \(.*\)$/, '')} would keep about ${Math.round((1 - onGpu) * 100)} % of the layers on the CPU, which is much slower.`,
       hint: 'Choose a smaller form (q4_K_M) or a shorter context to keep it all on the GPU.',
     };
   }
@@ -366,8 +368,7 @@ function judgeVllmGpu(input: RowInput, m: MachineView, terms: EstimateTerm[]): J
 function rowNotes(input: RowInput, m: MachineView, where: 'ram' | 'vram'): string[] {
   const notes: string[] = [];
   if (input.form.note) notes.push(input.form.note);
-  if (input.backend === 'vllm-cpu' && !m.avx512 && m.arch === 'x86_64') notes.push('No AVX-512 on this CPU: vLLM’s CPU backend runs much slower without it.');
-  if (input.backend === 'ollama' && where === 'ram' && m.cudaGpu && !m.docker.gpuPassthrough) notes.push('Runs on the CPU: Docker cannot pass the GPU through.');
+  notes.push(...(backendDefinition(input.backend).planner.notes?.(input, m, where) ?? []));
   if (runsInDocker(input.backend) && m.platform === 'darwin') notes.push('Docker on macOS cannot use the Apple GPU: this runs on the CPU inside Docker’s VM.');
   if (where === 'vram' && m.cudaGpuCount > 1) notes.push(`Estimated for GPU ${m.cudaGpu!.index} alone (the largest); SLM Deck does not split a model across GPUs.`);
   return notes;

@@ -1,8 +1,9 @@
-import { BACKEND_LABELS, type Backend, type DeploymentConfig } from '../../shared/contract/deploy-config';
+import type { Backend, DeploymentConfig } from '../../shared/contract/deploy-config';
+import { backendDefinition, backendDefinitions, backendLabel } from '../backends';
 import type { Catalog, CatalogModel, FitRow, HardwareProfile, ModelForm, Plan, Recommendation, Tier } from '../../shared/contract/hardware';
 import { findModel, formRef } from './catalog';
-import { evaluate, machineView, runsInDocker, VLLM_GPU_MEMORY_UTILIZATION, type MachineView, type RowInput } from './estimate';
-import { fmtBytes, fmtGB, fmtInt, GIB } from './units';
+import { evaluate, machineView, runsInDocker, type MachineView, type RowInput } from './estimate';
+import { fmtBytes, fmtInt, fmtSize, GIB } from '../../shared/format';
 
 export const DEFAULT_CONTEXT = 4096;
 const CONTEXT_STEP = 256;
@@ -67,9 +68,8 @@ export function fitRow(catalog: Catalog, input: RowInput, m: MachineView): FitRo
 
 /** Every (backend, form) of a model at one context and parallelism. */
 export function fitTable(catalog: Catalog, model: CatalogModel, context: number, parallel: number, m: MachineView): FitRow[] {
-  const order: Backend[] = ['vllm-gpu', 'vllm-cpu', 'ollama', 'onnx-engine', 'embedded'];
   const rows: FitRow[] = [];
-  for (const backend of order) {
+  for (const backend of backendDefinitions().map((d) => d.info.id)) {
     for (const form of model.forms) {
       if (form.backends.includes(backend)) rows.push(fitRow(catalog, { backend, model, form, context: Math.min(context, model.architecture.maxContext), parallel }, m));
     }
@@ -109,7 +109,7 @@ export function describeFacts(p: HardwareProfile): string[] {
         }.`
       : `Docker: not reachable. ${d.reason ?? ''}`.trim(),
   );
-  const disk = (x: HardwareProfile['disks']['models'] | null) => (x?.freeBytes != null ? `${fmtGB(x.freeBytes)} free at ${x.path}` : null);
+  const disk = (x: HardwareProfile['disks']['models'] | null) => (x?.freeBytes != null ? `${fmtSize(x.freeBytes)} free at ${x.path}` : null);
   facts.push(`Disk: ${[disk(p.disks.models) && `${disk(p.disks.models)} (model store)`, disk(p.disks.dockerData) && `${disk(p.disks.dockerData)} (Docker data)`].filter(Boolean).join('; ') || 'free space unknown'}.`);
   facts.push(p.ollama.reachable ? `Ollama ${p.ollama.version} already answers at ${p.ollama.url}.` : `Ollama: no native server at ${p.ollama.url}.`);
   return facts;
@@ -192,7 +192,7 @@ export function recommend(catalog: Catalog, model: CatalogModel, p: HardwareProf
       const t = TIERS[cpuTier];
       if (cpuTier !== 'edge-optimised' && q4) {
         why.push(
-          `${fmtGB(p.memory.totalBytes)} (${fmtBytes(p.memory.totalBytes)}) of RAM meets the seed's ${t.label} tier (${t.recRamGB} GB recommended), so Ollama on the CPU with the 4-bit ${q4.ollamaTag ?? q4.label} (${fmtGB(q4.weightsBytes)}) is the simplest fit.`,
+          `${fmtSize(p.memory.totalBytes)} (${fmtBytes(p.memory.totalBytes)}) of RAM meets the seed's ${t.label} tier (${t.recRamGB} GB recommended), so Ollama on the CPU with the 4-bit ${q4.ollamaTag ?? q4.label} (${fmtSize(q4.weightsBytes)}) is the simplest fit.`,
         );
         chosen = { tier: cpuTier, row: bestEffortParallel(catalog, { backend: 'ollama', form: q4, context: ctxFor(DEFAULT_CONTEXT), parallel: opts.parallel ?? 4 }, model, m, fixedParallel) };
       } else {
@@ -201,9 +201,9 @@ export function recommend(catalog: Catalog, model: CatalogModel, p: HardwareProf
           .map((c) => fitRow(catalog, { ...c, model, context: ctxFor(DEFAULT_CONTEXT), parallel: opts.parallel ?? 1 }, m));
         const best = smallestFit(rows);
         if (best) {
-          const others = rows.filter((r) => r !== best).map((r) => `${BACKEND_LABELS[r.backend]} with ${r.formLabel} would need ${fmtBytes(r.estimate.totalBytes)}`);
+          const others = rows.filter((r) => r !== best).map((r) => `${backendLabel(r.backend)} with ${r.formLabel} would need ${fmtBytes(r.estimate.totalBytes)}`);
           why.push(
-            `${fmtGB(p.memory.totalBytes)} of RAM is below the seed's ${TIERS.development.recRamGB} GB development recommendation, so the plan takes the 4-bit form that needs the least memory: ${best.formLabel} (${fmtBytes(best.estimate.totalBytes)})${others.length ? `; ${others.join('; ')}` : ''}.`,
+            `${fmtSize(p.memory.totalBytes)} of RAM is below the seed's ${TIERS.development.recRamGB} GB development recommendation, so the plan takes the 4-bit form that needs the least memory: ${best.formLabel} (${fmtBytes(best.estimate.totalBytes)})${others.length ? `; ${others.join('; ')}` : ''}.`,
           );
           chosen = { tier: 'edge-optimised', row: best };
         }
@@ -221,20 +221,21 @@ export function recommend(catalog: Catalog, model: CatalogModel, p: HardwareProf
 
   const { row, tier } = chosen;
   const resolvedForm = model.forms.find((f) => formRef(model, f) === row.model)!;
-  const config = buildConfig(catalog, model, resolvedForm, row, p, m, opts);
+  const config = buildConfig(model, resolvedForm, row, p, m, opts);
   why.push(explainEstimate(row));
   if (row.verdict !== 'fits') why.push(`Caution: ${row.reason}${row.maxContext.fits ? ` It fits at up to ${fmtInt(row.maxContext.fits)} tokens.` : ''}`);
   else if (row.maxContext.fits && row.maxContext.fits > row.context) why.push(`There is room for more: it fits up to ${fmtInt(row.maxContext.fits)} tokens of context at ${plural(row.parallel, 'parallel sequence')}.`);
-  if (config.backend === 'ollama' && config.hostPort !== catalog.runtimes.ollama.defaultHostPort) {
-    why.push(`Your native Ollama already uses port ${catalog.runtimes.ollama.defaultHostPort}, so the container is published on ${config.hostPort}.`);
+  const usualPort = backendDefinition(config.backend).info.defaultHostPort;
+  if (config.hostPort !== usualPort) {
+    why.push(`Your native Ollama already uses port ${usualPort}, so the container is published on ${config.hostPort}.`);
   }
 
-  const where = row.estimate.memory === 'vram' ? 'on the GPU' : row.backend === 'embedded' ? 'inside SLM Deck' : 'on the CPU';
+  const where = row.estimate.memory === 'vram' ? 'on the GPU' : backendDefinition(row.backend).info.runsIn === 'app' ? 'inside SLM Deck' : 'on the CPU';
   const formName = resolvedForm.ollamaTag ?? resolvedForm.label;
   return {
     tier,
     tierLabel: TIERS[tier].label,
-    headline: `${BACKEND_LABELS[row.backend]} with ${formName} ${where}, ${fmtInt(row.context)}-token context, ${plural(row.parallel, 'parallel request')}`,
+    headline: `${backendLabel(row.backend)} with ${formName} ${where}, ${fmtInt(row.context)}-token context, ${plural(row.parallel, 'parallel request')}`,
     why,
     config,
     row,
@@ -264,49 +265,19 @@ function alternatives(catalog: Catalog, model: CatalogModel, chosen: FitRow, m: 
     const best = byBackend.get(r.backend);
     if (!best || (r.verdict !== 'unavailable' && smallestFit([best, r]) === r)) byBackend.set(r.backend, r);
   }
-  return [...byBackend.values()].map((r) => `${BACKEND_LABELS[r.backend]} with ${r.formLabel}: ${label[r.verdict]}. ${r.reason}`);
+  return [...byBackend.values()].map((r) => `${backendLabel(r.backend)} with ${r.formLabel}: ${label[r.verdict]}. ${r.reason}`);
 }
 
-function buildConfig(catalog: Catalog, model: CatalogModel, f: ModelForm, row: FitRow, p: HardwareProfile, m: MachineView, opts: PlanOptions): DeploymentConfig {
-  const rt = catalog.runtimes[row.backend];
+function buildConfig(model: CatalogModel, f: ModelForm, row: FitRow, p: HardwareProfile, m: MachineView, opts: PlanOptions): DeploymentConfig {
+  const def = backendDefinition(row.backend);
   const onGpu = row.estimate.memory === 'vram' && m.cudaGpu !== null;
-  const kv = row.estimate.terms.find((t) => t.key === 'kv-cache')!.bytes;
-  let hostPort = rt.defaultHostPort;
-  if (row.backend === 'ollama' && p.ollama.reachable && urlPort(p.ollama.url) === hostPort) hostPort += 1;
+  let hostPort = def.info.defaultHostPort;
+  if (def.info.runsIn === 'docker' && p.ollama.reachable && urlPort(p.ollama.url) === hostPort) hostPort += 1;
   // CPU inference wants every core; on larger machines leave one for the desktop.
   const cpuLimit = runsInDocker(row.backend) && !onGpu && p.cpu.logicalCores >= 4 ? p.cpu.logicalCores - 1 : null;
-  const memLimit =
-    row.backend === 'embedded' || (onGpu && row.backend !== 'vllm-gpu')
-      ? null
-      : row.backend === 'vllm-gpu'
-        ? Math.max(12, Math.ceil(f.weightsBytes / GIB + 4)) // seed compose: 12 GB; host RAM holds the weights while loading
-        : Math.ceil(row.estimate.totalBytes / GIB + 1);
-  const env: Record<string, string> =
-    row.backend === 'ollama'
-      ? { OLLAMA_NUM_PARALLEL: String(row.parallel), OLLAMA_MAX_LOADED_MODELS: '1', OLLAMA_FLASH_ATTENTION: '1', OLLAMA_CONTEXT_LENGTH: String(row.context) }
-      : {};
-  const cc = Number.parseFloat(m.cudaGpu?.computeCapability ?? '');
-  const parser = model.vllmToolCallParser;
-  const vllm =
-    row.backend === 'vllm-gpu'
-      ? {
-          gpuMemoryUtilization: VLLM_GPU_MEMORY_UTILIZATION,
-          toolCalling: Boolean(parser),
-          ...(parser ? { toolCallParser: parser } : {}),
-          // bf16 needs compute capability 8.0 (Ampere); older cards run fp16.
-          dtype: Number.isFinite(cc) && cc < 8 ? 'float16' : 'bfloat16',
-          shmSizeGb: 2,
-        }
-      : row.backend === 'vllm-cpu'
-        ? {
-            gpuMemoryUtilization: VLLM_GPU_MEMORY_UTILIZATION,
-            toolCalling: Boolean(parser),
-            ...(parser ? { toolCallParser: parser } : {}),
-            cpuKvCacheGb: Math.max(1, Math.ceil(kv / GIB)),
-            shmSizeGb: 4,
-            dtype: 'bfloat16',
-          }
-        : undefined;
+  const planned = { row, model, form: f, m, onGpu };
+  const memLimit = def.planner.memoryLimitGb ? def.planner.memoryLimitGb(planned) : onGpu ? null : Math.ceil(row.estimate.totalBytes / GIB + 1);
+  const extra = def.planner.config?.(planned) ?? {};
   return {
     backend: row.backend,
     model: row.model,
@@ -317,9 +288,10 @@ function buildConfig(catalog: Catalog, model: CatalogModel, f: ModelForm, row: F
     gpus: onGpu ? [String(m.cudaGpu!.index)] : [],
     memoryLimitGb: memLimit,
     cpus: cpuLimit,
-    env,
+    env: extra.env ?? {},
     openWebUi: false,
-    ...(vllm ? { vllm } : {}),
+    ...(extra.vllm ? { vllm: extra.vllm } : {}),
+    ...(extra.llamaCpp ? { llamaCpp: extra.llamaCpp } : {}),
   };
 }
 

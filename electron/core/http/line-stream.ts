@@ -25,12 +25,17 @@ export async function* readText(body: ReadableStream<Uint8Array>, signal?: Abort
   }
 }
 
-/** Splits text into lines (LF or CRLF); `end()` returns a last line without newline. */
+/**
+ * Splits text into lines (LF or CRLF); `end()` returns a last line without newline. Byte
+ * chunks (a Node stream's Buffers, e.g. Docker's NDJSON) are decoded as UTF-8 across chunk
+ * boundaries, so a character split between two reads stays whole.
+ */
 export class LineSplitter {
   private buffer = '';
+  private decoder: InstanceType<typeof TextDecoder> | null = null;
 
-  push(text: string): string[] {
-    this.buffer += text;
+  push(chunk: string | Uint8Array): string[] {
+    this.buffer += typeof chunk === 'string' ? chunk : (this.decoder ??= new TextDecoder()).decode(chunk, { stream: true });
     const out: string[] = [];
     let start = 0;
     let nl: number;
@@ -43,6 +48,7 @@ export class LineSplitter {
   }
 
   end(): string[] {
+    if (this.decoder) this.buffer += this.decoder.decode();
     const rest = this.buffer.endsWith('\r') ? this.buffer.slice(0, -1) : this.buffer;
     this.buffer = '';
     return rest ? [rest] : [];

@@ -4,14 +4,15 @@ import { firstSum, meanOf, type PromText } from './prometheus';
 /**
  * Metric names per quantity, first match wins. vLLM renamed gpu_cache_usage_perc to
  * kv_cache_usage_perc in 0.9; our ONNX engine (electron/engine/metrics.ts) serves the
- * slm_engine_* names, with KV-cache memory in bytes rather than a usage fraction.
+ * slm_engine_* names, with KV-cache memory in bytes rather than a usage fraction; llama.cpp's
+ * server (--metrics) serves llamacpp:* names.
  */
 export const ENGINE_METRIC_NAMES = {
-  generationTokens: ['vllm:generation_tokens_total', 'slm_engine_tokens_generated_total'],
-  running: ['vllm:num_requests_running', 'slm_engine_requests_running'],
-  waiting: ['vllm:num_requests_waiting', 'slm_engine_requests_waiting'],
+  generationTokens: ['vllm:generation_tokens_total', 'slm_engine_tokens_generated_total', 'llamacpp:tokens_predicted_total'],
+  running: ['vllm:num_requests_running', 'slm_engine_requests_running', 'llamacpp:requests_processing'],
+  waiting: ['vllm:num_requests_waiting', 'slm_engine_requests_waiting', 'llamacpp:requests_deferred'],
   /** A fraction, 1 = full. */
-  kvCacheUsage: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'],
+  kvCacheUsage: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc', 'llamacpp:kv_cache_usage_ratio'],
   /** Bytes held by KV-cache buffers (our engine; vLLM preallocates and reports usage as a fraction instead). */
   kvCacheBytes: ['slm_engine_kv_cache_bytes'],
 } as const;

@@ -6,7 +6,7 @@ import { def, errorText, type CollectContext, type MetricSource, type Reading } 
 /** Where engine targets come from besides watches: deployments, the embedded engine, the Ollama URL setting. */
 export type EngineTargetProvider = () => EngineTarget[] | Promise<EngineTarget[]>;
 
-const KIND_LABEL = { vllm: 'vLLM', onnx: 'ONNX engine', ollama: 'Ollama' } as const;
+const KIND_LABEL = { vllm: 'vLLM', onnx: 'ONNX engine', 'llama-cpp': 'llama.cpp', ollama: 'Ollama' } as const;
 /** Providers are asked again on announced changes (deployments, chat backends) and at least this often. */
 const PROVIDER_REFRESH_MS = 30_000;
 /** A server that never answered (no Ollama installed, an OpenAI server without /metrics) is asked less often. */

@@ -1,19 +1,12 @@
 import type Docker from 'dockerode';
 import type { ChatBackend } from '../../shared/contract/chat';
 import { EndpointSchema } from '../../shared/contract/docker';
-import type { Backend } from '../../shared/contract/deploy-config';
-import type { EngineKind, EngineTarget } from '../../shared/contract/metrics';
+import { BackendSchema } from '../../shared/contract/deploy-config';
+import type { EngineTarget } from '../../shared/contract/metrics';
+import { backendDefinition } from '../backends';
 import { LABEL, MANAGED_FILTER } from '../docker/labels';
 import type { EngineTargetProvider } from './engine-source';
 import { parseJsonOrUndefined } from '../../shared/json';
-
-export const ENGINE_KIND: Record<Backend, EngineKind> = {
-  'vllm-gpu': 'vllm',
-  'vllm-cpu': 'vllm',
-  ollama: 'ollama',
-  'onnx-engine': 'onnx',
-  embedded: 'onnx',
-};
 
 /** Running deployments' servers, read from their labels with one list call (no inspect per container). */
 export function deploymentEngines(client: () => Promise<{ docker: Docker }>): EngineTargetProvider {
@@ -26,10 +19,10 @@ export function deploymentEngines(client: () => Promise<{ docker: Docker }>): En
     const out: EngineTarget[] = [];
     for (const c of list) {
       const endpoint = EndpointSchema.safeParse(parseJsonOrUndefined(c.Labels?.[LABEL.endpoint]));
-      const backend = c.Labels?.[LABEL.backend] as Backend | undefined;
-      if (!endpoint.success || !backend || !(backend in ENGINE_KIND)) continue;
+      const backend = BackendSchema.safeParse(c.Labels?.[LABEL.backend]);
+      if (!endpoint.success || !backend.success) continue;
       const deployment = c.Labels?.[LABEL.deployment];
-      out.push({ kind: ENGINE_KIND[backend], url: endpoint.data.url, ...(deployment ? { label: deployment } : {}) });
+      out.push({ kind: backendDefinition(backend.data).metricsKind, url: endpoint.data.url, ...(deployment ? { label: deployment } : {}) });
     }
     return out;
   };

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isEventName, type ClientMessage, type EventName, type ServerMessage } from '../../shared/contract';
-import type { Core } from '../app-core';
+import type { EventBus } from '../events/event-bus';
+import type { Logger } from '../log/logger';
+import type { Dispatcher } from './dispatcher';
 
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -67,7 +69,14 @@ export function isLoopback(host: string): boolean {
  * Headless transport: serves the renderer and a WebSocket speaking the contract. The socket
  * needs the per-run token and, from browsers, an Origin equal to this server's own.
  */
-export async function startWsServer(core: Core, opts: ServeOptions): Promise<RunningServer> {
+/** What the WebSocket transport needs from the core (not the composition root itself). */
+export interface RpcHost {
+  dispatcher: Dispatcher;
+  bus: EventBus;
+  log: Logger;
+}
+
+export async function startWsServer(core: RpcHost, opts: ServeOptions): Promise<RunningServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const log = core.log.child('ws');
   let selfOrigins: string[] = [];
@@ -127,7 +136,7 @@ export async function startWsServer(core: Core, opts: ServeOptions): Promise<Run
   };
 }
 
-function handleConnection(core: Core, ws: WebSocket): void {
+function handleConnection(core: RpcHost, ws: WebSocket): void {
   const subscriptions = new Map<EventName, () => void>();
   const closed = new AbortController();
   const send = (msg: ServerMessage) => {

@@ -10,7 +10,7 @@ import { HardwareProfileSchema } from './hardware';
  */
 
 /** Which project serves the backend: decides the documented facts shown next to the numbers. */
-export const BenchFamilySchema = z.enum(['vllm', 'ollama', 'onnx', 'openai']);
+export const BenchFamilySchema = z.enum(['vllm', 'ollama', 'onnx', 'llama-cpp', 'openai']);
 export type BenchFamily = z.infer<typeof BenchFamilySchema>;
 export const BenchDeviceSchema = z.enum(['gpu', 'cpu', 'unknown']);
 export type BenchDevice = z.infer<typeof BenchDeviceSchema>;

@@ -5,25 +5,14 @@ import { z } from 'zod';
  * Shared by the hardware planner (producer) and the Docker/engine deployers (consumers), so
  * keep it stable: add optional fields rather than changing existing ones.
  */
-export const BackendSchema = z.enum(['vllm-gpu', 'vllm-cpu', 'ollama', 'onnx-engine', 'embedded']);
+/**
+ * The ids of the backends, in display order. Everything else about a backend (label, images,
+ * ports, spec builder, planner terms...) is in its definition under electron/core/backends/,
+ * and the renderer reads it over `backends.list`.
+ */
+export const BACKEND_IDS = ['vllm-gpu', 'vllm-cpu', 'ollama', 'onnx-engine', 'llama-cpp', 'embedded'] as const;
+export const BackendSchema = z.enum(BACKEND_IDS);
 export type Backend = z.infer<typeof BackendSchema>;
-
-export const BACKEND_LABELS: Record<Backend, string> = {
-  'vllm-gpu': 'vLLM (GPU, Docker)',
-  'vllm-cpu': 'vLLM (CPU, Docker)',
-  ollama: 'Ollama (Docker)',
-  'onnx-engine': 'ONNX engine (Docker)',
-  embedded: 'Embedded ONNX engine (no Docker)',
-};
-
-/** The port each backend's server listens on inside its container (seed defaults). */
-export const BACKEND_CONTAINER_PORTS: Record<Backend, number> = {
-  'vllm-gpu': 8000,
-  'vllm-cpu': 8000,
-  ollama: 11434,
-  'onnx-engine': 8080,
-  embedded: 8080,
-};
 
 export const VllmOptionsSchema = z.object({
   /** Fraction of each GPU's VRAM vLLM reserves up front (`--gpu-memory-utilization`). */
@@ -42,6 +31,14 @@ export const VllmOptionsSchema = z.object({
   quantization: z.string().optional(),
 });
 export type VllmOptions = z.infer<typeof VllmOptionsSchema>;
+
+export const LlamaCppOptionsSchema = z.object({
+  /** `--cache-type-k/--cache-type-v`: f16 (llama.cpp's default) or q8_0, which halves the KV cache. */
+  kvCacheType: z.enum(['f16', 'q8_0']).default('f16'),
+  /** `-ngl`: layers offloaded to the GPU when one is given; default all of them. */
+  gpuLayers: z.number().int().min(0).max(999).optional(),
+});
+export type LlamaCppOptions = z.infer<typeof LlamaCppOptionsSchema>;
 
 export const DeploymentConfigSchema = z.object({
   backend: BackendSchema,
@@ -67,5 +64,7 @@ export const DeploymentConfigSchema = z.object({
   openWebUi: z.boolean(),
   /** vLLM-specific flags; ignored by other backends. */
   vllm: VllmOptionsSchema.optional(),
+  /** llama.cpp-specific flags; ignored by other backends. */
+  llamaCpp: LlamaCppOptionsSchema.optional(),
 });
 export type DeploymentConfig = z.infer<typeof DeploymentConfigSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { event, method } from './define';
-import { BackendSchema, DeploymentConfigSchema, type Backend, type DeploymentConfig } from './deploy-config';
+import { BackendSchema, DeploymentConfigSchema } from './deploy-config';
 
 /* ---------------------------------------------------------------- connection */
 
@@ -64,26 +64,6 @@ export const DockerStatusSchema = z.object({
 export type DockerStatus = z.infer<typeof DockerStatusSchema>;
 
 /* ---------------------------------------------------------------- specs */
-
-/**
- * The seed's settings per backend, for when no plan is at hand (CLI without --model,
- * Deploy page without a draft): vLLM GPU production (8K context, 8 sequences, 12 GB),
- * vLLM CPU development (4K, 4 sequences, 8 GB / 4 CPUs), Ollama (4 parallel, 12 GB),
- * ONNX engine (8 GB / 4 CPUs).
- */
-export function defaultDeployConfig(backend: Exclude<Backend, 'embedded'>, bindHost = '127.0.0.1'): DeploymentConfig {
-  const base = { backend, bindHost, gpus: [], env: {}, openWebUi: false };
-  switch (backend) {
-    case 'vllm-gpu':
-      return { ...base, model: 'phi-4-mini-instruct/vllm-bf16', hostPort: 8000, contextLength: 8192, parallel: 8, memoryLimitGb: 12, cpus: null, vllm: { gpuMemoryUtilization: 0.8, toolCalling: true } };
-    case 'vllm-cpu':
-      return { ...base, model: 'phi-4-mini-instruct/vllm-bf16', hostPort: 8000, contextLength: 4096, parallel: 4, memoryLimitGb: 8, cpus: 4, vllm: { gpuMemoryUtilization: 0.8, toolCalling: true } };
-    case 'ollama':
-      return { ...base, model: 'phi-4-mini-instruct/ollama-q4_K_M', hostPort: 11434, contextLength: 4096, parallel: 4, memoryLimitGb: 12, cpus: null };
-    case 'onnx-engine':
-      return { ...base, model: 'phi-4-mini-instruct/onnx-cpu-int4', hostPort: 8080, contextLength: 4096, parallel: 1, memoryLimitGb: 8, cpus: 4 };
-  }
-}
 
 export const DeploymentNameSchema = z
   .string()

@@ -172,6 +172,8 @@ export const ModelFormSchema = z.object({
   ollamaTag: z.string().optional(),
   hfRepo: z.string().optional(),
   hfFolder: z.string().optional(),
+  /** GGUF quantisation tag in hfRepo, for llama.cpp's `-hf REPO:QUANT`. */
+  hfQuant: z.string().optional(),
   /** Set when the form cannot be deployed as is (e.g. AWQ needs an AWQ checkpoint). */
   unavailableReason: z.string().optional(),
   note: z.string().optional(),
@@ -200,21 +202,13 @@ export const RuntimeProfileSchema = z.object({
   /** Float32 logits buffer: tokens x vocab x 4 B; `parallel` = one row per concurrent sequence. */
   logitsTokens: z.union([z.number().int().positive(), z.literal('parallel')]),
   logitsNote: z.string(),
-  /** Port the server listens on inside its container (or the embedded engine's default). */
-  containerPort: z.number().int().positive(),
-  defaultHostPort: z.number().int().positive(),
 });
 export type RuntimeProfile = z.infer<typeof RuntimeProfileSchema>;
 
 export const CatalogSchema = z.object({
   version: z.literal(1),
-  runtimes: z.object({
-    'vllm-gpu': RuntimeProfileSchema,
-    'vllm-cpu': RuntimeProfileSchema,
-    ollama: RuntimeProfileSchema,
-    'onnx-engine': RuntimeProfileSchema,
-    embedded: RuntimeProfileSchema,
-  }),
+  /** One profile per backend id (an exhaustive record: a backend without one fails validation). */
+  runtimes: z.record(BackendSchema, RuntimeProfileSchema),
   models: z.array(CatalogModelSchema).min(1),
 });
 export type Catalog = z.infer<typeof CatalogSchema>;

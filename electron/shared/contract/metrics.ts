@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fmtBytes } from '../format';
 import { event, method } from './define';
 
 /** What a watcher asks to be sampled. Containers open one Docker stats stream each, so they are opt-in per watch. */
@@ -84,7 +85,7 @@ export const SampleBatchSchema = z.object({
 });
 export type SampleBatch = z.infer<typeof SampleBatchSchema>;
 
-export const EngineKindSchema = z.enum(['vllm', 'onnx', 'ollama']);
+export const EngineKindSchema = z.enum(['vllm', 'onnx', 'llama-cpp', 'ollama']);
 export type EngineKind = z.infer<typeof EngineKindSchema>;
 
 export const EngineTargetSchema = z
@@ -163,16 +164,8 @@ export function formatMetric(value: number | null | undefined, unit: MetricUnit)
   switch (unit) {
     case 'percent':
       return `${value >= 10 || Number.isInteger(value) ? value.toFixed(0) : value.toFixed(1)} %`;
-    case 'bytes': {
-      const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-      let v = value;
-      let i = 0;
-      while (Math.abs(v) >= 1024 && i < units.length - 1) {
-        v /= 1024;
-        i++;
-      }
-      return i === 0 ? `${Math.round(v)} B` : `${fixed(v)} ${units[i]}`;
-    }
+    case 'bytes':
+      return fmtBytes(value, 'compact');
     case 'tokensPerSecond':
       return `${fixed(value)} tok/s`;
     case 'count':

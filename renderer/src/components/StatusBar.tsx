@@ -3,7 +3,8 @@ import { call } from '../api/client';
 import { useEvent } from '../api/hooks';
 import { useConnection } from '../stores/connection';
 import { useTasks } from '../stores/tasks';
-import { formatBytes, formatDuration } from './format';
+import { fmtSize } from '../../../electron/shared/format';
+import { formatDuration } from './format';
 
 const CONNECTION_LABEL = {
   connecting: 'Connecting…',
@@ -37,7 +38,7 @@ export function StatusBar() {
             <span className="muted">{t.step}</span>
             <progress max={1} value={t.progress ?? undefined} aria-label={`${t.title} progress`} />
             {t.progress !== null && <span>{Math.round(t.progress * 100)}%</span>}
-            {t.speed !== undefined && <span className="muted">{formatBytes(t.speed)}/s</span>}
+            {t.speed !== undefined && <span className="muted">{fmtSize(t.speed)}/s</span>}
             {t.etaSeconds !== undefined && <span className="muted">{formatDuration(t.etaSeconds)} left</span>}
             <button type="button" className="small" onClick={() => void call('tasks.cancel', { taskId: t.id })}>
               Cancel

@@ -1,29 +1,19 @@
 import type { DeployRequest, DeploymentSpec } from '../../../shared/contract/docker';
 import { DeckError } from '../../../shared/errors';
+import { backendDefinition, dockerBackendIds } from '../../backends';
 import type { SpecContext } from './common';
-import { buildOllamaSpec } from './ollama';
-import { buildOnnxEngineSpec } from './onnx-engine';
-import { buildVllmCpuSpec } from './vllm-cpu';
-import { buildVllmGpuSpec } from './vllm-gpu';
 
 export type { SpecContext } from './common';
 
 /** A deployment request -> the exact containers, volumes and network to create. Pure: no Docker, no I/O. */
 export function buildSpec(req: DeployRequest, ctx: SpecContext): DeploymentSpec {
-  switch (req.backend) {
-    case 'vllm-gpu':
-      return buildVllmGpuSpec(req, ctx);
-    case 'vllm-cpu':
-      return buildVllmCpuSpec(req, ctx);
-    case 'ollama':
-      return buildOllamaSpec(req, ctx);
-    case 'onnx-engine':
-      return buildOnnxEngineSpec(req, ctx);
-    case 'embedded':
-      throw new DeckError(
-        'invalid_input',
-        'The embedded engine runs inside SLM Deck, not in a container.',
-        'Start it from the "Embedded (no Docker)" card, or choose a Docker backend (vllm-gpu, vllm-cpu, ollama, onnx-engine).',
-      );
+  const def = backendDefinition(req.backend);
+  if (!def.buildSpec) {
+    throw new DeckError(
+      'invalid_input',
+      `${def.info.label} runs inside SLM Deck, not in a container.`,
+      `Start it from its card on the Deploy page, or choose a Docker backend (${dockerBackendIds().join(', ')}).`,
+    );
   }
+  return def.buildSpec(req, ctx);
 }

@@ -1,4 +1,5 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
+import type { BackendInfo, BackendOption } from '../../../../electron/shared/contract/backends';
 import type { PortCheck } from '../../../../electron/shared/contract/docker';
 import type { DeckClientError } from '../../api/client';
 import { call } from '../../api/client';
@@ -10,6 +11,8 @@ type Issue = { path: string[]; message: string };
 
 export interface ConfigFormProps {
   form: FormState;
+  /** The chosen backend's definition: which fields it takes. */
+  info: BackendInfo;
   onChange: (f: FormState) => void;
   onDeploy: () => void;
   onPreview: () => void;
@@ -29,14 +32,14 @@ function useModelOptions(backend: string): Array<{ ref: string; label: string; u
   );
 }
 
-export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, onKube, busy, error }: ConfigFormProps) {
+export function ConfigForm({ form, info, onChange, onDeploy, onPreview, onCompose, onKube, busy, error }: ConfigFormProps) {
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => onChange({ ...form, [k]: v });
   const [port, setPort] = useState<PortCheck | null>(null);
   const models = useModelOptions(form.backend);
   const issues = (error?.info.code === 'invalid_input' ? (error.info.details as Issue[] | undefined) : undefined) ?? [];
   const issueFor = (key: string) => issues.find((i) => i.path[0] === key || (key === 'gpuMemoryUtilization' && i.path[1] === key))?.message;
   const portField = (error?.info.code === 'port_in_use' ? (error.info.details as { field?: string } | undefined)?.field : undefined) ?? null;
-  const isVllm = form.backend === 'vllm-gpu' || form.backend === 'vllm-cpu';
+  const has = (o: BackendOption) => info.options.includes(o);
 
   const checkPort = async () => {
     const p = Number(form.hostPort);
@@ -143,20 +146,19 @@ export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, onK
       <div className="grid-3">
         {field('contextLength', 'Context length (tokens)', text('contextLength', { inputMode: 'numeric' }))}
         {field('parallel', 'Parallel requests', text('parallel', { inputMode: 'numeric' }))}
-        {field('gpus', 'GPUs', text('gpus', { placeholder: form.backend === 'vllm-gpu' ? 'all' : 'none (CPU)' }), 'Device ids, comma separated; "all" for every GPU.')}
+        {field('gpus', 'GPUs', text('gpus', { placeholder: info.gpu === 'required' ? 'all' : 'none (CPU)' }), 'Device ids, comma separated; "all" for every GPU.')}
         {field('memoryLimitGb', 'Memory limit (GB)', text('memoryLimitGb', { inputMode: 'decimal', placeholder: 'no limit' }))}
         {field('cpus', 'CPU limit', text('cpus', { inputMode: 'decimal', placeholder: 'no limit' }))}
-        {isVllm &&
-          form.backend === 'vllm-gpu' &&
+        {has('gpuMemoryUtilization') &&
           field('gpuMemoryUtilization', 'GPU memory share', text('gpuMemoryUtilization', { inputMode: 'decimal' }), 'vLLM reserves this fraction of VRAM.')}
       </div>
-      {isVllm && (
+      {has('toolCalling') && (
         <label className="check">
           <input type="checkbox" checked={form.toolCalling} onChange={(e) => set('toolCalling', e.target.checked)} /> Tool calling
           (<code>--enable-auto-tool-choice --tool-call-parser phi4_mini_json</code>)
         </label>
       )}
-      {form.backend === 'ollama' && (
+      {has('openWebUi') && (
         <div className="grid-2">
           <label className="check">
             <input type="checkbox" checked={form.openWebUi} onChange={(e) => set('openWebUi', e.target.checked)} /> Also start Open WebUI
@@ -164,7 +166,17 @@ export function ConfigForm({ form, onChange, onDeploy, onPreview, onCompose, onK
           {form.openWebUi && field('webUiPort', 'Open WebUI port', text('webUiPort', { inputMode: 'numeric' }))}
         </div>
       )}
-      {form.backend === 'onnx-engine' &&
+      {has('kvCacheType') &&
+        field(
+          'kvCacheType',
+          'KV cache type',
+          <select {...ids('kvCacheType')} name="kvCacheType" value={form.kvCacheType} onChange={(e) => set('kvCacheType', e.target.value as FormState['kvCacheType'])}>
+            <option value="f16">f16 (default)</option>
+            <option value="q8_0">q8_0 (half the memory)</option>
+          </select>,
+          '--cache-type-k / --cache-type-v',
+        )}
+      {has('modelPath') &&
         field('modelPath', 'Model folder (optional)', text('modelPath', { placeholder: 'the app’s model store' }), 'Mounted read-only at /model.')}
       <details>
         <summary>Environment</summary>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { DeploymentConfig } from '../../../../electron/shared/contract/deploy-config';
-import { defaultDeployConfig } from '../../../../electron/shared/contract/docker';
+import type { Backend, DeploymentConfig } from '../../../../electron/shared/contract/deploy-config';
+import { useBackends, type Backends } from '../../api/backends';
 import { call, type DeckClientError } from '../../api/client';
 import { useCall } from '../../api/hooks';
 import { useDeployDraft } from '../../stores/deploy-draft';
@@ -12,18 +12,19 @@ import { DeploymentsList } from './DeploymentsList';
 import { DeployProgress } from './DeployProgress';
 import { DockerStatusCard } from './DockerStatusCard';
 import { EmbeddedCard } from './embedded/EmbeddedCard';
-import { formFromConfig, formToInput, type DockerBackend, type FormState } from './form-model';
+import { formFromConfig, formToInput, type FormState } from './form-model';
 import { LogsPanel } from './LogsPanel';
 
 type Dialog = { title: string; text: string; fileName: string };
 
 /** The config a backend card starts from: the draft or plan for that backend, else the seed's settings. */
-function configFor(backend: DockerBackend, candidates: Array<DeploymentConfig | undefined>, bindHost: string): DeploymentConfig {
-  return candidates.find((c) => c?.backend === backend) ?? defaultDeployConfig(backend, bindHost);
+function configFor(backends: Backends, backend: Backend, candidates: Array<DeploymentConfig | undefined>, bindHost: string): DeploymentConfig | null {
+  return candidates.find((c) => c?.backend === backend) ?? backends.defaults(backend, bindHost);
 }
 
 export function DeployPage() {
   const settings = useCall('settings.get', {});
+  const backends = useBackends();
   const plan = useCall('hardware.plan', {}, { retry: false });
   const { draft } = useDeployDraft();
   const [form, setForm] = useState<FormState | null>(null);
@@ -36,7 +37,7 @@ export function DeployPage() {
 
   const bindHost = settings.data?.settings.bindHost ?? '127.0.0.1';
   const recommended = plan.data?.recommendation.config;
-  const ready = settings.data !== undefined && (plan.data !== undefined || plan.error !== null);
+  const ready = settings.data !== undefined && backends.list.length > 0 && (plan.data !== undefined || plan.error !== null);
 
   // Prefill once the plan is known, and again whenever the Overview hands over a new draft.
   useEffect(() => {
@@ -44,26 +45,31 @@ export function DeployPage() {
     const stamp = draft?.createdAt ?? 0;
     if (form && formFor === stamp) return;
     const start = draft?.config ?? recommended;
-    const backend: DockerBackend = start && start.backend !== 'embedded' ? start.backend : 'ollama';
-    setForm(formFromConfig(configFor(backend, [draft?.config, recommended], bindHost)));
+    // An in-app recommendation (the embedded engine) starts the Docker form on the first Docker backend.
+    const backend = start && backends.info(start.backend)?.runsIn === 'docker' ? start.backend : backends.list.find((b) => b.runsIn === 'docker')!.id;
+    const config = configFor(backends, backend, [draft?.config, recommended], bindHost);
+    if (config) setForm(formFromConfig(config));
     setFormFor(stamp);
-  }, [ready, draft, recommended, bindHost, form, formFor]);
+  }, [ready, draft, recommended, bindHost, form, formFor, backends]);
 
-  const selectBackend = (b: DockerBackend) => {
+  const selectBackend = (b: Backend) => {
     if (form?.backend === b) return;
+    const config = configFor(backends, b, [draft?.config, recommended], bindHost);
+    if (!config) return;
     setError(null);
-    setForm(formFromConfig(configFor(b, [draft?.config, recommended], bindHost)));
+    setForm(formFromConfig(config));
   };
+  const info = form ? backends.info(form.backend) : undefined;
 
   // A reload keeps showing the deployment in progress.
   const task = useTask(taskId, 'docker.deploy');
 
   const deploy = async () => {
-    if (!form) return;
+    if (!form || !info) return;
     setBusy(true);
     setError(null);
     try {
-      const { taskId: id } = await call('docker.deploy', formToInput(form));
+      const { taskId: id } = await call('docker.deploy', formToInput(form, info!));
       setTaskId(id);
     } catch (e) {
       setError(e as DeckClientError);
@@ -72,10 +78,10 @@ export function DeployPage() {
     }
   };
   const preview = async (what: 'options' | 'compose' | 'kube') => {
-    if (!form) return;
+    if (!form || !info) return;
     setError(null);
     try {
-      const p = await call('docker.preview', formToInput(form));
+      const p = await call('docker.preview', formToInput(form, info!));
       setDialog(
         what === 'compose'
           ? { title: 'docker-compose.yml', text: p.compose, fileName: 'docker-compose.yml' }
@@ -117,22 +123,23 @@ export function DeployPage() {
       <h1 id="deploy-title">Deploy</h1>
       <DockerStatusCard />
       <EmbeddedCard />
-      {draft && draft.config.backend !== 'embedded' && (
+      {draft && backends.info(draft.config.backend)?.runsIn === 'docker' && (
         <p className="muted" data-testid="draft-origin">
           Prefilled from: {draft.origin}
         </p>
       )}
-      {draft?.config.backend === 'embedded' && (
+      {draft && backends.info(draft.config.backend)?.runsIn === 'app' && (
         <div className="warning-box" role="status">
-          The recommendation ({draft.origin}) is the embedded ONNX engine, which runs inside SLM Deck without Docker; the
+          The recommendation ({draft.origin}) is the {backends.label(draft.config.backend)}, which runs inside SLM Deck without Docker; the
           Docker backends below are the alternatives.
         </div>
       )}
-      {form ? (
+      {form && info ? (
         <>
-          <BackendCards selected={form.backend} onSelect={selectBackend} />
+          <BackendCards backends={backends.list} selected={form.backend} onSelect={selectBackend} />
           <ConfigForm
             form={form}
+            info={info}
             onChange={(f) => {
               setForm(f);
               if (error?.info.code === 'invalid_input') setError(null);

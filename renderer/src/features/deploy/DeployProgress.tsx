@@ -1,7 +1,8 @@
 import type { TaskSnapshot } from '../../../../electron/shared/contract/app';
 import { DeployResultSchema } from '../../../../electron/shared/contract/docker';
 import { call } from '../../api/client';
-import { formatBytes, formatDuration } from '../../components/format';
+import { fmtSize } from '../../../../electron/shared/format';
+import { formatDuration } from '../../components/format';
 import { CopyButton } from './CopyButton';
 import { PHASES, phaseOf } from './form-model';
 
@@ -31,10 +32,10 @@ export function DeployProgress({ task }: { task: TaskSnapshot }) {
             {task.progress !== null && <span>{Math.round(task.progress * 100)}%</span>}
             {task.bytesTotal !== undefined && (
               <span className="muted">
-                {formatBytes(task.bytesDone)} of {formatBytes(task.bytesTotal)}
+                {fmtSize(task.bytesDone)} of {fmtSize(task.bytesTotal)}
               </span>
             )}
-            {task.speed !== undefined && <span className="muted">{formatBytes(task.speed)}/s</span>}
+            {task.speed !== undefined && <span className="muted">{fmtSize(task.speed)}/s</span>}
             {task.etaSeconds !== undefined && <span className="muted">{formatDuration(task.etaSeconds)} left</span>}
             <button type="button" className="small" onClick={() => void call('tasks.cancel', { taskId: task.id })}>
               Cancel

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { BACKEND_LABELS } from '../../../../electron/shared/contract/deploy-config';
 import type { Deployment } from '../../../../electron/shared/contract/docker';
+import { useBackends } from '../../api/backends';
 import { call, type DeckClientError } from '../../api/client';
 import { useCall, useInvalidateOn } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
@@ -52,6 +52,7 @@ function RemoveConfirm({ d, onDone }: { d: Deployment; onDone: () => void }) {
 /** Managed deployments with state, health, uptime, ports and actions. */
 export function DeploymentsList({ onLogs, onCompose, onKube }: { onLogs: (name: string) => void; onCompose: (name: string) => void; onKube: (name: string) => void }) {
   const list = useCall('docker.list', {}, { refetchInterval: 15_000 });
+  const backends = useBackends();
   useInvalidateOn('docker.changed', ['docker.list']);
   useInvalidateOn('task.done', ['docker.list']);
   const [busy, setBusy] = useState<string | null>(null);
@@ -100,7 +101,7 @@ export function DeploymentsList({ onLogs, onCompose, onKube }: { onLogs: (name: 
                   <strong>{d.name}</strong>
                   <div className="muted small">{d.model}</div>
                 </td>
-                <td>{BACKEND_LABELS[d.backend]}</td>
+                <td>{backends.label(d.backend)}</td>
                 <td>
                   <span className={`pill ${STATE_TONE[d.state]}`} data-testid="deployment-state">
                     {d.state}

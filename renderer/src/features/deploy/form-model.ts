@@ -1,12 +1,11 @@
-import type { Backend, DeploymentConfig, VllmOptions } from '../../../../electron/shared/contract/deploy-config';
+import type { BackendInfo } from '../../../../electron/shared/contract/backends';
+import type { Backend, DeploymentConfig, LlamaCppOptions, VllmOptions } from '../../../../electron/shared/contract/deploy-config';
 import type { DeployInput } from '../../../../electron/shared/contract/docker';
-
-export type DockerBackend = Exclude<Backend, 'embedded'>;
-export const DOCKER_BACKENDS: DockerBackend[] = ['vllm-gpu', 'vllm-cpu', 'ollama', 'onnx-engine'];
 
 /** The form keeps what people type (strings); numbers are parsed on submit and checked by the contract. */
 export interface FormState {
-  backend: DockerBackend;
+  /** A backend whose definition runs in Docker (`backends.list`). */
+  backend: Backend;
   name: string;
   model: string;
   hostPort: string;
@@ -22,6 +21,7 @@ export interface FormState {
   toolCalling: boolean;
   gpuMemoryUtilization: string;
   modelPath: string;
+  kvCacheType: LlamaCppOptions['kvCacheType'];
   replace: boolean;
   /** vLLM options the form does not show (from a plan), passed through unchanged. */
   vllmRest: Omit<VllmOptions, 'toolCalling' | 'gpuMemoryUtilization'>;
@@ -30,7 +30,7 @@ export interface FormState {
 export function formFromConfig(c: DeploymentConfig, name = ''): FormState {
   const { toolCalling, gpuMemoryUtilization, ...vllmRest } = c.vllm ?? { toolCalling: true, gpuMemoryUtilization: 0.8 };
   return {
-    backend: c.backend === 'embedded' ? 'ollama' : c.backend,
+    backend: c.backend,
     name,
     model: c.model,
     hostPort: String(c.hostPort),
@@ -48,6 +48,7 @@ export function formFromConfig(c: DeploymentConfig, name = ''): FormState {
     toolCalling,
     gpuMemoryUtilization: String(gpuMemoryUtilization),
     modelPath: '',
+    kvCacheType: c.llamaCpp?.kvCacheType ?? 'f16',
     replace: false,
     vllmRest,
   };
@@ -68,8 +69,8 @@ export function parseEnv(text: string): Record<string, string> {
 }
 
 /** The request the form stands for; invalid numbers stay NaN so the contract names the field. */
-export function formToInput(f: FormState): DeployInput {
-  const isVllm = f.backend === 'vllm-gpu' || f.backend === 'vllm-cpu';
+export function formToInput(f: FormState, info: BackendInfo): DeployInput {
+  const has = (o: BackendInfo['options'][number]) => info.options.includes(o);
   return {
     backend: f.backend,
     model: f.model.trim(),
@@ -84,11 +85,12 @@ export function formToInput(f: FormState): DeployInput {
     memoryLimitGb: optNum(f.memoryLimitGb),
     cpus: optNum(f.cpus),
     env: parseEnv(f.env),
-    openWebUi: f.backend === 'ollama' && f.openWebUi,
+    openWebUi: has('openWebUi') && f.openWebUi,
     ...(f.name.trim() ? { name: f.name.trim() } : {}),
-    ...(f.backend === 'ollama' && f.openWebUi ? { webUiPort: num(f.webUiPort) } : {}),
-    ...(f.backend === 'onnx-engine' && f.modelPath.trim() ? { modelPath: f.modelPath.trim() } : {}),
-    ...(isVllm ? { vllm: { ...f.vllmRest, toolCalling: f.toolCalling, gpuMemoryUtilization: num(f.gpuMemoryUtilization) } } : {}),
+    ...(has('openWebUi') && f.openWebUi ? { webUiPort: num(f.webUiPort) } : {}),
+    ...(has('modelPath') && f.modelPath.trim() ? { modelPath: f.modelPath.trim() } : {}),
+    ...(has('toolCalling') ? { vllm: { ...f.vllmRest, toolCalling: f.toolCalling, gpuMemoryUtilization: num(f.gpuMemoryUtilization) } } : {}),
+    ...(has('kvCacheType') ? { llamaCpp: { kvCacheType: f.kvCacheType } } : {}),
     ...(f.replace ? { replace: true } : {}),
   };
 }

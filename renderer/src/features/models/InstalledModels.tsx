@@ -1,7 +1,7 @@
 import { Fragment, useState } from 'react';
 import { useAction, useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
-import { formatBytes } from '../../components/format';
+import { fmtSize } from '../../../../electron/shared/format';
 import { ModelDetailsPanel } from './ModelDetailsPanel';
 import { tryInPlayground } from './try-in-playground';
 
@@ -40,7 +40,7 @@ export function InstalledModels() {
                 <td>
                   <code>{m.name}</code> {m.variant && <span className="pill ok">variant</span>}
                 </td>
-                <td className="num">{formatBytes(m.sizeBytes)}</td>
+                <td className="num">{fmtSize(m.sizeBytes)}</td>
                 <td>{m.family}</td>
                 <td>{m.parameterSize}</td>
                 <td>{m.quantization}</td>
@@ -67,7 +67,7 @@ export function InstalledModels() {
                   <td colSpan={7}>
                     <div className="confirm" role="alertdialog" aria-label={`Delete ${m.name}?`}>
                       <span>
-                        Delete <code>{m.name}</code> ({formatBytes(m.sizeBytes)})? Layers other models share are kept.
+                        Delete <code>{m.name}</code> ({fmtSize(m.sizeBytes)})? Layers other models share are kept.
                       </span>
                       <button type="button" className="danger" disabled={del.isPending} onClick={() => del.mutate({ model: m.name }, { onSuccess: () => setConfirm(null) })}>
                         Delete {m.name}

@@ -1,6 +1,6 @@
 import { useAction, useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
-import { formatBytes } from '../../components/format';
+import { fmtSize } from '../../../../electron/shared/format';
 
 function until(iso: string): string {
   const s = Math.round((Date.parse(iso) - Date.now()) / 1000);
@@ -38,9 +38,9 @@ export function LoadedModels() {
               <td>
                 <code>{m.name}</code>
               </td>
-              <td className="num">{formatBytes(m.sizeBytes)}</td>
-              <td className="num">{formatBytes(m.vramBytes)}</td>
-              <td className="num">{formatBytes(m.ramBytes)}</td>
+              <td className="num">{fmtSize(m.sizeBytes)}</td>
+              <td className="num">{fmtSize(m.vramBytes)}</td>
+              <td className="num">{fmtSize(m.ramBytes)}</td>
               <td className="num">{m.contextLength?.toLocaleString() ?? '—'}</td>
               <td>{until(m.expiresAt)}</td>
               <td>

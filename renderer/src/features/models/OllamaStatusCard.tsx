@@ -1,5 +1,5 @@
-import { defaultDeployConfig } from '../../../../electron/shared/contract/docker';
 import type { MethodResult } from '../../../../electron/shared/contract';
+import { useBackends } from '../../api/backends';
 import { useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
 import { useDeployDraft } from '../../stores/deploy-draft';
@@ -15,6 +15,7 @@ type Status = MethodResult<'ollama.status'>;
 export function OllamaStatusCard({ status, onRetry }: { status: Status; onRetry: () => void }) {
   const docker = useCall('docker.status', {}, { enabled: !status.reachable });
   const settings = useCall('settings.get', {});
+  const backends = useBackends();
   const setDraft = useDeployDraft((s) => s.setDraft);
   const go = useNavigation((s) => s.go);
   if (status.reachable) {
@@ -26,7 +27,8 @@ export function OllamaStatusCard({ status, onRetry }: { status: Status; onRetry:
   }
   const dockerUp = docker.data?.state === 'reachable';
   const deploy = () => {
-    setDraft(defaultDeployConfig('ollama', settings.data?.settings.bindHost), 'Models page: Ollama was not answering');
+    const config = backends.defaults('ollama', settings.data?.settings.bindHost ?? '127.0.0.1');
+    if (config) setDraft(config, 'Models page: Ollama was not answering');
     go('deploy');
   };
   return (

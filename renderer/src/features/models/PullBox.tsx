@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useAction, useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
-import { formatBytes } from '../../components/format';
+import { fmtSize } from '../../../../electron/shared/format';
 import { TaskProgress } from './TaskProgress';
 
 const FIT = { fits: ['ok', 'Fits'], tight: ['warn', 'Tight'], 'wont-fit': ['bad', "Won't fit"], unknown: ['', 'Fit unknown'] } as const;
@@ -44,7 +44,7 @@ export function PullBox() {
                 {s.recommended && <span className="pill ok">default</span>}
               </div>
               <div>
-                <strong>{formatBytes(s.sizeBytes)}</strong> · {s.quantization}{' '}
+                <strong>{fmtSize(s.sizeBytes)}</strong> · {s.quantization}{' '}
                 <span className={`pill ${cls}`} title={s.fit?.reason}>
                   {label}
                 </span>
@@ -52,7 +52,7 @@ export function PullBox() {
               <p className="muted small">{s.note}</p>
               {s.fit && <p className="small">{s.fit.reason}</p>}
               <button type="button" disabled={s.installed || pull.isPending} onClick={() => start(s.model)}>
-                {s.installed ? 'Installed' : `Pull ${formatBytes(s.sizeBytes)}`}
+                {s.installed ? 'Installed' : `Pull ${fmtSize(s.sizeBytes)}`}
               </button>
             </li>
           );

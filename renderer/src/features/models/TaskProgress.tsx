@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { call } from '../../api/client';
 import { ErrorBox } from '../../components/ErrorBox';
-import { formatBytes, formatDuration } from '../../components/format';
+import { fmtSize } from '../../../../electron/shared/format';
+import { formatDuration } from '../../components/format';
 import { useTasks } from '../../stores/tasks';
 
 /**
@@ -46,8 +47,8 @@ export function TaskProgress({ taskId, label, onRetry, resumable = false }: { ta
           </span>
           {task.bytesTotal ? (
             <span className="muted">
-              {formatBytes(task.bytesDone)} of {formatBytes(task.bytesTotal)}
-              {task.speed ? ` · ${formatBytes(task.speed)}/s` : ''}
+              {fmtSize(task.bytesDone)} of {fmtSize(task.bytesTotal)}
+              {task.speed ? ` · ${fmtSize(task.speed)}/s` : ''}
               {task.etaSeconds !== undefined ? ` · ${formatDuration(task.etaSeconds)} left` : ''}
             </span>
           ) : null}

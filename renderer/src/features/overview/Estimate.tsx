@@ -1,5 +1,5 @@
 import type { FitRow, Verdict } from '../../../../electron/shared/contract/hardware';
-import { fmtBytes } from './units';
+import { fmtBytes } from '../../../../electron/shared/format';
 
 export const VERDICT_LABEL: Record<Verdict, string> = { fits: 'Fits', tight: 'Tight', 'wont-fit': "Won't fit", unavailable: 'Not available' };
 const VERDICT_TONE: Record<Verdict, string> = { fits: 'ok', tight: 'warn', 'wont-fit': 'bad', unavailable: 'muted-pill' };

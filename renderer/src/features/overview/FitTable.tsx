@@ -1,8 +1,8 @@
 import { Fragment, useState } from 'react';
-import { BACKEND_LABELS } from '../../../../electron/shared/contract/deploy-config';
 import type { FitRow } from '../../../../electron/shared/contract/hardware';
+import { useBackends } from '../../api/backends';
 import { EstimateTerms, VerdictPill } from './Estimate';
-import { fmtBytes, fmtInt, fmtTokens } from './units';
+import { fmtBytes, fmtInt, fmtTokens } from '../../../../electron/shared/format';
 
 /** Context lengths the slider steps through: doublings from 512 up to the model's maximum. */
 export function contextStops(max: number): number[] {
@@ -24,6 +24,7 @@ interface Props {
 
 export function FitTable({ rows, context, parallel, maxContext, onContext, onParallel, updating }: Props) {
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const backends = useBackends();
   const toggle = (key: string) =>
     setOpen((prev) => {
       const next = new Set(prev);
@@ -95,7 +96,7 @@ export function FitTable({ rows, context, parallel, maxContext, onContext, onPar
             return (
               <Fragment key={key}>
                 <tr data-testid={`fit-${r.backend}-${r.model.split('/')[1]}`}>
-                  <td>{BACKEND_LABELS[r.backend]}</td>
+                  <td>{backends.label(r.backend)}</td>
                   <td>{r.formLabel}</td>
                   <td>
                     <VerdictPill verdict={r.verdict} title={r.reason} />

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { GpuInfo, HardwareProfile } from '../../../../electron/shared/contract/hardware';
-import { fmtBytes, fmtGB } from './units';
+import { fmtBytes, fmtSize } from '../../../../electron/shared/format';
 
 type Tone = 'ok' | 'warn' | 'bad';
 
@@ -123,9 +123,9 @@ export function HardwareCards({ profile: p }: { profile: HardwareProfile }) {
         <GpuCard key={`${g.source}-${g.index}`} g={g} />
       ))}
 
-      <Card id="disk" title="Disk" state={disks[0]?.freeBytes != null ? `${fmtGB(disks[0].freeBytes)} free` : 'Unknown'} tone={disks.some((d) => d.freeBytes !== null && d.freeBytes < 10e9) ? 'warn' : 'ok'} hint={diskUnknown?.hint}>
+      <Card id="disk" title="Disk" state={disks[0]?.freeBytes != null ? `${fmtSize(disks[0].freeBytes)} free` : 'Unknown'} tone={disks.some((d) => d.freeBytes !== null && d.freeBytes < 10e9) ? 'warn' : 'ok'} hint={diskUnknown?.hint}>
         {disks.map((d) => (
-          <Row key={d.label} k={d.label} v={<span title={d.path}>{d.freeBytes !== null ? `${fmtGB(d.freeBytes)} free of ${fmtGB(d.totalBytes)}` : 'unknown'}</span>} />
+          <Row key={d.label} k={d.label} v={<span title={d.path}>{d.freeBytes !== null ? `${fmtSize(d.freeBytes)} free of ${fmtSize(d.totalBytes)}` : 'unknown'}</span>} />
         ))}
       </Card>
 
@@ -134,7 +134,7 @@ export function HardwareCards({ profile: p }: { profile: HardwareProfile }) {
           <>
             <Row k="Version" v={dk.version} />
             <Row k="Platform" v={`${dk.os ?? '?'}/${dk.arch ?? '?'}`} />
-            {dk.remote && <Row k="Remote host" v={`${dk.ncpu ?? '?'} CPUs · ${dk.memTotalBytes !== undefined ? fmtGB(dk.memTotalBytes) : '?'} memory · plans are for this host`} />}
+            {dk.remote && <Row k="Remote host" v={`${dk.ncpu ?? '?'} CPUs · ${dk.memTotalBytes !== undefined ? fmtSize(dk.memTotalBytes) : '?'} memory · plans are for this host`} />}
             <Row k="GPU passthrough" v={dk.gpuPassthrough ? `yes${dk.nvidiaRuntime ? ' (nvidia runtime)' : ''}${dk.cdiDevices.length ? ` (CDI: ${dk.cdiDevices.join(', ')})` : ''}` : 'no'} />
           </>
         ) : (

@@ -2,7 +2,7 @@ import type { Recommendation } from '../../../../electron/shared/contract/hardwa
 import { useDeployDraft } from '../../stores/deploy-draft';
 import { useNavigation } from '../../stores/navigation';
 import { EstimateTerms, VerdictPill } from './Estimate';
-import { fmtInt } from './units';
+import { fmtInt } from '../../../../electron/shared/format';
 
 function ConfigSummary({ r }: { r: Recommendation }) {
   const c = r.config;

@@ -3,7 +3,7 @@ import { DEMO_MODEL_ID, type EmbeddedStatus, type LocalModel } from '../../../..
 import { call, type DeckClientError } from '../../../api/client';
 import { useCall, useInvalidateOn } from '../../../api/hooks';
 import { ErrorBox } from '../../../components/ErrorBox';
-import { formatBytes } from '../../../components/format';
+import { fmtSize } from '../../../../../electron/shared/format';
 import { useNavigation } from '../../../stores/navigation';
 import { usePlaygroundDraft } from '../../../stores/playground-draft';
 import { EngineImageBuild } from './EngineImageBuild';
@@ -20,8 +20,8 @@ const PILL: Record<EmbeddedStatus['state'], [string, string]> = {
 
 function optionLabel(m: LocalModel): string {
   if (m.demo) return `${m.label} — a toy, always the same answer`;
-  if (m.state === 'ready') return `${m.label} (${formatBytes(m.sizeBytes)})`;
-  return `${m.label} — ${m.state === 'downloading' ? 'downloading' : 'partly downloaded'} (${formatBytes(m.sizeBytes)}${m.totalBytes ? ` of ${formatBytes(m.totalBytes)}` : ''})`;
+  if (m.state === 'ready') return `${m.label} (${fmtSize(m.sizeBytes)})`;
+  return `${m.label} — ${m.state === 'downloading' ? 'downloading' : 'partly downloaded'} (${fmtSize(m.sizeBytes)}${m.totalBytes ? ` of ${fmtSize(m.totalBytes)}` : ''})`;
 }
 
 /**

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { call, type DeckClientError } from '../../../api/client';
 import { useCall, useInvalidateOn } from '../../../api/hooks';
 import { ErrorBox } from '../../../components/ErrorBox';
-import { formatBytes } from '../../../components/format';
+import { fmtSize } from '../../../../../electron/shared/format';
 import { useTasks } from '../../../stores/tasks';
 import { TaskLine } from './TaskLine';
 import { useTask } from '../../../stores/tasks';
@@ -39,7 +39,7 @@ export function EngineImageBuild() {
       </summary>
       <p className="muted small">
         <code>{s.image}</code>
-        {s.built && s.sizeBytes !== null && ` · ${formatBytes(s.sizeBytes)} · built ${s.createdAt?.slice(0, 16).replace('T', ' ')}`}. The “ONNX engine (Docker)” backend runs this image with the model folder mounted read-only.
+        {s.built && s.sizeBytes !== null && ` · ${fmtSize(s.sizeBytes)} · built ${s.createdAt?.slice(0, 16).replace('T', ' ')}`}. The “ONNX engine (Docker)” backend runs this image with the model folder mounted read-only.
       </p>
       {s.dockerReachable && (
         <div className="actions">

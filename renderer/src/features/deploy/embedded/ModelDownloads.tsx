@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { call, type DeckClientError } from '../../../api/client';
 import { useCall, useInvalidateOn } from '../../../api/hooks';
 import { ErrorBox } from '../../../components/ErrorBox';
-import { formatBytes } from '../../../components/format';
+import { fmtSize } from '../../../../../electron/shared/format';
 import { TaskLine } from './TaskLine';
 import { useTask } from '../../../stores/tasks';
 
@@ -36,7 +36,7 @@ function DownloadRow({ m }: { m: Available }) {
       <div className="row-head">
         <strong>{m.label}</strong>
         <span className="muted small">
-          {m.installed ? 'downloaded' : m.partialBytes ? `${formatBytes(m.partialBytes)} downloaded, resumable` : `about ${formatBytes(m.approxBytes)}`} · {m.device.toUpperCase()} · {m.repo}
+          {m.installed ? 'downloaded' : m.partialBytes ? `${fmtSize(m.partialBytes)} downloaded, resumable` : `about ${fmtSize(m.approxBytes)}`} · {m.device.toUpperCase()} · {m.repo}
         </span>
         {!running && !m.installed && (
           <button type="button" className="small" onClick={() => void download()}>
@@ -50,7 +50,7 @@ function DownloadRow({ m }: { m: Available }) {
         )}
         {confirm && (
           <span className="actions">
-            <span className="small">Delete {formatBytes(m.installed ? m.approxBytes : m.partialBytes)} from disk?</span>
+            <span className="small">Delete {fmtSize(m.installed ? m.approxBytes : m.partialBytes)} from disk?</span>
             <button type="button" className="small danger" onClick={() => void remove()}>
               Delete
             </button>

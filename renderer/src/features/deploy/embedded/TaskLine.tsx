@@ -1,7 +1,8 @@
 import type { TaskSnapshot } from '../../../../../electron/shared/contract/app';
 import { call } from '../../../api/client';
 import { ErrorBox } from '../../../components/ErrorBox';
-import { formatBytes, formatDuration } from '../../../components/format';
+import { fmtSize } from '../../../../../electron/shared/format';
+import { formatDuration } from '../../../components/format';
 
 /** A running or just-finished task in one line: bar, step, bytes, speed, ETA, Cancel; its error when it failed. */
 export function TaskLine({ task, label }: { task: TaskSnapshot; label: string }) {
@@ -15,8 +16,8 @@ export function TaskLine({ task, label }: { task: TaskSnapshot; label: string })
       <span className="small">{task.step}</span>
       {task.bytesTotal !== undefined && (
         <span className="muted small">
-          {formatBytes(task.bytesDone)} of {formatBytes(task.bytesTotal)}
-          {task.speed !== undefined ? ` · ${formatBytes(task.speed)}/s` : ''}
+          {fmtSize(task.bytesDone)} of {fmtSize(task.bytesTotal)}
+          {task.speed !== undefined ? ` · ${fmtSize(task.speed)}/s` : ''}
           {task.etaSeconds !== undefined ? ` · ${formatDuration(task.etaSeconds)} left` : ''}
         </span>
       )}

@@ -1,0 +1,31 @@
+import type { CatalogModel, ModelForm } from '../../shared/contract/hardware';
+import type { ResolvedModel } from '../docker/model-ref';
+import { PHI4_TOOL_PARSER } from '../docker/specs/vllm-args';
+import type { ModelRef, PlannedConfigInput } from './types';
+
+/** What both vLLM images share: Hugging Face repos as model names, the Phi-4-mini tool parser. */
+
+/** The seed's `--gpu-memory-utilization`: the share of VRAM vLLM reserves up front. */
+export const VLLM_GPU_MEMORY_UTILIZATION = 0.8;
+
+export function vllmResolveModel(r: ModelRef): ResolvedModel {
+  if (r.isPhi4Mini && (r.form === '' || /^vllm(-(bf16|fp16|auto))?$/.test(r.form))) {
+    return { served: 'microsoft/Phi-4-mini-instruct', awqCheckpoint: false, toolCallParser: PHI4_TOOL_PARSER };
+  }
+  const phiRepo = /phi-4-mini/i.test(r.raw);
+  return { served: r.raw, awqCheckpoint: /(^|[-_/])awq([-_/]|$)/i.test(r.raw), ...(phiRepo ? { toolCallParser: PHI4_TOOL_PARSER } : {}) };
+}
+
+export function vllmServedFromCatalog(model: CatalogModel, form: ModelForm, ref: string): ResolvedModel {
+  return {
+    served: form.hfRepo ?? ref,
+    awqCheckpoint: /^awq/i.test(form.precision),
+    ...(model.vllmToolCallParser ? { toolCallParser: model.vllmToolCallParser } : {}),
+  };
+}
+
+/** Tool calling on when the model family has a parser (vLLM refuses auto tool choice without one). */
+export function vllmToolOptions(c: PlannedConfigInput) {
+  const parser = c.model.vllmToolCallParser;
+  return { gpuMemoryUtilization: VLLM_GPU_MEMORY_UTILIZATION, toolCalling: Boolean(parser), ...(parser ? { toolCallParser: parser } : {}) };
+}

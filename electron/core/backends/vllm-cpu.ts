@@ -1,0 +1,66 @@
+import { VLLM_PORT } from '../docker/specs/vllm-args';
+import { buildVllmCpuSpec } from '../docker/specs/vllm-cpu';
+import { GIB } from '../../shared/format';
+import type { BackendDefinition } from './types';
+import { VLLM_GPU_MEMORY_UTILIZATION, vllmResolveModel, vllmServedFromCatalog, vllmToolOptions } from './vllm-common';
+
+const GB = 1e9;
+
+/** vLLM's CPU build: the seed's development run, with the CPU image and KV cache space. */
+export const vllmCpu: BackendDefinition = {
+  info: {
+    id: 'vllm-cpu',
+    label: 'vLLM (CPU, Docker)',
+    description: 'vLLM’s CPU build; OpenAI API, best with AVX-512.',
+    runsIn: 'docker',
+    images: [
+      { accelerator: 'cpu', image: 'vllm/vllm-openai-cpu:latest-x86_64', bytes: 8 * GB },
+      { accelerator: 'cpu', image: 'vllm/vllm-openai-cpu:latest-arm64', bytes: 8 * GB },
+    ],
+    containerPort: VLLM_PORT,
+    defaultHostPort: 8000,
+    chatProtocol: 'openai',
+    healthPath: '/health',
+    metricsPath: '/metrics',
+    benchFamily: 'vllm',
+    gpu: 'none',
+    options: ['toolCalling'],
+    defaults: {
+      backend: 'vllm-cpu',
+      model: 'phi-4-mini-instruct/vllm-bf16',
+      hostPort: 8000,
+      bindHost: '127.0.0.1',
+      contextLength: 4096,
+      parallel: 4,
+      gpus: [],
+      memoryLimitGb: 8,
+      cpus: 4,
+      env: {},
+      openWebUi: false,
+      vllm: { gpuMemoryUtilization: VLLM_GPU_MEMORY_UTILIZATION, toolCalling: true },
+    },
+  },
+  buildSpec: buildVllmCpuSpec,
+  resolveModel: vllmResolveModel,
+  servedFromCatalog: vllmServedFromCatalog,
+  chat: { streamToolCalls: false },
+  metricsKind: 'vllm',
+  firstStartDownloadBytes: 7.7 * GB,
+  planner: {
+    sequencesWord: 'sequences (--max-num-seqs)',
+    storage: 'docker-data',
+    needsCuda: false,
+    unavailable: (_input, m) =>
+      m.docker.arch && !/^(amd64|x86_64)$/.test(m.docker.arch)
+        ? { reason: `The vLLM CPU image (vllm/vllm-openai-cpu:latest-x86_64) is built for x86_64, and Docker here runs ${m.docker.arch}.` }
+        : null,
+    placement: () => 'ram',
+    spillsToRam: false,
+    budget: 'memory',
+    notes: (_input, m) => (!m.avx512 && m.arch === 'x86_64' ? ['No AVX-512 on this CPU: vLLM’s CPU backend runs much slower without it.'] : []),
+    config: (c) => {
+      const kv = c.row.estimate.terms.find((t) => t.key === 'kv-cache')!.bytes;
+      return { vllm: { ...vllmToolOptions(c), cpuKvCacheGb: Math.max(1, Math.ceil(kv / GIB)), shmSizeGb: 4, dtype: 'bfloat16' } };
+    },
+  },
+};
