@@ -1,8 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeployConfig } from '../../electron/core/backends';
 import { DeployResultSchema } from '../../electron/shared/contract/docker';
+import { ROOT, tempHome } from '../helpers/serve';
 import { cleanup, ensureServices, freePort, testCore, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-ssh';
@@ -77,5 +79,21 @@ describe('Docker on a remote host over SSH', () => {
 
     await t.call('docker.remove', { name });
     await expect(fetch(`http://127.0.0.1:${local}/v1/models`)).rejects.toThrow();
+  });
+
+  it('slm-deck docker says the daemon is remote and describes that host; slm-deck kube prints manifests', () => {
+    const home = tempHome();
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(ROOT, 'bin', 'slm-deck.js'), ...args], { env: { ...process.env, SLM_DECK_HOME: home }, encoding: 'utf8', timeout: 60_000 });
+    expect(cli('settings', 'set', 'dockerEndpoint', SSH_HOST).status).toBe(0);
+    const r = cli('docker');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`endpoint: ${SSH_HOST} (settings)`);
+    expect(r.stdout).toMatch(/^remote host: \d+ CPUs, [\d.]+ GB memory, GPUs: none; deployments are reached through SSH tunnels$/m);
+    const kube = cli('kube', 'vllm-gpu', '--gpus', '0', '--memory', '16');
+    expect(kube.status).toBe(0);
+    expect(kube.stdout).toContain('kubectl apply -f slm-deck-vllm-gpu.yaml');
+    expect(kube.stdout.match(/^kind: \w+$/gm)).toEqual(['kind: PersistentVolumeClaim', 'kind: Deployment', 'kind: Service']);
+    expect(kube.stdout).toContain('nvidia.com/gpu: "1"');
   });
 });
