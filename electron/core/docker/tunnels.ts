@@ -99,8 +99,10 @@ export class SshTunnels {
             resolve();
           });
         });
-        ssh.once('error', (e) => {
-          // A broken session is forgotten, so the next use opens a new one.
+        // `on`, not `once`: an SSH error with no listener would crash the app. A broken session is
+        // forgotten, so the next use opens a new one.
+        ssh.on('error', (e) => {
+          log.warn('tunnel session failed', { deployment, error: e.message });
           if (this.tunnels.get(key) === tunnel) this.drop(tunnel);
           reject(e);
         });
