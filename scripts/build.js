@@ -25,6 +25,9 @@ const common = {
 const bundles = [
   { name: 'cli', entry: 'electron/cli/index.ts', out: 'dist/cli/index.js', format: 'esm' },
   { name: 'engine', entry: 'electron/engine/main.ts', out: 'dist/engine/main.js', format: 'esm' },
+  // The desktop app's embedded engine: CommonJS, because loading ESM from inside app.asar has
+  // broken in Electron releases. (The ESM one serves the CLI and the engine image.)
+  { name: 'engine', entry: 'electron/engine/main.ts', out: 'dist/engine/main.cjs', format: 'cjs', logOverride: { 'empty-import-meta': 'silent' } },
   // The main bundle gives spawn-engine an explicit entry, so its import.meta fallback is unused there.
   { name: 'main', entry: 'electron/main/index.ts', out: 'dist/main/index.cjs', format: 'cjs', logOverride: { 'empty-import-meta': 'silent' } },
   { name: 'preload', entry: 'electron/preload/index.ts', out: 'dist/preload/index.cjs', format: 'cjs' },

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { MethodInput, MethodName, MethodResult } from '../shared/contract';
 import { createCore, type Core } from '../core/app-core';
-import { resolveHome } from '../core/home';
+import { logMigration, prepareHome } from '../core/home';
 import { unwrap } from '../core/rpc/dispatcher';
 import { fail } from './output';
 
@@ -13,7 +13,9 @@ export interface CliContext {
 
 export async function openCore(cmd: Command): Promise<CliContext> {
   const verbose = Boolean(cmd.optsWithGlobals().verbose);
-  const core = await createCore({ home: resolveHome(), logToConsole: verbose, logLevel: verbose ? 'debug' : 'info' });
+  const prepared = prepareHome();
+  const core = await createCore({ home: prepared.home, logToConsole: verbose, logLevel: verbose ? 'debug' : 'info' });
+  logMigration(core.log, prepared);
   const signal = new AbortController().signal;
   return {
     core,

@@ -29,6 +29,8 @@ export interface CoreOptions {
   logLevel?: Level;
   /** How the embedded engine process is started; default a Node child process (the desktop app uses utilityProcess). */
   engineLauncher?: EngineLauncher;
+  /** The folder holding dist/ and node_modules/ (engine image builds); default found from the running script. The packaged app passes its own. */
+  appRoot?: string;
 }
 
 /** The composition root: builds every service once and the dispatcher over them. */
@@ -73,7 +75,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const hardware = createHardware({ home: opts.home, settings, log, dockerStatus: (o) => docker.connection.status(o) });
   const ollama = createOllama({ home: opts.home, settings, tasks, bus, log, hardwareProfile: () => hardware.service.profile() });
   const bench = createBench({ home: opts.home, bus, tasks, log, appVersion: APP_VERSION, resolveBackend: (id) => chat.backends.resolve(id), hardware: () => hardware.service.profile(), deployments: () => docker.service.list(), metrics: metrics.service });
-  const engine = createEngineHost({ home: opts.home, bus, tasks, settings, log, logPath, appVersion: APP_VERSION, chatBackends: chat.backends, docker: docker.connection, launcher: opts.engineLauncher });
+  const engine = createEngineHost({ home: opts.home, bus, tasks, settings, log, logPath, appVersion: APP_VERSION, chatBackends: chat.backends, docker: docker.connection, launcher: opts.engineLauncher, appRoot: opts.appRoot });
 
   const app: DomainHandlers<'app'> = {
     'app.info': (_p, ctx) => ({

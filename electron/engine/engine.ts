@@ -1,15 +1,18 @@
 /**
- * The engine: a loaded model, one KV slot per concurrent generation, the request queue, metrics,
- * and the chat layer (template, tools, tool-call parsing) on top of the decode loop.
+ * The engine: a model running in its worker thread, one KV slot per concurrent generation (their
+ * steps batched into shared forward passes), the request queue, metrics, and the chat layer
+ * (template, tools, tool-call parsing) on top of the decode loop.
  */
 import path from 'node:path';
 import { DeckError } from '../shared/errors';
 import { ChatOutput, type ChatEvent } from './chat-output';
 import { TOOL_RESPONSE_TOKEN, type TemplateMessage } from './chat-tokenizer';
-import { Decoder } from './decoder';
-import { generate, type GenerationResult } from './generation';
+import { BatchScheduler } from './batch-scheduler';
+import { generate, type GenerationResult, type Sequence } from './generation';
+import type { GraphPlan } from './graph-rewrite';
 import { EngineMetrics } from './metrics';
-import { loadModel, type LoadedModel, type LoadOptions } from './model-loader';
+import { readModelFiles, type LoadOptions, type ModelFiles } from './model-loader';
+import { ModelWorker } from './model-worker';
 import { randomSeed } from './prng';
 import { CancelledError, QueueFullError, RequestQueue } from './request-queue';
 import type { SamplingParams, TokenLogprob } from './sampling';
@@ -23,7 +26,7 @@ export interface EngineOptions extends LoadOptions {
   modelDir: string;
   /** Name reported by /v1/models and /health; default: the folder name. */
   modelId?: string;
-  /** Generations running at once, each with its own KV cache; default 1. */
+  /** Generations running at once, each with its own KV slot, decoded together; default 1. */
   concurrency?: number;
   /** Requests allowed to wait for a slot; more are refused (HTTP 503); default 16. */
   maxQueue?: number;
@@ -87,6 +90,41 @@ export interface EngineStats {
   maxQueue: number;
   /** Bytes held by the KV-cache buffers of all slots (kept between requests for reuse). */
   kvCacheBytes: number;
+  /** A forward pass is running in the model worker right now. */
+  forwardInFlight: boolean;
+}
+
+/** What the HTTP side knows of the model: its files and how the worker runs it. */
+export interface EngineModel extends ModelFiles {
+  plan: GraphPlan;
+  executionProviders: string[];
+}
+
+/** One slot's cached KV: its positions live in the worker, the bookkeeping here. */
+class SlotSequence implements Sequence {
+  length = 0;
+  longMode = false;
+  /** Tokens whose KV the slot holds, for prompt-prefix reuse. */
+  readonly history: number[] = [];
+
+  constructor(
+    private readonly slot: number,
+    private readonly scheduler: BatchScheduler,
+    private readonly threshold: number,
+  ) {}
+
+  truncate(length: number): void {
+    this.length = Math.min(length, this.length);
+    if (this.length === 0) this.longMode = false;
+  }
+
+  async forward(ids: readonly number[]): Promise<Float32Array> {
+    const past = this.length;
+    const logits = await this.scheduler.forward({ slot: this.slot, past, ids: [...ids] });
+    this.length = past + ids.length;
+    if (this.length > this.threshold) this.longMode = true;
+    return logits;
+  }
 }
 
 /** Phi-4-mini's model card system prompt for tool use, used when the request has no system turn. */
@@ -95,22 +133,30 @@ const DEFAULT_TOOL_SYSTEM = 'You are a helpful assistant with some tools.';
 export class Engine {
   readonly metrics = new EngineMetrics();
   readonly queue: RequestQueue;
-  private readonly decoders: Decoder[] = [];
-  private readonly histories: number[][] = [];
+  private readonly sequences: SlotSequence[];
+  private readonly scheduler: BatchScheduler;
   private readonly eosIds: ReadonlySet<number>;
   private readonly toolMarkerIds: ReadonlySet<number>;
   /** Positions a sequence may use: the configured context, at most the model's max_length. */
   readonly contextLength: number;
 
   private constructor(
-    readonly model: LoadedModel,
+    readonly model: EngineModel,
+    private readonly worker: ModelWorker,
     readonly modelId: string,
     concurrency: number,
     maxQueue: number,
-    contextLength: number | undefined,
+    contextLength: number,
   ) {
-    this.contextLength = Math.min(contextLength ?? Infinity, model.spec.defaults.maxLength);
+    this.contextLength = contextLength;
     this.queue = new RequestQueue(concurrency, maxQueue);
+    const threshold = model.plan.longRopeThreshold ?? Infinity;
+    this.scheduler = new BatchScheduler(worker, {
+      longRopeThreshold: threshold,
+      maxRows: model.plan.mode === 'gqa-buffer' ? Infinity : 1,
+      onPass: (rows) => this.metrics.recordForwardPass(rows),
+    });
+    this.sequences = Array.from({ length: concurrency }, (_, slot) => new SlotSequence(slot, this.scheduler, threshold));
     this.eosIds = new Set(model.spec.eosTokenIds);
     const markers = [TOOL_CALL_OPEN, TOOL_CALL_CLOSE].map((t) => model.tokenizer.tokenId(t)).filter((id): id is number => id !== undefined);
     this.toolMarkerIds = new Set(markers);
@@ -118,8 +164,13 @@ export class Engine {
 
   /** Loads the model folder; throws DeckError('model_load_failed') with a hint on any problem. */
   static async load(opts: EngineOptions): Promise<Engine> {
-    const model = await loadModel(opts.modelDir, opts);
-    return new Engine(model, opts.modelId ?? path.basename(model.dir), opts.concurrency ?? 1, opts.maxQueue ?? 16, opts.contextLength);
+    const files = readModelFiles(opts.modelDir);
+    const concurrency = opts.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be an integer >= 1');
+    const contextLength = Math.min(opts.contextLength ?? Infinity, files.spec.defaults.maxLength);
+    const worker = await ModelWorker.start(files.dir, files.spec, { slots: concurrency, maxPositions: contextLength, load: opts });
+    const model: EngineModel = { ...files, plan: worker.plan, executionProviders: worker.executionProviders };
+    return new Engine(model, worker, opts.modelId ?? path.basename(files.dir), concurrency, opts.maxQueue ?? 16, contextLength);
   }
 
   get spec() {
@@ -137,7 +188,8 @@ export class Engine {
       waiting: this.queue.waiting,
       concurrency: this.queue.concurrency,
       maxQueue: this.queue.maxWaiting,
-      kvCacheBytes: this.decoders.reduce((n, d) => n + (d?.kv.bytes ?? 0), 0),
+      kvCacheBytes: this.worker.kvBytes,
+      forwardInFlight: this.worker.inFlight > 0,
     };
   }
 
@@ -191,16 +243,16 @@ export class Engine {
       const result = await this.queue.run(
         async (slot) => {
           opts.onStart?.();
-          const decoder = (this.decoders[slot] ??= new Decoder(this.model));
-          const history = (this.histories[slot] ??= []);
+          const sequence = this.sequences[slot];
           return generate(
             {
-              decoder,
+              sequence,
               tokenizer: this.tokenizer,
               eosIds: this.eosIds,
-              history,
+              history: sequence.history,
               maxPositions: limit,
               incremental: this.model.plan.mode === 'gqa-buffer',
+              longRopeThreshold: this.model.plan.longRopeThreshold,
               onToken: () => this.metrics.generatedTokens++,
             },
             promptIds,
@@ -300,7 +352,7 @@ export class Engine {
     let best = free[0];
     let bestLen = -1;
     for (const s of free) {
-      const h = this.histories[s] ?? [];
+      const h = this.sequences[s].history;
       let n = 0;
       while (n < h.length && n < promptIds.length && h[n] === promptIds[n]) n++;
       if (n > bestLen) {
@@ -312,6 +364,6 @@ export class Engine {
   }
 
   async dispose(): Promise<void> {
-    await this.model.session.release();
+    await this.worker.close();
   }
 }

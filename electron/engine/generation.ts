@@ -3,17 +3,26 @@
  * string, the token budget, the context end, or cancellation.
  */
 import type { ChatTokenizer } from './chat-tokenizer';
-import type { Decoder } from './decoder';
 import { DecodeHooks, type DecodeHookParams } from './decode-hooks';
 import { Sampler, type SamplingParams, type TokenLogprob } from './sampling';
 import { StopStringMatcher } from './stop-strings';
 
 export type FinishReason = 'stop' | 'length' | 'cancelled';
 
-/** KV room reserved up front for the answer; beyond it buffers grow by reallocation. */
-const EXPECTED_ANSWER_TOKENS = 1024;
 /** Prompt tokens per forward pass when the graph allows chunked prefill. */
 const PREFILL_CHUNK = 256;
+
+/** A sequence slot's cached KV, as the decode loop sees it. */
+export interface Sequence {
+  /** Valid cached positions. */
+  readonly length: number;
+  /** Whether the cached keys were rotated with LongRoPE's long factors (a pass wider than the threshold). */
+  readonly longMode: boolean;
+  /** Drops cached positions beyond `length`. */
+  truncate(length: number): void;
+  /** Runs `ids` after the cached positions; resolves with the logits of the last one. */
+  forward(ids: readonly number[]): Promise<Float32Array>;
+}
 
 export interface GenerationParams extends DecodeHookParams {
   sampling: SamplingParams;
@@ -44,7 +53,7 @@ export interface GenerationResult {
 }
 
 export interface GenerationContext {
-  decoder: Decoder;
+  sequence: Sequence;
   tokenizer: ChatTokenizer;
   eosIds: ReadonlySet<number>;
   /** Tokens whose KV the decoder already holds from the previous request on this slot. */
@@ -57,6 +66,11 @@ export interface GenerationContext {
    * (health checks, cancellation) for its whole duration.
    */
   incremental: boolean;
+  /**
+   * LongRoPE: a pass whose total length exceeds this uses the long rotary factors. Keys are cached
+   * already rotated, so a sequence past it must have been computed in that mode from position 0.
+   */
+  longRopeThreshold?: number;
   /** Called once per generated token, so /metrics counts tokens while a reply streams. */
   onToken?: () => void;
 }
@@ -79,17 +93,19 @@ export async function generate(
   onText?: (delta: string, logprobs?: TokenLogprob[]) => void,
 ): Promise<GenerationResult> {
   const startedAt = performance.now();
-  const { decoder, tokenizer, eosIds } = ctx;
+  const { sequence: seq, tokenizer, eosIds } = ctx;
   if (promptIds.length === 0) throw new RangeError('the prompt is empty');
+  const threshold = ctx.longRopeThreshold ?? Infinity;
+  const long = promptIds.length > threshold;
 
-  // Keep the cached prefix the prompt shares with the slot's history; recompute the rest.
-  const keep = ctx.incremental ? Math.min(commonPrefix(ctx.history, promptIds), promptIds.length - 1, decoder.length) : 0;
-  decoder.truncate(keep);
+  // Keep the cached prefix the prompt shares with the slot's history (if it was rotated in the mode
+  // this prompt needs, as transformers does for Phi-3); recompute the rest.
+  let keep = ctx.incremental ? Math.min(commonPrefix(ctx.history, promptIds), promptIds.length - 1, seq.length) : 0;
+  if (seq.longMode !== long) keep = 0;
+  seq.truncate(keep);
   ctx.history.length = keep;
 
   const budget = Math.max(0, Math.min(params.maxTokens, ctx.maxPositions - promptIds.length));
-  // Size the KV buffers once for the likely length; a longer answer grows them (doubling).
-  decoder.kv.prepare(promptIds.length + Math.min(budget, EXPECTED_ANSWER_TOKENS));
   const sampler = new Sampler(params.sampling, tokenizer.size);
   sampler.observePrompt(promptIds);
   const detok = tokenizer.streamDecoder(params.visibleSpecial);
@@ -110,10 +126,13 @@ export async function generate(
   if (budget > 0 && !params.signal?.aborted) {
     const chunk = ctx.incremental ? PREFILL_CHUNK : promptIds.length;
     let logits: Float32Array = new Float32Array(0);
-    for (let at = keep; at < promptIds.length && !params.signal?.aborted; at += chunk) {
-      const part = promptIds.slice(at, at + chunk);
-      logits = await decoder.forward(part);
+    for (let at = keep; at < promptIds.length && !params.signal?.aborted; ) {
+      // Past the threshold the first pass must already be wider than it, or its keys get the short factors.
+      const end = Math.min(promptIds.length, Math.max(at + chunk, long ? threshold + 1 : 0));
+      const part = promptIds.slice(at, end);
+      logits = await seq.forward(part);
       for (const id of part) ctx.history.push(id);
+      at = end;
     }
     for (;;) {
       if (params.signal?.aborted) {
@@ -139,7 +158,13 @@ export async function generate(
         break;
       }
       if (tokenIds.length >= budget) break;
-      logits = await decoder.forward([token]);
+      if (!seq.longMode && seq.length + 1 > threshold) {
+        // Crossing the threshold: recompute the whole sequence with the long factors, in one pass.
+        seq.truncate(0);
+        logits = await seq.forward([...ctx.history, token]);
+      } else {
+        logits = await seq.forward([token]);
+      }
       ctx.history.push(token);
     }
   } else if (params.signal?.aborted) {

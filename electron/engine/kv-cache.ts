@@ -1,13 +1,17 @@
 /**
- * KV cache held in JavaScript buffers that are allocated once per slot and reused: new positions
- * are written in place, and the buffers go to ORT as zero-copy input tensors.
+ * The KV cache of every sequence slot, held in JavaScript buffers that go to ORT as zero-copy input
+ * tensors; new positions are written in place.
  *
- * Layout per layer and K/V: [1, kv_heads, capacity, head_size]. Capacity grows in steps of
- * CAPACITY_STEP inside a backing buffer sized for the request; growing moves each head's rows to
- * the new stride in place. Oversizing is cheap but not free: GroupQueryAttention clears its
- * `present` buffer over the whole capacity, so capacity tracks the length rather than the maximum.
+ * Layout per layer and K/V: [slots, kv_heads, capacity, head_size], so any run of consecutive slots
+ * is one [batch, kv_heads, capacity, head_size] tensor. Each buffer is allocated once, at the size
+ * the plan counts (slots x the context length): the OS commits its pages only when written, so
+ * resident memory follows `capacity`, the stride, which grows in CAPACITY_STEP steps by moving rows
+ * within the same buffer. It never grows past the context length and never exists twice.
+ * Capacity tracks the longest sequence rather than the maximum because GroupQueryAttention copies
+ * and clears its `present` output over the whole capacity on every step.
  */
 import * as ort from 'onnxruntime-node';
+import { kvBytesPerPosition, type KvSizeShape } from './kv-size';
 import { DT } from './onnx-proto';
 
 export const CAPACITY_STEP = 64;
@@ -22,97 +26,77 @@ export interface KvShape {
   elemType: number;
 }
 
+/** The kv-size.ts shape of a KV layout. */
+export const kvSizeShape = (shape: KvShape): KvSizeShape => ({
+  layers: shape.numLayers,
+  kvHeads: shape.numKvHeads,
+  headDim: shape.headSize,
+  bytesPerElement: shape.elemType === DT.FLOAT16 ? 2 : 4,
+});
+
 export class KvCache {
   /** Index 2*layer is K, 2*layer+1 is V. */
-  private backing: KvArray[] = [];
-  private tensors: ort.Tensor[] = [];
-  private maxPositions = 0;
+  private readonly backing: KvArray[];
+  /** Positions written per slot (beyond a sequence's valid length after a truncation: moved anyway). */
+  private readonly filled: number[];
+  /** The stride: positions each [slot, head] row has room for. */
   capacity = 0;
-  /** Valid positions. */
-  length = 0;
 
-  constructor(readonly shape: KvShape) {
+  constructor(
+    readonly shape: KvShape,
+    readonly slots: number,
+    /** The context length: capacity never exceeds it. */
+    readonly maxPositions: number,
+  ) {
     if (shape.elemType !== DT.FLOAT && shape.elemType !== DT.FLOAT16) {
       throw new Error(`KV element type ${shape.elemType} is not supported (float32 or float16 only)`);
     }
+    const n = slots * shape.numKvHeads * maxPositions * shape.headSize;
+    this.backing = Array.from({ length: shape.numLayers * 2 }, () => (shape.elemType === DT.FLOAT ? new Float32Array(n) : new Uint16Array(n)));
+    this.filled = new Array<number>(slots).fill(0);
+  }
+
+  /** Makes every slot's rows `positions` long at least, keeping what they hold. */
+  reserve(positions: number): void {
+    if (positions <= this.capacity) return;
+    if (positions > this.maxPositions) throw new RangeError(`${positions} positions exceed the context length ${this.maxPositions}`);
+    const newCap = Math.min(Math.ceil(positions / CAPACITY_STEP) * CAPACITY_STEP, this.maxPositions);
+    const { numKvHeads: H, headSize: D } = this.shape;
+    // Wider stride in the same buffer: move rows last-first so no row is overwritten before it moves.
+    for (const buf of this.backing) {
+      for (let row = this.slots * H - 1; row > 0; row--) {
+        const n = this.filled[Math.floor(row / H)];
+        if (n > 0) buf.copyWithin(row * newCap * D, row * this.capacity * D, row * this.capacity * D + n * D);
+      }
+    }
+    this.capacity = newCap;
+  }
+
+  /** Zero-copy tensor of slots [first, first + count) for layer `layer`, K (`kind` 0) or V (1). */
+  tensor(layer: number, kind: 0 | 1, first: number, count: number): ort.Tensor {
+    const { numKvHeads: H, headSize: D, elemType } = this.shape;
+    const row = H * this.capacity * D;
+    const data = this.backing[layer * 2 + kind].subarray(first * row, (first + count) * row);
+    return new ort.Tensor(elemType === DT.FLOAT ? 'float32' : 'float16', data, [count, H, this.capacity, D]);
   }
 
   /**
-   * Sizes the backing buffers for `positions` up front (a request's prompt plus expected output), so
-   * growth during the request happens in place. Buffers already big enough are reused as they are.
+   * Writes `count` new positions of batch row `b` of `data` ([batch, H, count, D]) into `slot` at
+   * position `at`.
    */
-  prepare(positions: number): void {
-    const want = Math.ceil(positions / CAPACITY_STEP) * CAPACITY_STEP;
-    if (want > this.maxPositions) this.reallocate(want, this.capacity);
-  }
-
-  /** Makes room for `positions` total positions, keeping the valid prefix. */
-  reserve(positions: number): void {
-    if (positions <= this.capacity) return;
-    const newCap = Math.ceil(positions / CAPACITY_STEP) * CAPACITY_STEP;
-    if (newCap > this.maxPositions) {
-      // Outgrew the backing buffer: reallocate with room to double, so this stays rare.
-      this.reallocate(Math.max(newCap, this.maxPositions * 2), newCap);
-    } else if (this.length > 0) {
-      // Same backing buffer, wider stride: move heads last-first so nothing is overwritten early.
-      const D = this.shape.headSize;
-      for (const buf of this.backing) {
-        for (let h = this.shape.numKvHeads - 1; h > 0; h--) {
-          buf.copyWithin(h * newCap * D, h * this.capacity * D, h * this.capacity * D + this.length * D);
-        }
-      }
-    }
-    this.setCapacity(newCap);
-  }
-
-  private reallocate(alloc: number, newCap: number): void {
-    const { numKvHeads: H, headSize: D, elemType } = this.shape;
-    const fresh = Array.from({ length: this.shape.numLayers * 2 }, () =>
-      elemType === DT.FLOAT ? new Float32Array(H * alloc * D) : new Uint16Array(H * alloc * D),
-    );
-    if (this.length > 0) {
-      for (let i = 0; i < fresh.length; i++) {
-        for (let h = 0; h < H; h++) {
-          fresh[i].set(this.backing[i].subarray(h * this.capacity * D, h * this.capacity * D + this.length * D), h * newCap * D);
-        }
-      }
-    }
-    this.backing = fresh;
-    this.maxPositions = alloc;
-    this.setCapacity(newCap);
-  }
-
-  private setCapacity(cap: number): void {
-    const { numKvHeads: H, headSize: D, elemType } = this.shape;
-    this.capacity = cap;
-    const type = elemType === DT.FLOAT ? 'float32' : 'float16';
-    this.tensors = this.backing.map((b) => new ort.Tensor(type, b.subarray(0, H * cap * D), [1, H, cap, D]));
-  }
-
-  /** Zero-copy tensor for layer `layer`, K (`kind` 0) or V (1). */
-  tensor(layer: number, kind: 0 | 1): ort.Tensor {
-    return this.tensors[layer * 2 + kind];
-  }
-
-  /** Writes `count` new positions ([1, H, count, D]) at position `at`. */
-  write(layer: number, kind: 0 | 1, data: KvArray, at: number, count: number): void {
+  write(layer: number, kind: 0 | 1, slot: number, data: KvArray, b: number, at: number, count: number): void {
     const { numKvHeads: H, headSize: D } = this.shape;
+    if (at + count > this.capacity) throw new RangeError(`position ${at + count} is past the capacity ${this.capacity}`);
     const buf = this.backing[layer * 2 + kind];
-    if (data.length !== H * count * D) throw new Error(`KV slice has ${data.length} values, expected ${H * count * D}`);
-    for (let h = 0; h < H; h++) buf.set(data.subarray(h * count * D, (h + 1) * count * D), h * this.capacity * D + at * D);
+    const src = b * H * count * D;
+    for (let h = 0; h < H; h++) {
+      buf.set(data.subarray(src + h * count * D, src + (h + 1) * count * D), (slot * H + h) * this.capacity * D + at * D);
+    }
+    this.filled[slot] = Math.max(this.filled[slot], at + count);
   }
 
-  /** Bytes held by this slot's buffers. */
+  /** Bytes the buffers hold in memory at most: every slot at the current capacity. */
   get bytes(): number {
-    return this.backing.reduce((n, b) => n + b.byteLength, 0);
-  }
-
-  /** Release memory (e.g. after a very long request). */
-  release(): void {
-    this.backing = [];
-    this.tensors = [];
-    this.capacity = 0;
-    this.maxPositions = 0;
-    this.length = 0;
+    return kvBytesPerPosition(kvSizeShape(this.shape)) * this.capacity * this.slots;
   }
 }

@@ -9,6 +9,7 @@
  * SIGTERM/SIGINT close the server and exit 0.
  */
 import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { consoleSink, createLogger } from '../shared/log';
 import { DeckError } from '../shared/errors';
 import { Engine } from './engine';
@@ -88,8 +89,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  const info = e instanceof DeckError ? e.toInfo() : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
-  process.stderr.write(`ENGINE_ERROR ${JSON.stringify(info)}\n`);
-  process.exit(2);
-});
+// The model worker runs this bundle too (model-worker.ts): it must not start a server.
+if (isMainThread) {
+  main().catch((e: unknown) => {
+    const info = e instanceof DeckError ? e.toInfo() : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+    process.stderr.write(`ENGINE_ERROR ${JSON.stringify(info)}\n`);
+    process.exit(2);
+  });
+}

@@ -28,11 +28,19 @@ export class EngineMetrics {
   promptTokens = 0;
   cachedPromptTokens = 0;
   generatedTokens = 0;
+  /** Forward passes of the model, and the sequences they carried (rows / passes = mean batch). */
+  forwardPasses = 0;
+  forwardRows = 0;
   readonly timeToFirstToken = new Histogram();
   readonly timePerOutputToken = new Histogram();
 
   recordRequest(outcome: RequestOutcome): void {
     this.requests[outcome]++;
+  }
+
+  recordForwardPass(rows: number): void {
+    this.forwardPasses++;
+    this.forwardRows += rows;
   }
 
   recordGeneration(g: { promptTokens: number; cachedPromptTokens: number; completionTokens: number; ttftSeconds?: number; decodeSeconds: number }): void {
@@ -70,6 +78,12 @@ export class EngineMetrics {
       '# HELP slm_engine_tokens_generated_total Tokens generated.',
       '# TYPE slm_engine_tokens_generated_total counter',
       `slm_engine_tokens_generated_total ${this.generatedTokens}`,
+      '# HELP slm_engine_forward_passes_total Forward passes of the model (concurrent sequences share one per step).',
+      '# TYPE slm_engine_forward_passes_total counter',
+      `slm_engine_forward_passes_total ${this.forwardPasses}`,
+      '# HELP slm_engine_forward_rows_total Sequences carried by those passes.',
+      '# TYPE slm_engine_forward_rows_total counter',
+      `slm_engine_forward_rows_total ${this.forwardRows}`,
       ...this.timeToFirstToken.render('slm_engine_time_to_first_token_seconds', 'Time from request to first token, queue wait included.'),
       ...this.timePerOutputToken.render('slm_engine_time_per_output_token_seconds', 'Mean time per generated token after the first, per request.'),
     ];

@@ -22,15 +22,21 @@ export interface LoadOptions {
   intraOpThreads?: number;
 }
 
-export interface LoadedModel {
+/** What the HTTP side needs: config and tokenizer (the graph runs in the model worker). */
+export interface ModelFiles {
   dir: string;
   spec: ModelSpec;
-  plan: GraphPlan;
   tokenizer: ChatTokenizer;
+}
+
+export interface ModelSession {
+  plan: GraphPlan;
   session: ort.InferenceSession;
   /** The providers the session was created with (after any fallback to the CPU). */
   executionProviders: string[];
 }
+
+export type LoadedModel = ModelFiles & ModelSession;
 
 const REDOWNLOAD = 'Download the model again, or regenerate the demo model with `npx tsx electron/engine/tiny-model/generate.ts`.';
 
@@ -80,7 +86,8 @@ function checkExternalData(dir: string, modelBytes: Uint8Array, modelFile: strin
   }
 }
 
-export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+/** Config and tokenizer, checked; the folder path made absolute. */
+export function readModelFiles(dir: string): ModelFiles {
   const abs = path.resolve(dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) {
     fail(`Model folder ${abs} does not exist.`, 'Pick a folder that holds genai_config.json, model.onnx and the tokenizer files.');
@@ -107,7 +114,11 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
       'The engine serves chat only and needs the model\'s own template; use the instruct (chat) export of the model, or add its chat_template.jinja.',
     );
   }
+  return { dir: abs, spec, tokenizer };
+}
 
+/** The graph, rewritten for KV reuse, in an ORT session (in the model worker, or in-process for tests and benches). */
+export async function createModelSession(abs: string, spec: ModelSpec, opts: LoadOptions = {}): Promise<ModelSession> {
   const modelPath = path.join(abs, spec.modelFile);
   if (!existsSync(modelPath)) fail(`${spec.modelFile} is missing from the model folder ${abs}.`);
   const modelBytes = readFileSync(modelPath);
@@ -141,5 +152,11 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
   } catch (e) {
     return fail(`ONNX Runtime could not load ${spec.modelFile} from ${abs}: ${describe(e)}.`, REDOWNLOAD, e);
   }
-  return { dir: abs, spec, plan: rewritten.plan, tokenizer, session, executionProviders: providers };
+  return { plan: rewritten.plan, session, executionProviders: providers };
+}
+
+/** Files and session in this thread. */
+export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+  const files = readModelFiles(dir);
+  return { ...files, ...(await createModelSession(files.dir, files.spec, opts)) };
 }

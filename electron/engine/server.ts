@@ -224,6 +224,8 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
       model: s.model,
       queue: { running: s.running, waiting: s.waiting, concurrency: s.concurrency, max_waiting: s.maxQueue },
       kv_cache_bytes: s.kvCacheBytes,
+      // The model runs in a worker thread: this answer may come while a forward pass runs.
+      forward_in_flight: s.forwardInFlight,
       context_length: engine.contextLength,
       kv_mode: engine.model.plan.mode,
       execution_providers: engine.model.executionProviders,

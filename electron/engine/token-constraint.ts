@@ -193,12 +193,8 @@ export class GrammarConstraint implements TokenConstraint {
     }
     // The budget cannot hold the shortest completion: follow the grammar alone.
     if (!any) for (const id of entry.ids) allowed[id] = 1;
-    const canEnd = this.grammar.canEnd(this.alts);
-    for (let id = 0; id < logits.length; id++) {
-      if (id < allowed.length && allowed[id]) continue;
-      if (canEnd && this.eosIds.has(id)) continue;
-      logits[id] = -Infinity;
-    }
+    if (this.grammar.canEnd(this.alts)) for (const id of this.eosIds) if (id < allowed.length) allowed[id] = 1;
+    for (let id = 0; id < logits.length; id++) if (id >= allowed.length || !allowed[id]) logits[id] = -Infinity;
   }
 
   accept(token: number): void {

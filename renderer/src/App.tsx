@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useCall, useInvalidateOn } from './api/hooks';
 import { LiveStrip } from './components/LiveStrip';
 import { StatusBar } from './components/StatusBar';
@@ -66,7 +66,12 @@ function Unauthorized() {
 export function App() {
   const connection = useConnection((s) => s.state);
   const { page, go } = useNavigation();
+  const main = useRef<HTMLElement>(null);
   useTheme();
+  // Every page opens at its top; the pane would otherwise keep the last page's scroll position.
+  useEffect(() => {
+    main.current?.scrollTo(0, 0);
+  }, [page]);
   if (connection === 'unauthorized') return <Unauthorized />;
   return (
     <div className="shell">
@@ -86,7 +91,7 @@ export function App() {
         </ul>
         <LiveStrip />
       </nav>
-      <main id="main" className="content" tabIndex={-1}>
+      <main id="main" className="content" tabIndex={-1} ref={main}>
         <PageView page={page} />
       </main>
       <StatusBar />

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Decoder } from '../../electron/engine/decoder';
-import { KV_RANGE_INPUT, LAST_LOGITS_OUTPUT, newSliceName, rewriteForKvReuse } from '../../electron/engine/graph-rewrite';
+import { LAST_LOGITS_OUTPUT, NEW_POSITIONS_INPUT, newSliceName, rewriteForKvReuse } from '../../electron/engine/graph-rewrite';
 import { loadModel } from '../../electron/engine/model-loader';
 import { PHI4_MINI_KV_SHAPE, writeKvModel, type KvGraphKind } from '../../electron/engine/tiny-model/kv-graph';
 
@@ -78,18 +78,16 @@ async function benchKind(kind: KvGraphKind, dir: string) {
       floorPast[spec.pastValues[l]] = kvTensor(ctx);
     }
     const floorFetch = [LAST_LOGITS_OUTPUT, ...spec.presentKeys.map(newSliceName), ...spec.presentValues.map(newSliceName)];
-    const floorRange = new ort.Tensor('int64', BigInt64Array.of(BigInt(ctx), BigInt(ctx + 1)), [2]);
+    const floorPosition = new ort.Tensor('int64', BigInt64Array.of(BigInt(ctx)), [1, 1]);
     const floor: Step = async () => {
-      await floorSession.run({ input_ids: token(), attention_mask: mask(ctx + 1), [KV_RANGE_INPUT]: floorRange, ...floorPast }, floorFetch);
+      await floorSession.run({ input_ids: token(), attention_mask: mask(ctx + 1), [NEW_POSITIONS_INPUT]: floorPosition, ...floorPast }, floorFetch);
     };
 
     // engine: the real decode step on a slot already holding ctx positions.
-    const decoder = new Decoder(model);
-    decoder.kv.prepare(ctx + 1024); // as a request does: prompt plus expected answer
+    const decoder = new Decoder(model, 1, ctx + 1024);
     decoder.kv.reserve(ctx);
-    decoder.kv.length = ctx;
     const engine: Step = async () => {
-      await decoder.forward([5]);
+      await decoder.forward([{ slot: 0, past: ctx, ids: [5] }]);
     };
 
     const steps: Record<string, Step> = { naive, floor, engine };
@@ -105,7 +103,6 @@ async function benchKind(kind: KvGraphKind, dir: string) {
       }
     }
     naivePast = {};
-    decoder.kv.release();
     const ratio = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]));
     out[String(ctx)] = {
       naive_ms: round2(median(times.naive)),

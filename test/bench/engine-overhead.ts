@@ -14,7 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Engine } from '../../electron/engine/engine';
-import { KV_RANGE_INPUT, LAST_LOGITS_OUTPUT, newSliceName } from '../../electron/engine/graph-rewrite';
+import { LAST_LOGITS_OUTPUT, NEW_POSITIONS_INPUT, newSliceName } from '../../electron/engine/graph-rewrite';
+import { loadModel } from '../../electron/engine/model-loader';
 import { generateTinyModel } from '../../electron/engine/tiny-model/generate';
 import { TINY_DEMO_MESSAGES } from '../../electron/engine/tiny-model/spec';
 
@@ -30,7 +31,8 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'slm-overhead-bench-'));
 try {
   generateTinyModel(dir);
   const engine = await Engine.load({ modelDir: dir, intraOpThreads: 1 });
-  const { spec, session } = engine.model;
+  // The bare loop's own session in this thread; the engine's runs in its model worker.
+  const { spec, session } = await loadModel(dir, { intraOpThreads: 1 });
   const promptIds = engine.tokenizer.encode(engine.renderPrompt(TINY_DEMO_MESSAGES.map((m) => ({ ...m }))));
 
   interface Cost {
@@ -59,7 +61,7 @@ try {
       const feeds: Record<string, ort.Tensor> = {
         input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
         attention_mask: new ort.Tensor('int64', ones.subarray(0, len + ids.length), [1, len + ids.length]),
-        [KV_RANGE_INPUT]: new ort.Tensor('int64', BigInt64Array.of(BigInt(len), BigInt(len + ids.length)), [2]),
+        [NEW_POSITIONS_INPUT]: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(len + i)), [1, ids.length]),
       };
       for (let l = 0; l < spec.numLayers; l++) {
         feeds[spec.pastKeys[l]] = past[2 * l];
@@ -134,6 +136,7 @@ try {
     }),
   );
   await engine.dispose();
+  await session.release();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

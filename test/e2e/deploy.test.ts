@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser';
-import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
+import { docScreenshot } from '../helpers/doc-screenshot';
+import { startServe, tempHome, type Served } from '../helpers/serve';
 import { cleanup, DOCKER_HOST, ensureServices, freePort, inspect, rawDocker, REGISTRY, uniqueName } from '../integration/docker-helpers';
 
 const PREFIX = 'it-e2e';
@@ -62,7 +63,7 @@ describe('Deploy page', () => {
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('running');
     // The page scrolls inside its main pane: a tall viewport shows the form, the result and the list.
     await page.setViewportSize({ width: 1280, height: 1500 });
-    await page.screenshot({ path: path.join(ROOT, 'docs', 'deploy.png') });
+    await docScreenshot(page, 'deploy');
 
     await row.getByRole('button', { name: 'Logs' }).click();
     await expect.poll(() => page.getByTestId('log-view').textContent(), { timeout: 10_000 }).toContain('stand-in ollama: serving /www on port 11434');

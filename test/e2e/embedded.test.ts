@@ -68,7 +68,7 @@ describe('Embedded (no Docker) on the Deploy page', () => {
     await composer.fill('Hello! Who are you?');
     await composer.press('Enter');
     const reply = page.getByTestId('transcript').getByTestId('message-assistant').last();
-    await expect.poll(() => reply.locator('.md').textContent(), { timeout: 20_000 }).toBe(TINY_ANSWER);
+    await expect.poll(() => reply.getByRole('group', { name: 'Answer' }).textContent(), { timeout: 20_000 }).toBe(TINY_ANSWER);
     await expect.poll(() => reply.getByTestId('stats').textContent()).toMatch(/→ 13 tokens.*Embedded · Demo model \(tiny, offline\)/);
 
     await page.goto(`${served.openUrl}#/deploy`);

@@ -4,7 +4,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOllamaFake, type OllamaFake } from '../fakes/ollama';
 import { launchBrowser } from '../helpers/browser';
-import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
+import { docScreenshot } from '../helpers/doc-screenshot';
+import { startServe, tempHome, type Served } from '../helpers/serve';
 
 /** `slm-deck serve` whose settings point at the Ollama fake, written before it starts. */
 async function serveWithOllama(ollamaUrl: string, extra: Record<string, string> = {}): Promise<Served> {
@@ -16,11 +17,11 @@ async function serveWithOllama(ollamaUrl: string, extra: Record<string, string> 
 const DOCKER = process.env.SLM_TEST_DOCKER_HOST ?? 'unix:///tmp/slm-deck-test/docker.sock';
 
 /** The page scrolls inside <main>: grow the viewport to its height so one image shows it all. */
-async function screenshotWholePage(p: Page, file: string) {
+async function screenshotWholePage(p: Page, name: string) {
   const height = Number(await p.evaluate('document.getElementById("main").scrollHeight'));
   await p.setViewportSize({ width: 1360, height: Math.min(4000, height + 40) });
   await p.evaluate('document.getElementById("main").scrollTo(0, 0)');
-  await p.screenshot({ path: file });
+  await docScreenshot(p, name);
   await p.setViewportSize({ width: 1360, height: 1000 });
 }
 
@@ -65,9 +66,9 @@ describe('Models page', () => {
   });
 
   it('creates the reasoning variant from its template, edited in the form, and lists it', async () => {
-    await page.getByLabel('Start from a template').selectOption('phi4-mini-reasoning');
+    await page.getByLabel('Start from a template').selectOption('phi4-mini-stepwise');
     await page.getByRole('button', { name: 'Use template' }).click();
-    expect(await page.getByLabel('Variant name').inputValue()).toBe('phi4-mini-reasoning');
+    expect(await page.getByLabel('Variant name').inputValue()).toBe('phi4-mini-stepwise');
     await page.getByRole('tab', { name: 'Form' }).click();
     const temperature = page.getByLabel('Temperature');
     expect(await temperature.inputValue()).toBe('0.3');
@@ -78,20 +79,20 @@ describe('Models page', () => {
     await page.getByRole('tab', { name: 'Form' }).click();
 
     await page.getByRole('button', { name: 'Create in Ollama' }).click();
-    await page.getByLabel('Create phi4-mini-reasoning progress').getByText('succeeded').waitFor();
-    const row = page.getByRole('table', { name: 'Installed models' }).locator('tr[data-model="phi4-mini-reasoning:latest"]');
+    await page.getByLabel('Create phi4-mini-stepwise progress').getByText('succeeded').waitFor();
+    const row = page.getByRole('table', { name: 'Installed models' }).locator('tr[data-model="phi4-mini-stepwise:latest"]');
     await row.waitFor();
     await expect(row.textContent()).resolves.toContain('variant');
     await page.getByRole('button', { name: 'Update in Ollama' }).waitFor();
 
     const body = fake.requests.find((r) => r.path === '/api/create')?.body as Record<string, unknown>;
-    expect(body).toMatchObject({ model: 'phi4-mini-reasoning', from: 'phi4-mini', parameters: { temperature: 0.25, top_p: 0.8 } });
+    expect(body).toMatchObject({ model: 'phi4-mini-stepwise', from: 'phi4-mini', parameters: { temperature: 0.25, top_p: 0.8 } });
     expect(body).not.toHaveProperty('modelfile');
-    expect(fake.findModel('phi4-mini-reasoning')?.parameters).toMatchObject({ temperature: 0.25 });
+    expect(fake.findModel('phi4-mini-stepwise')?.parameters).toMatchObject({ temperature: 0.25 });
 
     await page.getByRole('button', { name: 'With the base model' }).click();
-    await page.getByLabel('Differences between phi4-mini and phi4-mini-reasoning v1').getByText('default 0.8').waitFor();
-    await screenshotWholePage(page, path.join(ROOT, 'docs', 'models.png'));
+    await page.getByLabel('Differences between phi4-mini and phi4-mini-stepwise v1').getByText('default 0.8').waitFor();
+    await screenshotWholePage(page, 'models');
   });
 
   it('a cancelled pull offers Resume and finishes from where it stopped', async () => {
@@ -99,17 +100,27 @@ describe('Models page', () => {
     await page.getByLabel('Model to pull').fill('phi4-mini:3.8b-q8_0');
     await page.getByRole('button', { name: 'Pull', exact: true }).click();
     const progress = page.getByLabel('Pull phi4-mini:3.8b-q8_0 progress', { exact: true });
+    // Some bytes arrive, then the user cancels.
+    await progress.getByText(/^[1-9][\d.]* [KMG]i?B of /).waitFor({ timeout: 15_000 });
     await progress.getByRole('button', { name: 'Cancel' }).click();
     await progress.getByRole('button', { name: 'Resume' }).waitFor();
     fake.pullIntervalMs = 1;
     await progress.getByRole('button', { name: 'Resume' }).click();
     await page.getByRole('table', { name: 'Installed models' }).getByText('phi4-mini:3.8b-q8_0').waitFor();
+    // The second pull started from the bytes the first one left: Ollama reported them as already there.
+    const pulls = fake.pullLog.filter((p) => p.model.includes('3.8b-q8_0'));
+    expect(pulls).toHaveLength(2);
+    const resumedAt = (pulls[1].lines as Array<{ completed?: number; total?: number }>).find((l) => l.total !== undefined)?.completed ?? 0;
+    expect(resumedAt).toBeGreaterThan(0);
   });
 
   it('Try in Playground opens the Playground with the variant', async () => {
     await page.getByLabel('Variant editor').getByRole('button', { name: 'Try in Playground' }).click();
     await page.waitForURL(/#\/playground/);
     await page.getByRole('heading', { name: 'Playground' }).first().waitFor();
+    // The variant the editor holds is the model the chat will use, on the Ollama backend.
+    const variant = page.getByLabel('Chat settings').getByLabel('Model', { exact: true });
+    await expect.poll(() => variant.locator('option:checked').textContent()).toMatch(/^phi4-mini-stepwise:latest · /);
   });
 });
 

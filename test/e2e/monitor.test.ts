@@ -10,9 +10,12 @@ import { LABEL } from '../../electron/core/docker/labels';
 import { spawnEngine, type EngineProcess } from '../../electron/engine/spawn-engine';
 import { TINY_MODEL_ID } from '../../electron/engine/tiny-model/spec';
 import { launchBrowser } from '../helpers/browser';
+import { docScreenshot } from '../helpers/doc-screenshot';
+import { hostNvidia } from '../helpers/host-gpu';
 import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
 
 const DOCKER_HOST = process.env.SLM_TEST_DOCKER_HOST ?? 'unix:///tmp/slm-deck-test/docker.sock';
+const host = hostNvidia();
 const REGISTRY = process.env.SLM_TEST_REGISTRY ?? 'localhost:5000';
 const NAME = `slm-deck-metrics-e2e-${process.pid}`;
 
@@ -51,8 +54,8 @@ afterAll(async () => {
 /** What a chart holds right now (TimeChart writes it on every setData). */
 async function chart(page: Page, title: string) {
   const fig = page.locator(`figure[data-chart="${title}"]`);
-  const [points, series, last] = await Promise.all([fig.getAttribute('data-points'), fig.getAttribute('data-series'), fig.getAttribute('data-last')]);
-  return { points: Number(points ?? 0), series: Number(series ?? 0), last: JSON.parse(last ?? '[]') as (number | null)[] };
+  const [points, filled, series, last] = await Promise.all([fig.getAttribute('data-points'), fig.getAttribute('data-filled'), fig.getAttribute('data-series'), fig.getAttribute('data-last')]);
+  return { points: Number(points ?? 0), filled: Number(filled ?? 0), series: Number(series ?? 0), last: JSON.parse(last ?? '[]') as (number | null)[] };
 }
 
 /** One call over its own WebSocket, as any client of `slm-deck serve` could make it. */
@@ -88,17 +91,19 @@ describe('Monitor page (slm-deck serve + Chromium)', () => {
     const memory = await chart(page, 'Memory');
     expect(memory.last[0]).toBeGreaterThan(0);
 
-    // The busy container shows up with its own series, and its CPU is well above idle.
+    // The busy container shows up with its own series, and its CPU is well above idle (on a shared,
+    // loaded machine it may get well under one core).
     await expect
-      .poll(async () => (await chart(page, 'Container CPU')).last.some((v) => v !== null && v > 50), { timeout: 30_000 })
+      .poll(async () => (await chart(page, 'Container CPU')).last.some((v) => v !== null && v > 10), { timeout: 30_000 })
       .toBe(true);
     const containerRow = page.getByRole('table', { name: 'Current values' }).getByRole('row', { name: new RegExp(`${NAME} CPU`) });
     await expect.poll(() => containerRow.locator('td').first().textContent()).toMatch(/^\d+(\.\d)? %$/);
     const memRow = page.getByRole('table', { name: 'Current values' }).getByRole('row', { name: new RegExp(`${NAME} memory`) });
     await expect.poll(() => memRow.locator('td').first().textContent()).toMatch(/(KiB|MiB)$/);
 
-    // No GPU here: the GPU charts explain why instead of drawing nothing.
-    await expect.poll(() => page.locator('[data-chart="GPU utilisation"]').textContent()).toMatch(/No NVIDIA GPU|No AMD GPU|No GPU/);
+    // Without a GPU the GPU charts explain why instead of drawing nothing.
+    if (host.gpus.length) await expect.poll(async () => (await chart(page, 'GPU utilisation')).series, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+    else await expect.poll(() => page.locator('[data-chart="GPU utilisation"]').textContent()).toMatch(/No NVIDIA GPU|No AMD GPU|No GPU/);
 
     // Hover: the legend shows the value under the cursor, with its unit.
     const plot = page.locator('figure[data-chart="CPU"] .u-over');
@@ -114,7 +119,10 @@ describe('Monitor page (slm-deck serve + Chromium)', () => {
     await page.getByRole('button', { name: 'Pause' }).click();
     const held = await chart(page, 'CPU');
     const rowsText = await page.getByTestId('monitor-rate').textContent();
-    await page.waitForTimeout(2500);
+    // Two more samples reach the core's buffer while the chart holds still.
+    const buffered = async () => (await rpc<{ csv: string }>('metrics.exportCsv', { series: ['host.cpu'], windowSeconds: 300 })).csv.trimEnd().split('\r\n').length - 1;
+    const atPause = await buffered();
+    await expect.poll(buffered, { timeout: 10_000 }).toBeGreaterThanOrEqual(atPause + 2);
     expect((await chart(page, 'CPU')).points).toBe(held.points);
     expect(await page.getByTestId('monitor-rate').textContent()).toBe(rowsText);
     await page.getByRole('button', { name: 'Resume' }).click();
@@ -133,8 +141,8 @@ describe('Monitor page (slm-deck serve + Chromium)', () => {
     await page.getByRole('radio', { name: '1 min', exact: true }).click();
     await expect.poll(async () => (await chart(page, 'CPU')).points, { timeout: 60_000 }).toBeGreaterThanOrEqual(30);
     await page.mouse.move(box.x + box.width - 4, box.y + box.height / 3);
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: 'docs/monitor.png' });
+    await expect.poll(() => page.locator('figure[data-chart="CPU"] .u-legend .u-series').nth(1).locator('.u-value').textContent()).toMatch(/%$/);
+    await docScreenshot(page, 'monitor');
     expect(cspErrors).toEqual([]);
 
     // While the page is open the sampler runs with the container scope; closing it ends the watch.
@@ -145,13 +153,41 @@ describe('Monitor page (slm-deck serve + Chromium)', () => {
     expect((await status()).running).toBe(false);
   });
 
+  it('the container charts keep their history across a visit to another page (the core samples on)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${served.openUrl}#/monitor`);
+    await page.getByRole('radio', { name: '5 min', exact: true }).click();
+    await expect.poll(async () => (await chart(page, 'Container CPU')).filled, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    const before = (await chart(page, 'Container CPU')).filled;
+    const left = Date.now();
+
+    // Away on Settings: the Monitor page is gone, the live strip keeps the sampler running.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings', exact: true }).click();
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+    // Meanwhile the core goes on sampling the container: rows after the visit began have its value.
+    const sampledAway = async () => {
+      const csv = (await rpc<{ csv: string }>('metrics.exportCsv', { series: [`container.${NAME}.cpu`], windowSeconds: 300 })).csv;
+      return csv.trimEnd().split('\r\n').slice(1).map((l) => l.split(',')).filter(([t, v]) => Date.parse(t) > left && v !== '').length;
+    };
+    await expect.poll(sampledAway, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    const away = await sampledAway();
+
+    // Back on the Monitor: the chart shows those rows at once, no gap where the page was closed.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitor', exact: true }).click();
+    await page.getByRole('radio', { name: '5 min', exact: true }).click();
+    await expect.poll(async () => (await chart(page, 'Container CPU')).filled).toBeGreaterThanOrEqual(before + away);
+    await page.close();
+    await expect.poll(async () => (await status()).watchers, { timeout: 10_000 }).toBe(0);
+  });
+
   it('the live strip shows CPU, RAM, VRAM and tokens/s on every page and updates', async () => {
     const page = await browser.newPage();
     await page.goto(`${served.openUrl}#/settings`);
     const strip = page.getByTestId('live-strip');
     await expect.poll(() => strip.locator('[data-metric="cpu"] .live-value').textContent(), { timeout: 20_000 }).toMatch(/^\d+(\.\d)? %$/);
     await expect.poll(() => strip.locator('[data-metric="ram"] .live-value').textContent()).toMatch(/(MiB|GiB)$/);
-    expect(await strip.locator('[data-metric="vram"] .live-value').textContent()).toBe('no GPU');
+    if (host.gpus.length) await expect.poll(() => strip.locator('[data-metric="vram"] .live-value').textContent()).toMatch(/(MiB|GiB)$/);
+    else expect(await strip.locator('[data-metric="vram"] .live-value').textContent()).toBe('no GPU');
     expect(await strip.locator('[data-metric="tps"] .live-value').textContent()).toBe('—');
     // The strip does not open Docker stats streams; only the Monitor page watches containers.
     const st = await status();
@@ -177,10 +213,14 @@ describe('Monitor page (slm-deck serve + Chromium)', () => {
 
     const conv = await rpc<{ id: string }>('chat.create', { backendId: backend.id, params: { temperature: 2, seed: 7, max_tokens: 400 } });
     const maxOf = (name: RegExp) => table.getByRole('row', { name }).locator('td').nth(2).textContent();
-    for (let i = 0; i < 3; i++) {
-      await rpc('chat.send', { conversationId: conv.id, content: `Tell me a long story, part ${i + 1}.` });
-      await page.waitForTimeout(1200);
-    }
+    // Three replies one after the other (each sent once the conversation takes a new message), so
+    // the counters see tokens over several samples.
+    const sent = async (content: string) =>
+      rpc('chat.send', { conversationId: conv.id, content }).then(
+        () => true,
+        (e: Error) => (/still streaming/.test(e.message) ? false : Promise.reject(e)),
+      );
+    for (let i = 0; i < 3; i++) await expect.poll(() => sent(`Tell me a long story, part ${i + 1}.`), { timeout: 60_000 }).toBe(true);
     await expect.poll(() => maxOf(/Tiny engine tokens\/s/), { timeout: 20_000 }).toMatch(/^[1-9][\d.]* tok\/s$/);
     await expect.poll(() => maxOf(/Chat tokens\/s/), { timeout: 20_000 }).toMatch(/^[1-9][\d.]* tok\/s$/);
     expect(await page.locator('figure[data-chart="Tokens per second"]').getAttribute('data-series')).toBe('2');

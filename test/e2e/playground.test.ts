@@ -8,6 +8,7 @@ import { TINY_ANSWER, TINY_MODEL_ID } from '../../electron/engine/tiny-model/spe
 import type { ChatMessage, Conversation } from '../../electron/shared/contract/chat';
 import { startOllamaFake, type OllamaFake } from '../fakes/ollama';
 import { launchBrowser } from '../helpers/browser';
+import { docScreenshot } from '../helpers/doc-screenshot';
 import { ROOT, startServe, tempHome, type Served } from '../helpers/serve';
 import { startSlowLink, type SlowLink } from '../integration/chat-slow-link';
 
@@ -137,7 +138,7 @@ describe('playground in a browser', () => {
     await pickBackend(page, embeddedLabel);
     await composer(page).fill('Hello! Who are you?');
     await composer(page).press('Enter');
-    await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+    await expect.poll(() => lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
     const stats = lastReply(page).getByTestId('stats');
     await expect.poll(() => stats.textContent()).toMatch(/TTFT \d+ ms \(server \d+ ms\).*tok\/s.*\d+ → 13 tokens/);
     expect(await stats.textContent()).toContain(embeddedLabel);
@@ -150,14 +151,14 @@ describe('playground in a browser', () => {
     await composer(page).press('Enter');
     const reply = lastReply(page);
     await expect.poll(() => reply.getAttribute('data-status')).toBe('streaming');
-    await expect.poll(async () => (await reply.locator(':scope > .md').textContent())!.split(' ').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
-    const seen = (await reply.locator(':scope > .md').textContent())!;
+    await expect.poll(async () => (await reply.getByRole('group', { name: 'Answer' }).textContent())!.split(' ').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    const seen = (await reply.getByRole('group', { name: 'Answer' }).textContent())!;
     expect(TINY_ANSWER.startsWith(seen)).toBe(true);
     await expect.poll(() => reply.getByTestId('live-stats').textContent()).toMatch(/\d+ tokens…/);
     await page.keyboard.press('Escape');
     await expect.poll(() => reply.getAttribute('data-status')).toBe('stopped');
     await reply.getByText('Stopped').waitFor();
-    const partial = (await reply.locator(':scope > .md').textContent())!;
+    const partial = (await reply.getByRole('group', { name: 'Answer' }).textContent())!;
     expect(partial.length).toBeGreaterThanOrEqual(seen.length);
     expect(partial.length).toBeLessThan(TINY_ANSWER.length);
     expect(TINY_ANSWER.startsWith(partial)).toBe(true);
@@ -165,21 +166,21 @@ describe('playground in a browser', () => {
     // Reload: the stopped conversation is still open (its id is in the URL) and both are listed.
     await page.reload();
     await expect.poll(() => lastReply(page).getAttribute('data-status')).toBe('stopped');
-    expect(await lastReply(page).locator(':scope > .md').textContent()).toBe(partial);
+    expect(await lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe(partial);
     const list = page.getByRole('navigation', { name: 'Conversations' });
     await list.getByRole('button', { name: /Hello! Who are you\?/ }).click();
-    await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+    await expect.poll(() => lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
     await list.getByRole('button', { name: /Who are you, slowly\?/ }).click();
 
     // Reloading while a reply streams picks it up where it is, without losing or doubling text.
     await composer(page).fill('Once more, slowly');
     await composer(page).press('Enter');
     await expect.poll(() => page.getByTestId('transcript').getByTestId('message-assistant').count()).toBe(2);
-    await expect.poll(async () => (await lastReply(page).locator(':scope > .md').textContent())!.split(' ').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    await expect.poll(async () => (await lastReply(page).getByRole('group', { name: 'Answer' }).textContent())!.split(' ').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
     await page.reload();
     await expect.poll(() => lastReply(page).getAttribute('data-status')).toBe('streaming');
     await expect.poll(() => lastReply(page).getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
-    expect(await lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+    expect(await lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
     await page.close();
   });
 
@@ -193,7 +194,7 @@ describe('playground in a browser', () => {
     const transcript = page.getByTestId('transcript');
     await transcript.getByTestId('tool-call').getByText('calculate_circle_area').waitFor();
     await expect.poll(() => transcript.getByTestId('tool-result').textContent()).toContain('"area": 78.539816');
-    await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+    await expect.poll(() => lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
     await expect.poll(() => page.getByRole('checkbox', { name: 'calculate_circle_area' }).isChecked()).toBe(true);
 
     // A reasoning model on Ollama: thinking goes into the Reasoning block, the answer renders as Markdown.
@@ -203,11 +204,11 @@ describe('playground in a browser', () => {
         'Here is a **table**:\n\n| n | fib(n) |\n|---:|:---|\n| 1 | 1 |\n| 10 | 55 |\n\n```python\ndef fib(n):\n    # dynamic programming: keep the last two values\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n```\n\nGrowth: $F_n \\approx \\frac{\\phi^n}{\\sqrt{5}}$. <script>alert(1)</script>',
     });
     await pickBackend(page, ollamaLabel, 'qwen3:0.6b');
-    await page.getByRole('checkbox', { name: 'Think (reasoning models)' }).check();
+    await page.getByLabel('Think (reasoning models)').selectOption('true');
     await composer(page).fill('Fibonacci, please');
     await composer(page).press('Enter');
     const reply = lastReply(page);
-    await expect.poll(() => reply.locator(':scope > .md').textContent()).toContain('Here is a table');
+    await expect.poll(() => reply.getByRole('group', { name: 'Answer' }).textContent()).toContain('Here is a table');
     await expect.poll(() => reply.getAttribute('data-status')).toBe('done');
     const reasoning = reply.locator('details.reasoning');
     expect(await reasoning.locator('summary').textContent()).toBe('Reasoning');
@@ -227,7 +228,7 @@ describe('playground in a browser', () => {
 
     await page.setViewportSize({ width: 1400, height: 1300 });
     await transcript.evaluate((el) => (el.scrollTop = el.scrollHeight));
-    await page.screenshot({ path: path.join(ROOT, 'docs', 'playground.png') });
+    await docScreenshot(page, 'playground');
     await page.close();
   });
 
@@ -240,7 +241,7 @@ describe('playground in a browser', () => {
     await composer(page).press('Enter');
     const reply = lastReply(page);
     await expect.poll(() => reply.getAttribute('data-status')).toBe('error');
-    expect(await reply.locator(':scope > .md').textContent()).toBe('Step one.');
+    expect(await reply.getByRole('group', { name: 'Answer' }).textContent()).toBe('Step one.');
     const box = reply.getByRole('alert');
     expect(await box.textContent()).toContain('The reply failed');
     expect(await box.textContent()).toContain('llama runner process has terminated');
@@ -249,7 +250,7 @@ describe('playground in a browser', () => {
     fake.script({ content: 'Recovered.' });
     await composer(page).fill('Again');
     await composer(page).press('Enter');
-    await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe('Recovered.');
+    await expect.poll(() => lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe('Recovered.');
     await page.close();
   });
 
@@ -266,8 +267,8 @@ describe('playground in a browser', () => {
     await composer(page).press('Enter');
     const panes = page.getByTestId('compare-pane');
     await expect.poll(() => panes.count()).toBe(2);
-    await expect.poll(() => panes.nth(0).getByTestId('message-assistant').locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
-    await expect.poll(() => panes.nth(1).getByTestId('message-assistant').locator(':scope > .md').textContent()).toBe('I am phi4-mini, served by Ollama.');
+    await expect.poll(() => panes.nth(0).getByTestId('message-assistant').getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
+    await expect.poll(() => panes.nth(1).getByTestId('message-assistant').getByRole('group', { name: 'Answer' }).textContent()).toBe('I am phi4-mini, served by Ollama.');
     await expect.poll(() => panes.nth(0).getByTestId('stats').textContent()).toContain('13 tokens');
     expect(await panes.nth(0).getByTestId('stats').textContent()).toContain(embeddedLabel);
     await expect.poll(() => panes.nth(1).getByTestId('stats').textContent()).toMatch(/40\.0 tok\/s.*phi4-mini:latest/);
@@ -294,7 +295,7 @@ describe('playground in a browser', () => {
     await composer(page).fill('And number 201?');
     await composer(page).press('Enter');
     const reply = lastReply(page);
-    await expect.poll(async () => (await reply.locator(':scope > .md').textContent())!.length, { timeout: 15_000 }).toBeGreaterThan(5);
+    await expect.poll(async () => (await reply.getByRole('group', { name: 'Answer' }).textContent())!.length, { timeout: 15_000 }).toBeGreaterThan(5);
     const gap = () => transcript.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
     expect(await gap()).toBeLessThan(40);
     // ...until the user scrolls up to read: then it stays where the user is.
@@ -315,7 +316,36 @@ describe('playground in a browser', () => {
     expect(await gap()).toBeGreaterThan(500);
     await page.getByRole('button', { name: '↓ Jump to latest' }).click();
     await expect.poll(gap).toBeLessThan(40);
-    expect(await reply.locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+    expect(await reply.getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
+    await page.close();
+  });
+
+  it('fits 1024x700 and 1440x900: no sideways scrolling, a wide chat column and prompt box, every panel reachable', async () => {
+    const page = await openPlayground(`?c=${LONG_ID}`);
+    await page.getByTestId('transcript').getByText(`Question ${TURNS}?`).waitFor();
+    const settings = page.getByRole('complementary', { name: 'Chat settings' });
+    const width = async (l: ReturnType<Page['getByRole']>) => (await l.boundingBox())!.width;
+    for (const [w, h] of [
+      [1024, 700],
+      [1440, 900],
+    ]) {
+      await page.setViewportSize({ width: w, height: h });
+      // Nothing scrolls sideways: neither the page pane nor the settings panel (a long backend name used to widen it).
+      await expect.poll(() => page.getByRole('main').evaluate((m) => m.scrollWidth - m.clientWidth)).toBeLessThanOrEqual(0);
+      expect(await settings.evaluate((s) => s.scrollWidth - s.clientWidth)).toBeLessThanOrEqual(0);
+      const panel = (await settings.boundingBox())!;
+      const backend = (await settings.getByLabel('Backend', { exact: true }).boundingBox())!;
+      expect(backend.x + backend.width).toBeLessThanOrEqual(panel.x + panel.width + 1);
+      // The chat keeps most of the width, and the prompt box has room for a few lines.
+      expect(await width(page.getByTestId('transcript'))).toBeGreaterThanOrEqual(w === 1024 ? 450 : 600);
+      const box = (await composer(page).boundingBox())!;
+      expect(box.width).toBeGreaterThanOrEqual(w === 1024 ? 380 : 550);
+      expect(box.height).toBeGreaterThanOrEqual(60);
+      // The conversation list is still on screen (under the settings when narrow).
+      const list = (await page.getByRole('navigation', { name: 'Conversations' }).boundingBox())!;
+      expect(list.y + 40).toBeLessThanOrEqual(h);
+      expect(list.x + list.width).toBeLessThanOrEqual(w);
+    }
     await page.close();
   });
 
@@ -359,7 +389,7 @@ describe('playground in a browser', () => {
       await expect.poll(() => page.getByLabel('Backend', { exact: true }).locator('option:checked').textContent(), { timeout: 60_000 }).toMatch(/^Embedded · /);
       await composer(page).fill('Hello! Who are you?');
       await composer(page).press('Enter');
-      await expect.poll(() => lastReply(page).locator(':scope > .md').textContent()).toBe(TINY_ANSWER);
+      await expect.poll(() => lastReply(page).getByRole('group', { name: 'Answer' }).textContent()).toBe(TINY_ANSWER);
       await page.close();
     } finally {
       await bare.stop();

@@ -35,7 +35,9 @@ describe('app shell in a browser (slm-deck serve)', () => {
     }
 
     await page.getByLabel('Registry mirror').fill('localhost:5000');
+    // The theme applies as soon as it is picked, without Save.
     await page.getByLabel('Theme').selectOption('dark');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText('Saved').waitFor();
     expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
@@ -49,6 +51,30 @@ describe('app shell in a browser (slm-deck serve)', () => {
     await expect.poll(() => page.getByTestId('connection-state').textContent(), { timeout: 15_000 }).toContain('Connected');
     await page.reload();
     await expect.poll(() => page.getByLabel('Registry mirror').inputValue()).toBe('localhost:5000');
+    await page.close();
+  });
+
+  it('every page opens at its top, whatever the last page was scrolled to', async () => {
+    served ??= await startServe();
+    const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+    await page.goto(`${served.openUrl}#/overview`);
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    const main = page.getByRole('main');
+    // The Overview is taller than the window: scroll to its end, as a reader would.
+    await page.getByRole('table').last().waitFor();
+    await main.evaluate((m) => m.scrollTo(0, m.scrollHeight));
+    await expect.poll(() => main.evaluate((m) => m.scrollTop)).toBeGreaterThan(200);
+    for (const name of ['Models', 'Benchmark', 'Deploy']) {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+      const heading = page.getByRole('heading', { level: 1, name });
+      await heading.waitFor();
+      await expect.poll(() => main.evaluate((m) => m.scrollTop)).toBe(0);
+      // The page's title is in view, not scrolled away above.
+      const box = (await heading.boundingBox())!;
+      expect(box.y).toBeGreaterThanOrEqual(0);
+      expect(box.y + box.height).toBeLessThanOrEqual(700);
+      await main.evaluate((m) => m.scrollTo(0, m.scrollHeight));
+    }
     await page.close();
   });
 

@@ -166,8 +166,14 @@ describe('benchmark against two engines and the Ollama fake', () => {
       });
       expect(done.state).toBe('cancelled');
       const seen = fake.inferences.length;
-      await new Promise((r) => setTimeout(r, 500));
-      expect(fake.inferences.length).toBe(seen);
+      // A request of our own is the witness: by the time the fake has recorded it, a request the
+      // cancelled run still sent would be recorded too.
+      const witness = await fetch(`${fake.url}/api/chat`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'phi4-mini', messages: [{ role: 'user', content: 'witness' }], stream: false }),
+      });
+      expect(witness.status).toBe(200);
+      expect(fake.inferences.slice(seen).map((r) => r.messages.at(-1)?.content)).toEqual(['witness']);
       const run = (await call('bench.list', {}))[0];
       expect(run.status).toBe('cancelled');
       const saved = await call('bench.get', { id: run.id });

@@ -85,21 +85,30 @@ describe('chat over Ollama /api/chat (protocol fake)', () => {
     expect(messages.at(-1)).toMatchObject({ reasoning: 'Check the units first.', content: 'It takes 2.4 hours.' });
   });
 
-  it('tool loop: arguments arrive as an object, the result goes back as a tool message with tool_name', async () => {
+  it('think takes a level as well as on/off', async () => {
+    fake.script({ thinking: 'Briefly.', content: 'Yes.' });
+    const { messages } = await chat('Is 7 prime?', { model: 'qwen3:0.6b', params: { think: 'low' } });
+    expect(lastChatBody().think).toBe('low');
+    expect(messages.at(-1)).toMatchObject({ reasoning: 'Briefly.', content: 'Yes.' });
+    await expect(call('chat.create', { backendId: 'ollama', params: { think: 'extreme' } as never })).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('tool loop: arguments arrive as an object, the result goes back as a tool message with tool_name and the call id', async () => {
     fake.script(
       { toolCalls: [{ name: 'calculate', arguments: { expression: '5000 * 1.06^3' } }] },
       { content: 'The final amount is $5955.08.' },
     );
     const { messages } = await chat('Compound interest on $5000 at 6% for 3 years?', { tools: ['calculate', 'calculate_circle_area'] });
     expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
-    expect(messages[1].toolCalls).toEqual([{ id: expect.any(String), name: 'calculate', arguments: { expression: '5000 * 1.06^3' } }]);
+    // The call id Ollama sent is kept, and sent back with the call and with its result.
+    expect(messages[1].toolCalls).toEqual([{ id: 'call_00000000', name: 'calculate', arguments: { expression: '5000 * 1.06^3' } }]);
     expect(JSON.parse(messages[2].content)).toEqual({ expression: '5000 * 1.06^3', result: 5955.08 });
     expect(messages[3].content).toBe('The final amount is $5955.08.');
     const body = lastChatBody();
     expect((body.tools as { function: { name: string } }[]).map((t) => t.function.name)).toEqual(['calculate', 'calculate_circle_area']);
     expect((body.messages as unknown[]).slice(1)).toEqual([
-      { role: 'assistant', content: '', tool_calls: [{ function: { name: 'calculate', arguments: { expression: '5000 * 1.06^3' } } }] },
-      { role: 'tool', content: '{"expression":"5000 * 1.06^3","result":5955.08}', tool_name: 'calculate' },
+      { role: 'assistant', content: '', tool_calls: [{ id: 'call_00000000', function: { name: 'calculate', arguments: { expression: '5000 * 1.06^3' } } }] },
+      { role: 'tool', content: '{"expression":"5000 * 1.06^3","result":5955.08}', tool_name: 'calculate', tool_call_id: 'call_00000000' },
     ]);
   });
 

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultDeployConfig } from '../../electron/core/backends';
 import { type LogLine, type StatsSample } from '../../electron/shared/contract/docker';
 import { cleanup, dockerSuite, engineDomain, engineTestImage, execIn, freePort, inspect, rawDocker, REGISTRY, type TestCore, uniqueName } from './docker-helpers';
@@ -76,18 +76,22 @@ describe('lifecycle', () => {
     expect((await t.call('docker.logs', { name, search: 'no such text anywhere' })).lines).toEqual([]);
 
     const got: LogLine[] = [];
-    const off = t.core.bus.on('docker.logLines', (e) => got.push(...e.lines));
+    // Only this watch's lines (a second follower comes later); its id is known once the call returns.
+    const mine = { watchId: '' };
+    const off = t.core.bus.on('docker.logLines', (e) => (mine.watchId || e.watchId) === e.watchId && got.push(...e.lines));
     const caller = new AbortController();
     const { watchId } = await t.call('docker.followLogs', { name, tail: 0 }, caller.signal);
+    mine.watchId = watchId;
     // PID 1's stdout and stderr are the container's log streams. The watch answers before
     // Docker attaches the stream (tail 0 shows only later lines): wait for a marker line.
-    for (let i = 0; i < 50 && !got.some((l) => l.text === 'attached'); i++) {
+    const attached = () => got.some((l) => l.text === 'attached');
+    for (let i = 0; i < 50 && !attached(); i++) {
       await execIn(`slm-deck-${name}`, 'echo attached > /proc/1/fd/1');
-      await new Promise((r) => setTimeout(r, 100));
+      await vi.waitFor(() => expect(attached()).toBe(true), { timeout: 200, interval: 20 }).catch(() => undefined);
     }
     await execIn(`slm-deck-${name}`, 'for i in 1 2 3 4 5; do echo "pulling manifest $i" > /proc/1/fd/1; done; echo "Error: out of disk" > /proc/1/fd/2');
     const followed = () => got.filter((l) => l.text !== 'attached');
-    for (let i = 0; i < 50 && followed().length < 6; i++) await new Promise((r) => setTimeout(r, 100));
+    await vi.waitFor(() => expect(followed().length).toBeGreaterThanOrEqual(6), { timeout: 5000, interval: 50 });
     expect(followed().filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(['pulling manifest 1', 'pulling manifest 2', 'pulling manifest 3', 'pulling manifest 4', 'pulling manifest 5']);
     expect(followed().filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual(['Error: out of disk']);
     expect(got.every((l) => l.container === `slm-deck-${name}`)).toBe(true);
@@ -98,9 +102,20 @@ describe('lifecycle', () => {
     expect(await ended).toBe('unwatched');
     expect(await t.call('docker.unwatch', { watchId })).toEqual({ stopped: false });
     const n = got.length;
-    await execIn(`slm-deck-${name}`, 'echo "after unwatch" > /proc/1/fd/1');
-    await new Promise((r) => setTimeout(r, 300));
+    // A second follower is the witness: once it has a line written after the unwatch, the
+    // ended watch would have had it too.
+    const witness: LogLine[] = [];
+    const offWitness = t.core.bus.on('docker.logLines', (e) => e.watchId !== watchId && witness.push(...e.lines));
+    const second = new AbortController();
+    await t.call('docker.followLogs', { name, tail: 0 }, second.signal);
+    for (let i = 0; i < 50 && !witness.some((l) => l.text === 'after unwatch'); i++) {
+      await execIn(`slm-deck-${name}`, 'echo "after unwatch" > /proc/1/fd/1');
+      await vi.waitFor(() => expect(witness.some((l) => l.text === 'after unwatch')).toBe(true), { timeout: 500, interval: 20 }).catch(() => undefined);
+    }
+    second.abort();
+    offWitness();
     off();
+    expect(witness.some((l) => l.text === 'after unwatch')).toBe(true);
     expect(got.length).toBe(n);
   });
 
@@ -148,7 +163,18 @@ describe('lifecycle', () => {
     expect(await t.call('docker.checkGpu', { name })).toEqual({ state: 'cpu', evidence: 'The container was created without a GPU device request.' });
   });
 
-  it('removes a deployment and keeps its volumes unless asked', async () => {
+  it('asked to delete its volumes, a removal keeps one another deployment still uses, and says so', async () => {
+    const other = uniqueName('life-vol');
+    const done = await t.task('docker.deploy', { ...defaultDeployConfig('ollama'), name: other, hostPort: await freePort(), memoryLimitGb: 1, cpus: 1 });
+    expect(done.state).toBe('succeeded');
+    // Both mount the shared model cache; removing the second with its volumes must keep it for the first.
+    const r = await t.call('docker.remove', { name: other, removeVolumes: true });
+    expect(r).toEqual({ containers: [`slm-deck-${other}`], volumesRemoved: [], volumesKept: ['slm-deck-ollama-data'], volumesInUse: ['slm-deck-ollama-data'] });
+    await rawDocker().getVolume('slm-deck-ollama-data').inspect();
+    expect((await inspect(`slm-deck-${name}`)).State.Running).toBe(true);
+  });
+
+  it('removes a deployment; not asked to delete its volumes, it keeps them', async () => {
     const r = await t.call('docker.remove', { name });
     expect(r).toEqual({ containers: [`slm-deck-${name}`], volumesRemoved: [], volumesKept: ['slm-deck-ollama-data'] });
     expect((await rawDocker().listContainers({ all: true, filters: { name: [`slm-deck-${name}`] } })).length).toBe(0);

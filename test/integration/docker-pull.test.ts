@@ -15,8 +15,8 @@ const REGISTRY_STORE = path.join(process.env.SLM_TEST_STATE ?? '/tmp/slm-deck-te
 let t: TestCore;
 const repos: string[] = [];
 
-/** An image with one unique random layer, pushed to the local registry and removed locally. */
-function pushUniqueImage(sizeMb: number): string {
+/** A fresh image of one random layer, pushed as REPO:v1 (and with `alsoAs`, the same image under more tags). */
+function pushUniqueImage(sizeMb: number, alsoAs: string[] = []): string {
   const repo = `slm-deck-test/pull-${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'slm-pull-'));
   writeFileSync(path.join(dir, 'blob.bin'), randomBytes(sizeMb * MB));
@@ -24,6 +24,11 @@ function pushUniqueImage(sizeMb: number): string {
   const docker = (...args: string[]) => execFileSync('docker', ['-H', DOCKER_HOST, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   execFileSync('sh', ['-c', `tar -C "${dir}" -c . | docker -H "${DOCKER_HOST}" import - "${ref}"`], { stdio: 'pipe' });
   docker('push', ref);
+  for (const tag of alsoAs) {
+    docker('tag', ref, `${REGISTRY}/${repo}:${tag}`);
+    docker('push', `${REGISTRY}/${repo}:${tag}`);
+    docker('rmi', `${REGISTRY}/${repo}:${tag}`);
+  }
   docker('rmi', ref);
   rmSync(dir, { recursive: true, force: true });
   repos.push(repo);
@@ -43,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.core.close();
   for (const repo of repos) {
-    await rawDocker().getImage(`${REGISTRY}/${repo}:v1`).remove({ force: true }).catch(() => undefined);
+    for (const tag of ['v1', 'twin']) await rawDocker().getImage(`${REGISTRY}/${repo}:${tag}`).remove({ force: true }).catch(() => undefined);
     // The random layers are unique to this test: delete them from the registry too, so runs do not pile up.
     const m = await manifest(repo).catch(() => null);
     for (const l of m?.layers ?? []) {
@@ -76,7 +81,7 @@ describe('pull through the registry mirror', () => {
   });
 
   it('cancel mid-pull stops the download and leaves no tag; pulling again completes', async () => {
-    const repo = pushUniqueImage(96);
+    const repo = pushUniqueImage(96, ['twin']);
     const ref = `${REGISTRY}/${repo}:v1`;
     const abort = new AbortController();
     let sawBytes = 0;
@@ -96,8 +101,10 @@ describe('pull through the registry mirror', () => {
       );
     expect(isDeckError(err) && err.code).toBe('cancelled');
     expect(sawBytes).toBeGreaterThan(0);
-    // Give the daemon a moment to notice the closed request.
-    await new Promise((r) => setTimeout(r, 1000));
+    // The same layer under another tag, pulled to the end: a v1 pull the daemon kept going
+    // would share that download and be tagged by now.
+    const twin = await t.task('docker.pull', { image: `${repo}:twin` });
+    expect(twin.state).toBe('succeeded');
     expect(await imageExists(rawDocker(), ref)).toBe(false);
     const images = await rawDocker().listImages({ filters: { reference: [ref] } });
     expect(images).toEqual([]);

@@ -166,6 +166,18 @@ describe('tool_choice', () => {
     expect((final.choices[0].message.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[]).map((c) => c.function.name)).toEqual(['area']);
   });
 
+  it('allowed_tools narrows the offer: mode required calls one of the allowed functions only', async () => {
+    const r = await client.chat.completions.create({
+      model,
+      messages: ask,
+      tools,
+      tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'area' } }] } },
+      parallel_tool_calls: false,
+    });
+    const calls = r.choices[0].message.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[];
+    expect(calls.map((c) => c.function.name)).toEqual(['area']);
+  });
+
   it('required makes a prose-answering model call a tool; none offers no tools', async () => {
     const r = await client.chat.completions.create({ model, messages, tools: [tools[0]], tool_choice: 'required' });
     expect(r.choices[0].finish_reason).toBe('tool_calls');

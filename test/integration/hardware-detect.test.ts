@@ -8,10 +8,12 @@ import { HardwareProfileSchema, PlanSchema, type HardwareProfile } from '../../e
 import { createCore, type Core } from '../../electron/core/app-core';
 import { unwrap } from '../../electron/core/rpc/dispatcher';
 import { startOllamaFake, type OllamaFake } from '../fakes/ollama';
+import { hostNvidia } from '../helpers/host-gpu';
 import { ROOT, tempHome } from '../helpers/serve';
 
 const DOCKER_HOST = process.env.SLM_TEST_DOCKER_HOST ?? 'unix:///tmp/slm-deck-test/docker.sock';
 const GIB = 1024 ** 3;
+const host = hostNvidia();
 
 let core: Core;
 let fake: OllamaFake;
@@ -31,7 +33,7 @@ afterAll(async () => {
 describe('hardware detection on this machine (real tools, the test Docker daemon)', () => {
   let profile: HardwareProfile;
 
-  it('returns a sane profile: no GPU, this CPU and memory, Docker through the test daemon, Ollama', async () => {
+  it('returns a sane profile: the GPUs nvidia-smi lists, this CPU and memory, Docker through the test daemon, Ollama', async () => {
     profile = HardwareProfileSchema.parse(unwrap(await call('hardware.profile', { refresh: true })));
 
     expect(profile.os.platform).toBe(process.platform);
@@ -43,9 +45,10 @@ describe('hardware detection on this machine (real tools, the test Docker daemon
     expect(profile.cpu.flags.avx2).toBe(/\bavx2\b/.test(cpuinfo));
     expect(profile.cpu.flags.avx512).toBe(/\bavx512f\b/.test(cpuinfo));
 
-    // This machine has no GPU and no NVIDIA tools: "absent", with a hint, and nothing invented.
-    expect(profile.gpus).toEqual([]);
-    expect(profile.gpuTools.find((t) => t.tool === 'nvidia-smi')).toMatchObject({ state: 'absent', hint: expect.stringContaining('NVIDIA driver') });
+    // The NVIDIA GPUs nvidia-smi lists, and nothing invented; without the tool: "absent", with a hint.
+    expect(profile.gpus.filter((g) => g.vendor === 'nvidia').map((g) => g.name)).toEqual(host.gpus);
+    if (host.installed) expect(profile.gpuTools.find((t) => t.tool === 'nvidia-smi')?.state).not.toBe('absent');
+    else expect(profile.gpuTools.find((t) => t.tool === 'nvidia-smi')).toMatchObject({ state: 'absent', hint: expect.stringContaining('NVIDIA driver') });
 
     const daemon = new Docker({ socketPath: DOCKER_HOST.replace(/^unix:\/\//, '') });
     const [version, info] = await Promise.all([daemon.version(), daemon.info()]);
@@ -56,19 +59,25 @@ describe('hardware detection on this machine (real tools, the test Docker daemon
     expect(profile.ollama).toEqual({ reachable: true, url: fake.url, version: '0.12.6' });
   });
 
-  it('plans for it: vLLM GPU is not available, and the long-context verdicts match a hand computation', async () => {
+  it('plans for it: vLLM GPU only with an NVIDIA GPU, and the long-context verdicts match a hand computation', async () => {
     const plan = PlanSchema.parse(unwrap(await call('hardware.plan', {})));
     const vllm = plan.rows.find((r) => r.backend === 'vllm-gpu' && r.model.endsWith('/vllm-bf16'))!;
-    expect(vllm).toMatchObject({ verdict: 'unavailable', reason: 'Needs an NVIDIA GPU with CUDA, and none was found.' });
-    expect(plan.recommendation.config.gpus).toEqual([]);
-    expect(['ollama', 'onnx-engine']).toContain(plan.recommendation.config.backend);
+    if (host.gpus.length === 0) {
+      expect(vllm).toMatchObject({ verdict: 'unavailable', reason: 'Needs an NVIDIA GPU with CUDA, and none was found.' });
+      expect(plan.recommendation.config.gpus).toEqual([]);
+      expect(['ollama', 'onnx-engine']).toContain(plan.recommendation.config.backend);
+    } else {
+      expect(vllm.reason).not.toContain('none was found');
+    }
 
     // ONNX cpu-int4 at 128K: 4.86 GB weights + 2 x 32 x 8 x 128 x 4 B x 131,072 (32 GiB fp32 KV) + 0.5 GiB + 512 x 200,064 x 4 B.
     const long = PlanSchema.parse(unwrap(await call('hardware.plan', { context: 131_072 })));
     const need = 4.86e9 + 32 * GIB + 0.5 * GIB + 512 * 200_064 * 4;
     const onnx = long.rows.find((r) => r.backend === 'onnx-engine' && r.model.endsWith('/onnx-cpu-int4'))!;
     expect(onnx.estimate.totalBytes).toBe(need);
-    if (need > os.totalmem() - GIB) expect(onnx.verdict).toBe('wont-fit');
+    // Judged against this machine: free now (the estimate's budget), total usable (RAM, or Docker's limit, less 1 GiB).
+    const usable = Math.min(os.totalmem(), profile.docker.memTotalBytes ?? Infinity) - GIB;
+    expect(onnx.verdict).toBe(need <= onnx.estimate.budgetBytes! ? 'fits' : need <= usable ? 'tight' : 'wont-fit');
   });
 
   it('an unreachable Docker endpoint is reported with its reason, and the plan falls back to the embedded engine', async () => {
@@ -136,7 +145,8 @@ describe('slm-deck hardware / plan', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Recommended for this machine \(.+ tier\):/);
     expect(r.stdout).toContain('Why:\n  1. Docker');
-    expect(r.stdout).toContain('There is no NVIDIA GPU with CUDA');
+    if (host.gpus.length === 0) expect(r.stdout).toContain('There is no NVIDIA GPU with CUDA');
+    else expect(r.stdout).toContain(host.gpus[0]);
     expect(r.stdout).toMatch(/KV cache \(fp16\)\s+\S+ \S+\s+2 \(K and V\) × 32 layers × 8 KV heads × 128 head dim × 2 B × 4,096 tokens/);
     expect(r.stdout).toContain('Deployment config (what Deploy would start):');
     expect(r.stdout).toContain(`Memory: ${(os.totalmem() / GIB).toFixed(2)} GiB in total`);

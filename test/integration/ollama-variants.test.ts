@@ -23,7 +23,7 @@ describe('Modelfile variants created in Ollama', () => {
   it('ships the reasoning, coder and tutor templates, each a valid Modelfile', async () => {
     await setup();
     const tpls = await t.call('variants.templates', {});
-    expect(tpls.map((x) => x.id)).toEqual(['phi4-mini-coder', 'phi4-mini-reasoning', 'phi4-mini-tutor']);
+    expect(tpls.map((x) => x.id)).toEqual(['phi4-mini-coder', 'phi4-mini-stepwise', 'phi4-mini-tutor']);
     for (const x of tpls) {
       expect(x.title).toBeTruthy();
       expect((await t.call('variants.validate', { text: x.text })).diagnostics).toEqual([]);
@@ -35,20 +35,20 @@ describe('Modelfile variants created in Ollama', () => {
   it('creates the reasoning variant through the structured request, never a modelfile string', async () => {
     await setup();
     const changed = t.events('ollama.changed');
-    const done = await createdFromTemplate('phi4-mini-reasoning');
+    const done = await createdFromTemplate('phi4-mini-stepwise');
     expect(done.state).toBe('succeeded');
     expect((done.result as { steps: string[] }).steps).toEqual(['Using existing layers', 'Writing new layers', 'Writing manifest', 'Done']);
     const body = createBodies()[0];
     expect(body).not.toHaveProperty('modelfile');
-    expect(body).toMatchObject({ model: 'phi4-mini-reasoning', from: 'phi4-mini', parameters: { temperature: 0.3, top_p: 0.8 }, stream: true });
+    expect(body).toMatchObject({ model: 'phi4-mini-stepwise', from: 'phi4-mini', parameters: { temperature: 0.3, top_p: 0.8 }, stream: true });
     expect(String(body.system)).toMatch(/^You are a careful reasoning assistant/);
     // Ollama now has it, with the base's stop sequences kept and the new parameters set.
-    const shown = await t.call('ollama.show', { model: 'phi4-mini-reasoning' });
+    const shown = await t.call('ollama.show', { model: 'phi4-mini-stepwise' });
     expect(shown.parameters).toEqual({ stop: ['<|end|>', '<|user|>', '<|assistant|>'], temperature: 0.3, top_p: 0.8 });
     expect(shown.system).toBe(String(body.system));
     const list = await t.call('ollama.list', {});
-    expect(list.find((m) => m.name === 'phi4-mini-reasoning:latest')).toMatchObject({ variant: true, family: 'phi3' });
-    expect(changed.at(-1)).toEqual({ url: fake.url, reason: 'created', model: 'phi4-mini-reasoning' });
+    expect(list.find((m) => m.name === 'phi4-mini-stepwise:latest')).toMatchObject({ variant: true, family: 'phi3' });
+    expect(changed.at(-1)).toEqual({ url: fake.url, reason: 'created', model: 'phi4-mini-stepwise' });
     expect((await t.call('variants.list', {}))[0].created).toMatchObject({ version: 1, url: fake.url });
   });
 
@@ -80,8 +80,8 @@ describe('Modelfile variants created in Ollama', () => {
 
   it("diffs a variant against its base model's parameters as Ollama reports them", async () => {
     await setup();
-    await createdFromTemplate('phi4-mini-reasoning');
-    const d = await t.call('variants.diffBase', { name: 'phi4-mini-reasoning' });
+    await createdFromTemplate('phi4-mini-stepwise');
+    const d = await t.call('variants.diffBase', { name: 'phi4-mini-stepwise' });
     expect(d.leftLabel).toBe('phi4-mini');
     expect(d.parameters).toEqual([
       { key: 'temperature', right: '0.3', leftDefault: '0.8', status: 'added' },

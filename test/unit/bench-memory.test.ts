@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { profileBackend } from '../../electron/core/bench/backend-profile';
 import { metricsMemoryProbe, peakOf } from '../../electron/core/bench/memory-probe';
 import { EventBus } from '../../electron/core/events/event-bus';
@@ -52,7 +52,9 @@ describe('peak memory from the monitor', () => {
       const probe = metricsMemoryProbe(metrics);
       const from = Date.now();
       const session = probe.begin({ scopes: plan.scopes, engines: [] });
-      await new Promise((r) => setTimeout(r, 1200));
+      // Until the monitor has recorded the reading after the peak.
+      const mem = () => metrics.snapshot({ series: plan.memorySeries }).series[0]?.values ?? [];
+      await vi.waitFor(() => expect(mem()).toContain(400 * MIB), { timeout: 5000, interval: 50 });
       await session.mark();
       const to = Date.now();
       expect(session.peak(plan.memorySeries, from, to)).toBe(900 * MIB);

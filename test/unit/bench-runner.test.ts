@@ -164,7 +164,9 @@ describe('benchmark runner (scripted servers)', () => {
     expect(row('gpuTps').cells[0]).toMatchObject({ measured: false, text: 'Excellent (~25 tok/s)' });
     expect(row('memory').cells[0]).toMatchObject({ measured: true, text: '3.00 GiB peak' });
     expect(row('memory').cells[2]).toMatchObject({ measured: false, text: '4–8 GB' });
-    expect(row('setup').cells.map((c) => c.text)).toEqual(['Medium', 'Complex', 'Complex']);
+    expect(row('setup').cells.map((c) => c.text)).toEqual(['Medium', 'Easy', 'Easy']);
+    expect(row('api').cells.map((c) => c.text)).toEqual(['OpenAI-compatible', 'OpenAI-compatible', 'OpenAI-compatible']);
+    expect(row('memory').cells[2].note).toMatch(/^Quoted from the deployment guide; /);
     expect(row('toolCalling').cells[0].note).toMatch(/phi4_mini_json/);
     expect(table.verdicts.some((v) => v.startsWith('Engine B failed after 5 requests: Given up'))).toBe(true);
     expect(table.verdicts.some((v) => v.startsWith('Fastest single stream: '))).toBe(true);

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BackendRegistry } from '../../electron/core/chat/backend-registry';
 import { ChatService } from '../../electron/core/chat/chat-service';
 import { ConversationStore } from '../../electron/core/chat/conversation-store';
@@ -90,7 +90,8 @@ describe('chat service', () => {
     const { chat } = setup([[...words(5), { type: 'wait', ms: 10_000 }, ...words(5)]]);
     const c = await chat.create({ backendId: 'b1' });
     const sent = await chat.send(c.id, 'Tell me a long story');
-    await new Promise((r) => setTimeout(r, 50));
+    const live = async () => (await chat.get(c.id)).messages.find((m) => m.id === sent.assistantMessageId)?.content;
+    await vi.waitFor(async () => expect(await live()).toBe('w0 w1 w2 w3 w4 '), { timeout: 5000, interval: 10 });
     expect(await chat.stop(c.id)).toBe(true);
     const reply = (await chat.get(c.id)).messages.find((m) => m.id === sent.assistantMessageId)!;
     expect(reply.status).toBe('stopped');

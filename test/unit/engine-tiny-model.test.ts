@@ -1,11 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundledCatalog, findModel } from '../../electron/core/hardware/catalog';
+import { estimateTerms } from '../../electron/core/hardware/estimate';
 import { Decoder } from '../../electron/engine/decoder';
 import { Engine } from '../../electron/engine/engine';
-import { KvCache } from '../../electron/engine/kv-cache';
+import { KvCache, kvSizeShape } from '../../electron/engine/kv-cache';
+import { kvCacheBytes } from '../../electron/engine/kv-size';
 import { loadModel, type LoadedModel } from '../../electron/engine/model-loader';
 import { DT } from '../../electron/engine/onnx-proto';
 import { buildTinyModelFiles, generateTinyModel, TINY_MODEL_FILES } from '../../electron/engine/tiny-model/generate';
@@ -67,7 +70,9 @@ describe('tiny model generator', () => {
     expect(names).toContain('input_ids');
     expect(names).toContain('attention_mask');
     expect(names).toContain('past_key_values.1.value');
-    expect(m.session.outputNames).toContain('present.0.key');
+    const raw = await ort.InferenceSession.create(path.join(tinyDir, 'model.onnx'));
+    expect(raw.outputNames).toContain('present.0.key');
+    await raw.release();
     const meta = m.session.inputMetadata.find((x) => x.name === 'past_key_values.0.key');
     expect(meta && 'shape' in meta ? meta.shape : []).toEqual(['batch_size', 2, 'past_sequence_length', 8]);
     await m.session.release();
@@ -104,22 +109,33 @@ describe('tiny model answers (real inference)', () => {
   });
 });
 
+/** One sequence on slot `slot` of a decoder: forward() appends tokens to it. */
+function sequenceOn(d: Decoder, slot = 0) {
+  let past = 0;
+  return async (ids: number[]): Promise<Float32Array> => {
+    const [logits] = await d.forward([{ slot, past, ids }]);
+    past += ids.length;
+    return logits;
+  };
+}
+
 describe('KV cache reuse is exact', () => {
   async function checkDecoder(m: LoadedModel, ids: number[]) {
-    const step = new Decoder(m);
-    await step.forward(ids.slice(0, 40));
+    const fresh = () => sequenceOn(new Decoder(m, 1, m.spec.contextLength));
+    const step = fresh();
+    await step(ids.slice(0, 40));
     let logits: Float32Array = new Float32Array(0);
-    for (let i = 40; i < ids.length; i++) logits = await step.forward([ids[i]]);
-    const chunked = new Decoder(m);
-    await chunked.forward(ids.slice(0, 17));
-    const chunkedLogits = await chunked.forward(ids.slice(17));
-    const full = await new Decoder(m).forward(ids);
+    for (let i = 40; i < ids.length; i++) logits = await step([ids[i]]);
+    const chunked = fresh();
+    await chunked(ids.slice(0, 17));
+    const chunkedLogits = await chunked(ids.slice(17));
+    const full = await fresh()(ids);
     const ref = await referenceLogits(m.dir, ids, m.spec.numLayers, m.spec.numKvHeads, m.spec.headSize);
     expect(maxDiff(full, ref)).toBeLessThan(1e-5);
     expect(maxDiff(logits, ref)).toBeLessThan(1e-5);
     expect(maxDiff(chunkedLogits, ref)).toBeLessThan(1e-5);
     // The cache matters: another first token changes the last logits.
-    const other = await new Decoder(m).forward([ids[0] === 5 ? 6 : 5, ...ids.slice(1)]);
+    const other = await fresh()([ids[0] === 5 ? 6 : 5, ...ids.slice(1)]);
     expect(maxDiff(other, ref)).toBeGreaterThan(1e-4);
   }
 
@@ -159,36 +175,90 @@ describe('KV cache reuse is exact', () => {
 });
 
 describe('KvCache', () => {
-  it('keeps every head row when capacity grows in place and when it reallocates', () => {
-    const kv = new KvCache({ numLayers: 1, numKvHeads: 3, headSize: 2, elemType: DT.FLOAT });
-    const value = (h: number, pos: number, d: number) => h * 1000 + pos * 10 + d;
-    const write = (pos: number) => {
+  it('keeps every slot and head row when capacity grows, in the one buffer sized for the context', () => {
+    const shape = { numLayers: 1, numKvHeads: 3, headSize: 2, elemType: DT.FLOAT };
+    const kv = new KvCache(shape, 2, 300);
+    const value = (slot: number, h: number, pos: number, d: number) => slot * 100_000 + h * 1000 + pos * 10 + d;
+    const write = (slot: number, pos: number) => {
       const data = new Float32Array(3 * 2);
-      for (let h = 0; h < 3; h++) for (let d = 0; d < 2; d++) data[h * 2 + d] = value(h, pos, d);
-      kv.write(0, 0, data, pos, 1);
-      kv.length = pos + 1;
+      for (let h = 0; h < 3; h++) for (let d = 0; d < 2; d++) data[h * 2 + d] = value(slot, h, pos, d);
+      kv.write(0, 0, slot, data, 0, pos, 1);
     };
-    const check = () => {
-      const t = kv.tensor(0, 0);
+    const check = (slot: number, length: number) => {
+      const t = kv.tensor(0, 0, 0, 2);
       const cap = t.dims[2];
       const data = t.data as Float32Array;
-      for (let h = 0; h < 3; h++) for (let p = 0; p < kv.length; p++) for (let d = 0; d < 2; d++) expect(data[h * cap * 2 + p * 2 + d]).toBe(value(h, p, d));
+      for (let h = 0; h < 3; h++) {
+        for (let p = 0; p < length; p++) for (let d = 0; d < 2; d++) expect(data[((slot * 3 + h) * cap + p) * 2 + d]).toBe(value(slot, h, p, d));
+      }
     };
-    kv.prepare(250); // backing for 256 positions, capacity still 0
-    const bytes = kv.bytes;
-    expect(bytes).toBe(2 * 3 * 256 * 2 * 4);
-    for (let p = 0; p < 256; p++) {
-      kv.reserve(p + 1); // 64, 128, 192, 256: wider stride inside the same backing buffer
-      write(p);
-      if (p === 100) check();
+    for (let p = 0; p < 300; p++) {
+      kv.reserve(p + 1); // 64, 128, ...: a wider stride inside the same buffer
+      write(0, p);
+      if (p < 150) write(1, p);
+      if (p === 100) check(1, 101);
     }
-    expect(kv.bytes).toBe(bytes);
-    expect(kv.capacity).toBe(256);
-    check();
-    kv.reserve(300); // outgrows the backing buffer: reallocated with room to double
-    expect(kv.bytes).toBe(2 * bytes);
-    expect(kv.capacity).toBe(320);
-    check();
+    expect(kv.capacity).toBe(300); // capped at the context length, not rounded past it
+    check(0, 300);
+    check(1, 150);
+    expect(kv.bytes).toBe(kvCacheBytes(kvSizeShape(shape), 300, 2));
+    expect(() => kv.reserve(301)).toThrow(RangeError);
+  });
+
+  it("is the hardware planner's KV term for Phi-4-mini cpu-int4 (same formula, any context and parallelism)", () => {
+    const catalog = bundledCatalog();
+    const phi = findModel(catalog, 'phi-4-mini-instruct')!;
+    const form = phi.forms.find((f) => f.id === 'onnx-cpu-int4')!;
+    const a = phi.architecture;
+    for (const [context, parallel] of [[4096, 1], [131_072, 4]]) {
+      const planned = estimateTerms(catalog, { backend: 'embedded', model: phi, form, context, parallel }).find((t) => t.key === 'kv-cache')!.bytes;
+      expect(kvCacheBytes({ layers: a.layers, kvHeads: a.kvHeads, headDim: a.headDim, bytesPerElement: form.kvBytesPerElement }, context, parallel)).toBe(planned);
+    }
+  });
+
+  it('a context too large to reserve fails the load with a clear error naming --context', async () => {
+    const dir = writeKvModel(path.join(root, 'huge-context'), 'gqa', { numLayers: 2, numKvHeads: 8, numHeads: 8, headSize: 128, contextLength: 2 ** 40 });
+    await expect(Engine.load({ modelDir: dir, concurrency: 4 })).rejects.toMatchObject({ code: 'insufficient_resources', hint: expect.stringContaining('--context') });
+  });
+
+  it('holds at most what the planner counts for the context, however long the generation runs', async () => {
+    const engine = await Engine.load({ modelDir: tinyDir, concurrency: 2, contextLength: 512 });
+    const shape = { numLayers: engine.spec.numLayers, numKvHeads: engine.spec.numKvHeads, headSize: engine.spec.headSize, elemType: DT.FLOAT };
+    const limit = kvCacheBytes(kvSizeShape(shape), 512, 2);
+    const seen: number[] = [];
+    const ids = engine.tokenizer.encode(engine.renderPrompt([{ role: 'user', content: 'hi' }]));
+    // Both slots run to the end of the context (ignore_eos); the KV held is sampled at every token.
+    await Promise.all(
+      [0, 1].map(() => engine.generate(ids, { maxTokens: 10_000, ignoreEos: true }, () => seen.push(engine.stats().kvCacheBytes))),
+    );
+    expect(Math.max(...seen)).toBe(limit);
+    expect(seen.every((b) => b <= limit)).toBe(true);
+    // It grows with the sequences rather than being taken whole at the start.
+    expect(Math.min(...seen)).toBeLessThan(limit / 2);
+    await engine.dispose();
+  });
+});
+
+describe('KV memory of a forward pass', () => {
+  /** Peak resident memory of this process since the last reset (Linux /proc). */
+  const peakBytes = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+
+  it('a decode step at a long context adds one layer of KV at most, not a second copy of the cache', async () => {
+    // Phi-4-mini's KV shape, 32 layers: 2,000 positions hold 500 MB.
+    const dir = writeKvModel(path.join(root, 'phi4-kv'), 'gqa', { numLayers: 32, numKvHeads: 8, numHeads: 8, headSize: 128, contextLength: 2048 });
+    const m = await loadModel(dir, { intraOpThreads: 1 });
+    const d = new Decoder(m, 1, 2048);
+    await d.forward([{ slot: 0, past: 0, ids: [5] }]);
+    d.kv.reserve(2000);
+    // A full cache, as 2,000 decoded positions leave it (written directly: computing them takes minutes).
+    for (let l = 0; l < 32; l++) for (const kind of [0, 1] as const) (d.kv.tensor(l, kind, 0, 1).data as Float32Array).fill(0.01);
+    writeFileSync('/proc/self/clear_refs', '5'); // resets VmHWM to the current RSS
+    const before = peakBytes();
+    await d.forward([{ slot: 0, past: 1999, ids: [7] }]);
+    const added = peakBytes() - before;
+    expect(d.kv.bytes).toBeGreaterThan(500 * 2 ** 20);
+    expect(added).toBeLessThan(d.kv.bytes / 8);
+    await m.session.release();
   });
 });
 
@@ -196,12 +266,12 @@ describe('the decode loop', () => {
   it('stops on EOS and picks the argmax when greedy', async () => {
     const m = await loadModel(tinyDir);
     const ids = m.tokenizer.encode(m.tokenizer.renderChat([{ role: 'user', content: 'x' }]));
-    const d = new Decoder(m);
-    let logits = await d.forward(ids);
+    const forward = sequenceOn(new Decoder(m, 1, m.spec.contextLength));
+    let logits = await forward(ids);
     const out: number[] = [];
     while (!m.spec.eosTokenIds.includes(argmax(logits))) {
       out.push(argmax(logits));
-      logits = await d.forward([out.at(-1)!]);
+      logits = await forward([out.at(-1)!]);
     }
     expect(m.tokenizer.decode(out)).toBe(TINY_ANSWER);
     await m.session.release();

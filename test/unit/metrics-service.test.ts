@@ -60,10 +60,18 @@ function setup(intervalMs = 100, home?: string) {
   return { bus, host, containers, service, batches, waitFor };
 }
 
+/** The clock for "nothing happens": a twin service on the same interval, watched, samples three times. */
+async function threeTwinTicks(): Promise<void> {
+  const twin = setup();
+  const { watchId } = twin.service.watch({ scopes: ['host'] });
+  await twin.waitFor(() => twin.batches.length >= 3);
+  twin.service.unwatch(watchId);
+}
+
 describe('MetricsService', () => {
   it('samples only while watched, and each scope only while someone watches it', async () => {
     const { host, containers, service, batches, waitFor } = setup();
-    await new Promise((r) => setTimeout(r, 250));
+    await threeTwinTicks();
     expect(batches).toHaveLength(0);
     expect(host.started).toBe(0);
 
@@ -87,8 +95,35 @@ describe('MetricsService', () => {
     expect(host.stopped).toBe(1);
     expect(service.status().running).toBe(false);
     const count = batches.length;
-    await new Promise((r) => setTimeout(r, 300));
+    await threeTwinTicks();
     expect(batches.length).toBe(count);
+  });
+
+  it('a scope its last watcher left keeps sampling for the linger time while others watch, then stops', async () => {
+    const host = new Scripted('host', 'host.cpu');
+    const containers = new Scripted('containers', 'container.c1.cpu');
+    const service = new MetricsService({ bus: new EventBus(), log: silentLogger, host, containers, intervalMs: 50, batchMs: 0, lingerMs: 400 });
+    services.push(service);
+    const strip = service.watch({ scopes: ['host'] });
+    const page = service.watch({ scopes: ['host', 'containers'] });
+    const rows = () => service.snapshot({ series: ['container.c1.cpu'] }).series[0]?.values.filter((v) => v !== null).length ?? 0;
+    await vi.waitFor(() => expect(rows()).toBeGreaterThanOrEqual(2), { timeout: 5000, interval: 10 });
+    // The page goes away: its containers keep being sampled, so the history has no gap when it comes back.
+    service.unwatch(page.watchId);
+    expect(service.status().scopes).toEqual(['host', 'containers']);
+    const atLeave = rows();
+    await vi.waitFor(() => expect(rows()).toBeGreaterThan(atLeave + 2), { timeout: 5000, interval: 10 });
+    expect(containers.stopped).toBe(0);
+    // After the linger time it stops; the host scope goes on for the strip.
+    await vi.waitFor(() => expect(containers.stopped).toBe(1), { timeout: 5000, interval: 10 });
+    expect(service.status().scopes).toEqual(['host']);
+    // A page that comes back within the buffer finds the rows sampled while it was away.
+    service.watch({ scopes: ['host', 'containers'] });
+    expect(rows()).toBeGreaterThan(atLeave + 2);
+    // With nobody watching at all, nothing lingers.
+    service.close();
+    expect(service.status().running).toBe(false);
+    service.unwatch(strip.watchId);
   });
 
   it('a watch ends when its caller goes away', async () => {

@@ -66,11 +66,10 @@ describe('NvidiaSmiLoop', () => {
     await until(() => loop.status().state === 'failing');
     expect(loop.status().message).toMatch(/Retrying in 2 s/);
     // After 2.5 intervals without a row the GPU reads as a gap, not as its last value.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(loop.read(Date.now())).toEqual([]);
-    // The backoff passes; the next read starts the loop again and fresh rows arrive.
-    await new Promise((r) => setTimeout(r, 2000));
-    await until(() => loop.read(Date.now()).length === 2);
+    await until(() => loop.read(Date.now()).length === 0);
+    expect(loop.status().state).toBe('failing');
+    // The backoff (2 s) passes; a read after it starts the loop again and fresh rows arrive.
+    await until(() => loop.read(Date.now()).length === 2, 10_000);
     loop.stop();
     expect(loop.status().state).toBe('idle');
   });
@@ -203,8 +202,9 @@ describe('EngineSource', () => {
     const bodies = [fixture('vllm-metrics-t0.prom'), fixture('vllm-metrics-t1.prom')].map((f) => readFileSync(f, 'utf8'));
     let next = 0;
     let up = true;
+    const asked: string[] = [];
     const fetchFn = (async (url: string | URL | Request) => {
-      expect(String(url)).toBe('http://127.0.0.1:8000/metrics');
+      asked.push(String(url));
       if (!up) throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
       return textResponse(bodies[Math.min(next++, 1)]);
     }) as typeof fetch;
@@ -231,6 +231,8 @@ describe('EngineSource', () => {
     // The first scrape after a gap has no rate (the gap may hide a restart).
     expect(c.find((r) => r.def.id.endsWith('.tokens'))!.value).toBeNull();
     expect(src.status()[0].state).toBe('ok');
+    // Every scrape went to the server's /metrics, whatever the trailing slash of its URL.
+    expect(asked).toEqual(Array(4).fill('http://127.0.0.1:8000/metrics'));
   });
 
   it('an engine that never answered has no series and reads as absent', async () => {

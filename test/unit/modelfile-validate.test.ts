@@ -96,8 +96,8 @@ MESSAGE assistant 4
 LICENSE MIT
 REQUIRES v0.6.0
 `;
-    expect(toCreateRequest(parseModelfile(text).nodes, 'phi4-mini-reasoning', {}, { quantize: 'q4_K_M' })).toEqual({
-      model: 'phi4-mini-reasoning',
+    expect(toCreateRequest(parseModelfile(text).nodes, 'phi4-mini-stepwise', {}, { quantize: 'q4_K_M' })).toEqual({
+      model: 'phi4-mini-stepwise',
       from: 'phi4-mini',
       parameters: { temperature: 0.3, stop: ['<|end|>', '<|user|>'], num_ctx: 8192 },
       system: 'Think step by step.',

@@ -29,7 +29,7 @@ export function registerBench(program: Command): void {
     .description('Benchmark backends side by side: time to first token, decode speed, latency, throughput, memory (exit code 2 when a backend failed)')
     .option('--backend <backend>', 'backend id, label or OpenAI-compatible URL (repeat for more)', collect)
     .option('--model <model>', 'model for the backend in the same position (repeatable)', collect)
-    .option('--suite <file>', 'prompt suite: JSONL, one {"prompt": "..."} per line (default: the seed prompts)')
+    .option('--suite <file>', 'prompt suite: JSONL, one {"prompt": "..."} per line (default: the prompts of the deployment guide)')
     .option('--runs <n>', 'measured requests per prompt (default 1)')
     .option('--concurrency <c>', 'requests in flight per backend, e.g. 1,4 (repeatable; default 1,4)', collect)
     .option('--max-tokens <n>', 'tokens to generate per request (default 128)')

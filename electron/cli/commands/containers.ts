@@ -126,6 +126,7 @@ export function registerContainers(program: Command): void {
             `removed ${v.containers.join(', ') || 'nothing'}`,
             ...(v.volumesRemoved.length ? [`removed volumes ${v.volumesRemoved.join(', ')}`] : []),
             ...(v.volumesKept.length ? [`kept volumes ${v.volumesKept.join(', ')}`] : []),
+            ...(v.volumesInUse?.length ? [`(${v.volumesInUse.join(', ')}: still used by another deployment)`] : []),
           ].join('\n'),
         );
       }),

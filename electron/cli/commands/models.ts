@@ -121,7 +121,7 @@ export function registerModels(program: Command): void {
           l.length
             ? table([
                 ['NAME', 'SIZE', 'VRAM', 'RAM', 'CONTEXT', 'UNLOADS AT'],
-                ...l.map((m) => [m.name, fmtSize(m.sizeBytes), fmtSize(m.vramBytes), fmtSize(m.ramBytes), String(m.contextLength ?? '?'), m.expiresAt.slice(0, 19).replace('T', ' ')]),
+                ...l.map((m) => [m.name, fmtSize(m.sizeBytes), m.vramBytes ? fmtSize(m.vramBytes) : 'none', fmtSize(m.ramBytes), String(m.contextLength ?? '?'), m.expiresAt.slice(0, 19).replace('T', ' ')]),
               ])
             : 'No model is loaded.',
         );

@@ -98,7 +98,7 @@ export function registerVariant(program: Command): void {
                 ['NAME', 'VERSIONS', 'FROM', 'IN OLLAMA'],
                 ...l.map((v) => [v.name, String(v.latestVersion), v.from ?? '', v.created ? `v${v.created.version} at ${v.created.url}` : 'not created']),
               ])
-            : 'No saved variants. Start from a template: `slm-deck variant create phi4-mini-reasoning --template phi4-mini-reasoning`.',
+            : 'No saved variants. Start from a template: `slm-deck variant create phi4-mini-stepwise --template phi4-mini-stepwise`.',
         );
       }),
     );

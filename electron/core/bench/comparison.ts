@@ -45,7 +45,7 @@ export function comparisonTable(run: BenchRun, facts: Facts): ComparisonTable {
       const fact = facts.families[b.family].values[row.key as FactRowKey];
       const quoted = { text: fact.text, measured: false, ...(fact.note ? { note: fact.note } : {}) };
       if (row.kind !== 'measured') return quoted;
-      const notMeasured = (why: string) => ({ text: fact.text, measured: false, note: `Quoted by the seed; ${why}.` });
+      const notMeasured = (why: string) => ({ text: fact.text, measured: false, note: `Quoted from the deployment guide; ${why}.` });
       if (b.status === 'failed' && !run.cells.some((c) => c.backendId === b.backendId && c.ok > 0)) {
         return notMeasured(`not measured: ${b.error?.message ?? 'the backend failed'}`);
       }
@@ -54,7 +54,7 @@ export function comparisonTable(run: BenchRun, facts: Facts): ComparisonTable {
         const vram = peak(run, b.backendId, 'peakVramBytes');
         if (mem === null && !vram) return notMeasured('no memory figure for this backend in this run (see where the memory figures come from)');
         const text = [mem !== null ? `${fmtBytes(mem)} peak` : null, vram ? `VRAM ${fmtBytes(vram)}` : null].filter(Boolean).join(' · ');
-        return { text, measured: true, note: `${noteOf(run, b.backendId)} Seed quoted ${fact.text}.` };
+        return { text, measured: true, note: `${noteOf(run, b.backendId)} The deployment guide quotes ${fact.text}.` };
       }
       if (deviceRow(run, b) !== row.key) return notMeasured(`this run had it on the ${row.key === 'gpuTps' ? 'CPU' : 'GPU'}`);
       const cell = singleStream(run, b.backendId);
@@ -62,7 +62,7 @@ export function comparisonTable(run: BenchRun, facts: Facts): ComparisonTable {
       return {
         text: tps(cell.decodeTpsP50),
         measured: true,
-        note: `Decode p50 at concurrency ${cell.concurrency}${b.device === 'unknown' ? ' (device not confirmed)' : ''}. Seed quoted ${fact.text}.`,
+        note: `Decode p50 at concurrency ${cell.concurrency}${b.device === 'unknown' ? ' (device not confirmed)' : ''}. The deployment guide quotes ${fact.text}.`,
       };
     }),
   }));

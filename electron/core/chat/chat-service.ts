@@ -217,6 +217,10 @@ export class ChatService {
 
   async send(conversationId: string, content: string): Promise<{ conversationId: string; userMessageId: string; assistantMessageId: string }> {
     const c = await this.o.store.get(conversationId);
+    const running = this.runs.get(c.id);
+    // A reply whose end was announced is only being written to disk: the next turn waits for
+    // that instead of refusing (the user saw the reply end and pressed Enter).
+    if (running && c.messages.at(-1)?.status !== 'streaming') await running.done;
     if (this.runs.has(c.id)) {
       throw new DeckError('conflict', 'A reply is still streaming in this conversation.', 'Wait for it, or stop it (Esc) first.');
     }

@@ -243,7 +243,7 @@ export class DockerService {
   }
 
   /** Removes the containers (and the private network); volumes only when asked and when no other container uses them. */
-  async remove(name: string, removeVolumes: boolean): Promise<{ containers: string[]; volumesRemoved: string[]; volumesKept: string[] }> {
+  async remove(name: string, removeVolumes: boolean): Promise<{ containers: string[]; volumesRemoved: string[]; volumesKept: string[]; volumesInUse?: string[] }> {
     const { docker, items } = await this.ordered(name);
     this.tunnels.closeDeployment(name);
     const volumes = new Set<string>();
@@ -271,6 +271,7 @@ export class DockerService {
     }
     const volumesRemoved: string[] = [];
     const volumesKept: string[] = [];
+    const volumesInUse: string[] = [];
     for (const v of volumes) {
       if (!removeVolumes) {
         volumesKept.push(v);
@@ -284,14 +285,15 @@ export class DockerService {
         }
         await docker.getVolume(v).remove();
         volumesRemoved.push(v);
-      } catch {
-        // 409: another deployment still uses it (the shared model caches)
+      } catch (e) {
+        // 409: another deployment still uses it (the shared model caches); the user is told so.
         volumesKept.push(v);
+        if (httpStatus(e) === 409) volumesInUse.push(v);
       }
     }
     this.gpuChecks.delete(name);
     this.changed(name, 'destroy');
-    return { containers: removed, volumesRemoved, volumesKept };
+    return { containers: removed, volumesRemoved, volumesKept, ...(volumesInUse.length ? { volumesInUse } : {}) };
   }
 
   private changed(name: string, action: string): void {

@@ -192,7 +192,7 @@ export function recommend(catalog: Catalog, model: CatalogModel, p: HardwareProf
       const t = TIERS[cpuTier];
       if (cpuTier !== 'edge-optimised' && q4) {
         why.push(
-          `${fmtSize(p.memory.totalBytes)} (${fmtBytes(p.memory.totalBytes)}) of RAM meets the seed's ${t.label} tier (${t.recRamGB} GB recommended), so Ollama on the CPU with the 4-bit ${q4.ollamaTag ?? q4.label} (${fmtSize(q4.weightsBytes)}) is the simplest fit.`,
+          `${fmtSize(p.memory.totalBytes)} (${fmtBytes(p.memory.totalBytes)}) of RAM meets the deployment guide's ${t.label} tier (${t.recRamGB} GB recommended), so Ollama on the CPU with the 4-bit ${q4.ollamaTag ?? q4.label} (${fmtSize(q4.weightsBytes)}) is the simplest fit.`,
         );
         chosen = { tier: cpuTier, row: bestEffortParallel(catalog, { backend: 'ollama', form: q4, context: ctxFor(DEFAULT_CONTEXT), parallel: opts.parallel ?? 4 }, model, m, fixedParallel) };
       } else {
@@ -203,7 +203,7 @@ export function recommend(catalog: Catalog, model: CatalogModel, p: HardwareProf
         if (best) {
           const others = rows.filter((r) => r !== best).map((r) => `${backendLabel(r.backend)} with ${r.formLabel} would need ${fmtBytes(r.estimate.totalBytes)}`);
           why.push(
-            `${fmtSize(p.memory.totalBytes)} of RAM is below the seed's ${TIERS.development.recRamGB} GB development recommendation, so the plan takes the 4-bit form that needs the least memory: ${best.formLabel} (${fmtBytes(best.estimate.totalBytes)})${others.length ? `; ${others.join('; ')}` : ''}.`,
+            `${fmtSize(p.memory.totalBytes)} of RAM is below the deployment guide's ${TIERS.development.recRamGB} GB development recommendation, so the plan takes the 4-bit form that needs the least memory: ${best.formLabel} (${fmtBytes(best.estimate.totalBytes)})${others.length ? `; ${others.join('; ')}` : ''}.`,
           );
           chosen = { tier: 'edge-optimised', row: best };
         }

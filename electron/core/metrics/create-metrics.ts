@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { ChatBackend } from '../../shared/contract/chat';
+import { BUFFER_SECONDS } from '../../shared/contract/metrics';
 import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
 import { ChatStreamSource } from './chat-stream-source';
@@ -49,6 +50,7 @@ export async function createMetrics(o: {
     containers: new ContainerSource(dockerFeed(o.dockerClient), { changes: (fn) => o.bus.on('docker.changed', fn) }),
     engines,
     chat: new ChatStreamSource(o.bus),
+    lingerMs: BUFFER_SECONDS * 1000,
   });
   return {
     service,

@@ -40,6 +40,12 @@ export interface MetricsServiceOptions {
   intervalMs?: number;
   /** Rows are sent in batches of about this long (default 1 s: one row per event at 1 Hz). */
   batchMs?: number;
+  /**
+   * How long a scope keeps sampling after its last watcher left, while the sampler runs for
+   * someone else (default 0: it stops at once). The app keeps scopes for the buffer's length,
+   * so the Monitor page finds the history it promises when the user comes back to it.
+   */
+  lingerMs?: number;
 }
 
 interface Watch {
@@ -87,6 +93,9 @@ export class MetricsService {
   /** Wall-clock start of the last tick, to keep consecutive readings at least half an interval apart. */
   private lastRunAt = 0;
   private ticks = 0;
+  /** Scopes nobody watches any more, sampled until then (epoch ms). */
+  private lingerUntil = new Map<MetricScope, number>();
+  private lingerTimer: NodeJS.Timeout | null = null;
   private readonly sources: MetricSource[];
 
   constructor(private opts: MetricsServiceOptions) {
@@ -197,6 +206,7 @@ export class MetricsService {
 
   close(): void {
     for (const id of [...this.watches.keys()]) this.unwatch(id);
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.halt();
   }
 
@@ -213,9 +223,23 @@ export class MetricsService {
     const want = new Set<MetricScope>();
     for (const w of this.watches.values()) for (const s of w.scopes) want.add(s);
     const wasRunning = this.active.size > 0;
+    const now = Date.now();
+    const linger = this.opts.lingerMs ?? 0;
     for (const s of ALL_SCOPES) {
-      if (want.has(s) && !this.active.has(s)) this.setScope(s, true);
-      else if (!want.has(s) && this.active.has(s)) this.setScope(s, false);
+      if (want.has(s)) this.lingerUntil.delete(s);
+      // A scope left by its last watcher keeps sampling a while, as long as the sampler runs for others.
+      else if (this.active.has(s) && linger > 0 && want.size > 0 && !this.lingerUntil.has(s)) this.lingerUntil.set(s, now + linger);
+      const keep = want.has(s) || (want.size > 0 && (this.lingerUntil.get(s) ?? 0) > now);
+      if (!keep) this.lingerUntil.delete(s);
+      if (keep && !this.active.has(s)) this.setScope(s, true);
+      else if (!keep && this.active.has(s)) this.setScope(s, false);
+    }
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    const next = Math.min(...this.lingerUntil.values());
+    if (Number.isFinite(next)) {
+      this.lingerTimer = setTimeout(() => this.reconcile(), Math.max(0, next - now) + 1);
+      this.lingerTimer.unref();
     }
     if (!wasRunning && this.active.size > 0) {
       this.opts.log.debug('sampling started', { intervalMs: this.intervalMs });

@@ -89,6 +89,8 @@ export async function runCreate(
   const files = s.from && looksLikePath(s.from) ? await uploadLocal(client, s.from, opts.baseDir, 'FROM', ctx) : undefined;
   const adapters = s.adapters[0] ? await uploadLocal(client, s.adapters[0], opts.baseDir, 'ADAPTER', ctx) : undefined;
   const request = toCreateRequest(a.nodes, model, { files, adapters }, { quantize: opts.quantize });
+  // The check passed: what follows (and may fail, e.g. Ollama down) is Ollama's part.
+  ctx.update({ step: 'Creating in Ollama' });
   const outcome = await followProgress(client.create(request, ctx.signal), ctx);
   return { model, steps: outcome.steps, request };
 }

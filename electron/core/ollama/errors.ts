@@ -4,8 +4,7 @@ import { DeckError } from '../../shared/errors';
 export function unreachableHint(url: string): string {
   return (
     `Start Ollama (the Ollama app, or \`ollama serve\`) so it listens on ${url}, or deploy the Ollama container ` +
-    'from the Deploy page when Docker is available. The address is set in Settings → Ollama URL ' +
-    '(or per command with --ollama URL).'
+    'from the Deploy page when Docker is available. The address is set in Settings → Ollama URL.'
   );
 }
 

@@ -8,32 +8,9 @@ import { isEventName, type ClientMessage, type EventName, type ServerMessage } f
 import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
 import type { Dispatcher } from './dispatcher';
+import { CONTENT_SECURITY_POLICY, MIME } from './static-headers';
 
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
-
-/** The same policy the desktop window uses (see main/security.ts). */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 export interface ServeOptions {
   host: string;

@@ -47,6 +47,8 @@ export class SettingsService {
       }
     }
     this.settings.hfTokenSet = (await this.secrets.get(HF_TOKEN)) !== null;
+    const { problem } = this.secrets.describe();
+    if (problem) this.log.warn('a stored secret could not be read', { problem });
     if (read.kind !== 'ok' || this.recovered) await this.save();
     return this.state();
   }
@@ -56,7 +58,7 @@ export class SettingsService {
   }
 
   state(): SettingsState {
-    return { settings: { ...this.settings }, recovered: this.recovered, path: this.file };
+    return { settings: { ...this.settings }, secretStorage: this.secrets.describe(), recovered: this.recovered, path: this.file };
   }
 
   async set(patch: z.infer<typeof SettingsPatchSchema>): Promise<SettingsState> {

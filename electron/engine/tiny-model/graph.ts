@@ -213,7 +213,7 @@ export function buildTinyGraph(vocab: TinyVocab, dataFile = 'model.onnx.data'): 
 }
 
 /** Moves every initializer above 1 KiB into one external data blob (the real model's layout). */
-function externalize(inits: TensorProto[], location: string): Uint8Array {
+export function externalize(inits: TensorProto[], location: string): Uint8Array {
   const ALIGN = 4096;
   const chunks: Uint8Array[] = [];
   let offset = 0;

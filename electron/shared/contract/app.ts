@@ -39,8 +39,24 @@ export const SETTINGS_DEFAULTS: Settings = {
 export const SettingsPatchSchema = SettingsSchema.omit({ version: true, hfTokenSet: true }).partial().strict();
 export const SettingKeySchema = z.enum(['theme', 'dockerEndpoint', 'registryMirror', 'ollamaUrl', 'bindHost']);
 
+/** Where the Hugging Face token is kept, so Settings can say how well it is protected. */
+export const SecretStorageSchema = z.object({
+  /**
+   * keychain: encrypted with the OS keychain (desktop app); fixed-key: Electron found no
+   * keychain on Linux (`basic_text`) and encrypts with a built-in key, no better than a file;
+   * file: a 0600 file in the home folder (headless mode, CLI).
+   */
+  kind: z.enum(['keychain', 'fixed-key', 'file']),
+  /** The backend's own name: gnome_libsecret, kwallet6, basic_text, macOS Keychain, Windows DPAPI, file. */
+  backend: z.string(),
+  /** Set when a stored token could not be read (e.g. decryption failed); its file is kept. */
+  problem: z.string().nullable(),
+});
+export type SecretStorage = z.infer<typeof SecretStorageSchema>;
+
 export const SettingsStateSchema = z.object({
   settings: SettingsSchema,
+  secretStorage: SecretStorageSchema,
   /** Set when the settings file was unreadable at start: it was kept as .bak and defaults loaded. */
   recovered: z.object({ backupPath: z.string(), reason: z.string() }).nullable(),
   path: z.string(),

@@ -146,6 +146,11 @@ export type BenchCell = z.infer<typeof BenchCellSchema>;
 
 export const BenchRunStatusSchema = z.enum(['completed', 'cancelled']);
 
+/** What a run's badge says: a completed run where a backend failed is only partial. */
+export function benchOutcome(status: z.infer<typeof BenchRunStatusSchema>, backends: { status: 'ok' | 'failed' }[]): 'completed' | 'partial' | 'cancelled' {
+  return status === 'completed' && backends.some((b) => b.status === 'failed') ? 'partial' : status;
+}
+
 export const BenchRunIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,79}$/, 'a run id such as 20250101-120000-ab12');
 
 export const BenchRunSchema = z.object({
@@ -280,7 +285,7 @@ export const benchMethods = {
     'Start a benchmark run (a task): the suite against each backend, interleaved, at each concurrency level.',
     { task: true },
   ),
-  'bench.defaultSuite': method(none, z.array(BenchPromptSchema), "The default prompt suite: the seed's test prompts."),
+  'bench.defaultSuite': method(none, z.array(BenchPromptSchema), "The default prompt suite: the deployment guide's test prompts."),
   'bench.parseSuite': method(
     z.object({ text: z.string().max(2_000_000) }).strict(),
     z.array(BenchPromptSchema),
@@ -288,7 +293,7 @@ export const benchMethods = {
   ),
   'bench.list': method(none, z.array(BenchRunSummarySchema), 'Saved benchmark runs, newest first.'),
   'bench.get': method(RunRef, BenchRunSchema, 'One saved run with its configuration, hardware profile, results and every sample.'),
-  'bench.comparison': method(RunRef, ComparisonTableSchema, "The seed's comparison table with this run's measured numbers."),
+  'bench.comparison': method(RunRef, ComparisonTableSchema, "The deployment guide's comparison table with this run's measured numbers."),
   'bench.delete': method(RunRef, z.object({ deleted: z.boolean() }), 'Delete a saved run.'),
   'bench.compare': method(
     z.object({ a: BenchRunIdSchema, b: BenchRunIdSchema }).strict(),

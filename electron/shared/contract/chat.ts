@@ -46,8 +46,8 @@ export const ChatParamsSchema = z
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
     /** Context window (Ollama `num_ctx`); OpenAI servers fix it at start. */
     num_ctx: z.number().int().min(256).max(131072).optional(),
-    /** Ollama `think`: ask a thinking model for `message.thinking`. */
-    think: z.boolean().optional(),
+    /** Ollama `think`: ask a thinking model for `message.thinking`; some models (gpt-oss) take a level instead. */
+    think: z.union([z.boolean(), z.enum(['low', 'medium', 'high'])]).optional(),
   })
   .strict();
 export type ChatParams = z.infer<typeof ChatParamsSchema>;
@@ -197,7 +197,7 @@ export const chatMethods = {
     z.array(ChatModelInfoSchema),
     'Models a backend serves (Ollama tags include Modelfile variants).',
   ),
-  'chat.presets': method(none, z.array(PresetSchema), "One-click starters: the seed's test prompts."),
+  'chat.presets': method(none, z.array(PresetSchema), "One-click starters: the deployment guide's test prompts."),
   'chat.tools': method(none, z.array(ToolInfoSchema), 'Demo tools that run locally in the main process.'),
   'chat.list': method(
     z.object({ query: z.string().max(200).optional() }).strict(),

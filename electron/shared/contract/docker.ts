@@ -309,7 +309,13 @@ export const dockerMethods = {
   'docker.restart': method(NameRef, DeploymentSchema, 'Restart a deployment.'),
   'docker.remove': method(
     z.object({ name: DeploymentNameSchema, removeVolumes: z.boolean().optional() }).strict(),
-    z.object({ containers: z.array(z.string()), volumesRemoved: z.array(z.string()), volumesKept: z.array(z.string()) }),
+    z.object({
+      containers: z.array(z.string()),
+      volumesRemoved: z.array(z.string()),
+      volumesKept: z.array(z.string()),
+      /** Of the kept volumes, those kept although asked to delete them because another container uses them. */
+      volumesInUse: z.array(z.string()).optional(),
+    }),
     'Remove a deployment; its volumes (models) are kept unless removeVolumes is set.',
   ),
   'docker.checkGpu': method(NameRef, GpuCheckSchema, 'Does the running deployment really use the GPU?'),

@@ -16,9 +16,9 @@ export const ModelNameSchema = z
 /** A variant is created in Ollama under its own name, so the same rules apply (no tag). */
 export const VariantNameSchema = z
   .string()
-  .min(1, 'a name such as phi4-mini-reasoning')
+  .min(1, 'a name such as phi4-mini-stepwise')
   .max(63)
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, ".", "-" and "_", e.g. phi4-mini-reasoning');
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, ".", "-" and "_", e.g. phi4-mini-stepwise');
 
 const ErrorInfoSchema = z.object({ code: z.string(), message: z.string(), hint: z.string().optional() });
 

@@ -13,7 +13,9 @@ const CONNECTION_LABEL = {
   unauthorized: 'Not authorised',
 } as const;
 
-/** Connection state and every running task, with progress and a cancel button. */
+const OUTCOME = { running: 'running', succeeded: 'done', failed: 'failed', cancelled: 'cancelled' } as const;
+
+/** Connection state, every running task with progress and a cancel button, else the last task's outcome. */
 export function StatusBar() {
   const { state, transport } = useConnection();
   const { tasks, upsert, replace } = useTasks();
@@ -25,6 +27,10 @@ export function StatusBar() {
   useEvent('task.done', upsert);
 
   const running = Object.values(tasks).filter((t) => t.state === 'running');
+  // The outcome of the latest finished task, wherever its page scrolled to (or whichever page is open).
+  const last = Object.values(tasks)
+    .filter((t) => t.state !== 'running' && t.endedAt !== undefined)
+    .sort((a, b) => b.endedAt! - a.endedAt!)[0];
   return (
     <footer className="status-bar" aria-label="Status">
       <span className={`conn conn-${state}`} data-testid="connection-state">
@@ -46,6 +52,12 @@ export function StatusBar() {
           </li>
         ))}
       </ul>
+      {last && !running.length && (
+        <span className={`task-outcome outcome-${last.state}`} role="status" data-testid="task-outcome" title={last.error ? `${last.error.message}${last.error.hint ? `\n${last.error.hint}` : ''}` : undefined}>
+          {last.title}: {OUTCOME[last.state]}
+          {last.error && <span className="muted"> · {last.error.message.split('\n')[0]}</span>}
+        </span>
+      )}
     </footer>
   );
 }

@@ -21,7 +21,7 @@ export async function request(target: Target, init: RequestInit & { signal: Abor
   }
   if (!res.ok) {
     const text = await res.text().catch(() => '');
-    const message = serverMessage(text) ?? (text.slice(0, 200) || res.statusText);
+    const message = serverMessage(text) ?? htmlSummary(text) ?? (text.slice(0, 200) || res.statusText);
     if (res.status === 404) {
       throw new DeckError(
         'not_found',
@@ -61,6 +61,17 @@ function causeCode(e: unknown): string | undefined {
     cur = (cur as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/**
+ * A proxy's or web server's HTML error page, summarised by its title: pasting the page
+ * itself into a message or a table cell is unreadable.
+ */
+export function htmlSummary(text: string): string | undefined {
+  if (!/^\s*<(!doctype html|html|head|body)\b/i.test(text)) return undefined;
+  const pick = (tag: string) => new RegExp(`<${tag}[^>]*>([\\s\\S]*?)</${tag}>`, 'i').exec(text)?.[1];
+  const title = (pick('title') ?? pick('h1'))?.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+  return title ? `an HTML error page ("${title.slice(0, 120)}")` : 'an HTML error page';
 }
 
 export function serverMessage(text: string): string | undefined {

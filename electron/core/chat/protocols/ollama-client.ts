@@ -130,10 +130,13 @@ function pickOptions(req: ChatRequest): Record<string, number> {
   return o;
 }
 
+/** History as Ollama takes it back: call ids on the assistant's tool calls and on the tool results that answer them. */
 function toWire(m: WireMessage): Record<string, unknown> {
-  if (m.role === 'tool') return { role: 'tool', content: m.content, ...(m.toolName ? { tool_name: m.toolName } : {}) };
+  if (m.role === 'tool') {
+    return { role: 'tool', content: m.content, ...(m.toolName ? { tool_name: m.toolName } : {}), ...(m.toolCallId ? { tool_call_id: m.toolCallId } : {}) };
+  }
   if (m.role === 'assistant' && m.toolCalls?.length) {
-    return { role: 'assistant', content: m.content, tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })) };
+    return { role: 'assistant', content: m.content, tool_calls: m.toolCalls.map((c) => ({ id: c.id, function: { name: c.name, arguments: c.arguments } })) };
   }
   return { role: m.role, content: m.content };
 }

@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import type { BenchRunSummary } from '../../../../electron/shared/contract/bench';
+import { benchOutcome, type BenchRunSummary } from '../../../../electron/shared/contract/bench';
 import { call } from '../../api/client';
 
 /** Saved runs: open one, tick two to compare, delete (with a second click to confirm). */
@@ -33,7 +33,7 @@ export function HistoryList({ runs, shown, compare, onOpen, onCompare }: { runs:
                 <button type="button" className="link-button" onClick={() => onOpen(r.id)}>
                   {r.name}
                 </button>{' '}
-                {r.status !== 'completed' && <span className="pill warn">{r.status}</span>}
+                {benchOutcome(r.status, r.backends) !== 'completed' && <span className="pill warn">{benchOutcome(r.status, r.backends)}</span>}
               </td>
               <td>{new Date(r.createdAt).toLocaleString()}</td>
               <td>

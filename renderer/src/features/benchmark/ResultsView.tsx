@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { BENCH_METRICS, benchMetricValue, formatBenchNumber, type BenchExportFormat, type BenchRun } from '../../../../electron/shared/contract/bench';
+import { BENCH_METRICS, benchMetricValue, formatBenchNumber, type BenchExportFormat, type BenchRun, benchOutcome } from '../../../../electron/shared/contract/bench';
 import type { ErrorInfo } from '../../../../electron/shared/errors';
 import { call, type DeckClientError } from '../../api/client';
 import { useCall } from '../../api/hooks';
@@ -24,7 +24,7 @@ function Measurements({ run }: { run: BenchRun }) {
             </th>
             {BENCH_METRICS.map((m) => (
               <th scope="col" className="num" key={m.key}>
-                {m.label} ({m.unit})
+                {m.label} <span className="unit">({m.unit})</span>
               </th>
             ))}
           </tr>
@@ -110,7 +110,7 @@ export function ResultsView({ runId }: { runId: string }) {
     <section className="card bench-results" aria-labelledby="bench-results-title" data-run={r.id}>
       <div className="row-head">
         <h2 id="bench-results-title">{r.config.name}</h2>
-        <span className={`pill ${r.status === 'completed' && !failed.length ? 'ok' : 'warn'}`}>{r.status}</span>
+        <span className={`pill ${r.status === 'completed' && !failed.length ? 'ok' : 'warn'}`}>{benchOutcome(r.status, r.backends)}</span>
         <span className="muted small">
           {new Date(r.createdAt).toLocaleString()} · {((r.finishedAt - r.createdAt) / 1000).toFixed(1)} s · {r.config.prompts.length} prompts × {r.config.runs} · concurrency {r.config.concurrency.join(', ')} · max tokens{' '}
           {r.config.maxTokens} · temperature {r.config.temperature} · seed {r.config.seed}

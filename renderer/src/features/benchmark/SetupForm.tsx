@@ -5,6 +5,7 @@ import { call, type DeckClientError } from '../../api/client';
 import { useCall, useInvalidateOn } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
 import { parseLevels, useBenchDraft } from './bench-draft';
+import { distinctServers } from './distinct-servers';
 import { SuiteEditor } from './SuiteEditor';
 
 /** One backend: tick to include it, its model, and whether it answers right now. */
@@ -70,14 +71,15 @@ function NumberField({ label, value, onChange, disabled, step, min }: { label: s
 /** Backends, suite and settings of the next run; Run starts it as a task. */
 export function SetupForm({ running }: { running: boolean }) {
   const d = useBenchDraft();
-  const backends = useCall('chat.backends', {});
+  const listed = useCall('chat.backends', {});
   useInvalidateOn('chat.backendsChanged', ['chat.backends', 'chat.models']);
+  const servers = listed.data && distinctServers(listed.data);
   const seed = useCall('bench.defaultSuite', {}, { staleTime: Infinity });
   const suite = d.suite ?? seed.data ?? [];
   const [error, setError] = useState<DeckClientError | null>(null);
   const [busy, setBusy] = useState(false);
   const levels = parseLevels(d.concurrency);
-  const ids = (backends.data ?? []).map((b) => b.id).filter((id) => id in d.selected);
+  const ids = (servers ?? []).map((b) => b.id).filter((id) => id in d.selected);
   const num = (v: string) => (v.trim() === '' ? undefined : Number(v));
 
   const start = async () => {
@@ -108,12 +110,12 @@ export function SetupForm({ running }: { running: boolean }) {
   return (
     <section className="card bench-setup" aria-labelledby="bench-setup-title">
       <h2 id="bench-setup-title">New run</h2>
-      <ErrorBox error={backends.error} title="Cannot list the backends" />
-      {backends.data && !backends.data.length && <p className="muted">No backend yet: deploy one on the Deploy page, or add an OpenAI-compatible URL in the Playground.</p>}
+      <ErrorBox error={listed.error} title="Cannot list the backends" />
+      {servers && !servers.length && <p className="muted">No backend yet: deploy one on the Deploy page, or add an OpenAI-compatible URL in the Playground.</p>}
       <fieldset className="bench-backends">
         <legend>Backends</legend>
         <ul>
-          {(backends.data ?? []).map((b) => (
+          {(servers ?? []).map((b) => (
             <BackendChoice key={b.id} backend={b} disabled={disabled} />
           ))}
         </ul>
@@ -122,7 +124,7 @@ export function SetupForm({ running }: { running: boolean }) {
         suite={suite}
         source={d.suiteSource}
         onChange={(s, source) => d.patch({ suite: s, suiteSource: source ?? `${d.suiteSource.replace(/ \(edited\)$/, '')} (edited)` })}
-        onReset={() => d.patch({ suite: null, suiteSource: "the seed's test prompts" })}
+        onReset={() => d.patch({ suite: null, suiteSource: "the deployment guide's test prompts" })}
       />
       <div className="bench-grid">
         <NumberField label="Runs per prompt" value={d.runs} min="1" disabled={disabled} onChange={(runs) => d.patch({ runs })} />

@@ -38,7 +38,7 @@ export function SuiteEditor({ suite, source, onChange, onReset }: { suite: Bench
           Add prompt
         </button>
         <button type="button" onClick={onReset}>
-          Reset to the seed prompts
+          Reset to the deployment guide's prompts
         </button>
         <span className="muted small">JSONL: one {'{"prompt": "…", "id": "…"}'} per line.</span>
       </div>

@@ -31,7 +31,7 @@ export const useBenchDraft = create<BenchDraft>((set) => ({
   selected: {},
   touched: false,
   suite: null,
-  suiteSource: "the seed's test prompts",
+  suiteSource: "the deployment guide's test prompts",
   runs: String(BENCH_DEFAULTS.runs),
   concurrency: BENCH_DEFAULTS.concurrency.join(', '),
   maxTokens: String(BENCH_DEFAULTS.maxTokens),

@@ -1,8 +1,10 @@
+import { useRef } from 'react';
 import type { TaskSnapshot } from '../../../../electron/shared/contract/app';
 import { DeployResultSchema } from '../../../../electron/shared/contract/docker';
 import { call } from '../../api/client';
 import { fmtSize } from '../../../../electron/shared/format';
 import { formatDuration } from '../../components/format';
+import { useReveal } from '../../components/reveal';
 import { CopyButton } from './CopyButton';
 import { PHASES, phaseOf } from './form-model';
 
@@ -12,8 +14,10 @@ export function DeployProgress({ task }: { task: TaskSnapshot }) {
   const result = task.state === 'succeeded' ? DeployResultSchema.safeParse(task.result) : null;
   const done = result?.success ? result.data : null;
   const ep = done?.deployment.endpoint;
+  const box = useRef<HTMLElement>(null);
+  useReveal(box, task.state);
   return (
-    <section className="card deploy-progress" aria-label="Deployment progress" data-testid="deploy-progress" data-state={task.state}>
+    <section ref={box} className="card deploy-progress" aria-label="Deployment progress" data-testid="deploy-progress" data-state={task.state}>
       <ol className="phases">
         {PHASES.map((p, i) => (
           <li key={p} data-done={i < phase} aria-current={i === phase && task.state === 'running' ? 'step' : undefined}>

@@ -1,10 +1,13 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { MethodResult } from '../../../../electron/shared/contract';
 import type { Deployment } from '../../../../electron/shared/contract/docker';
 import { useBackends } from '../../api/backends';
 import { call, type DeckClientError } from '../../api/client';
 import { useCall, useInvalidateOn } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
 import { formatDuration } from '../../components/format';
+import { formatMetric } from '../../../../electron/shared/contract/metrics';
+import { latest, useMetricsFeed } from '../monitor/feed';
 import { CopyButton } from './CopyButton';
 
 const STATE_TONE: Record<Deployment['state'], string> = {
@@ -17,15 +20,39 @@ const STATE_TONE: Record<Deployment['state'], string> = {
   partial: 'warn',
 };
 
-function RemoveConfirm({ d, onDone }: { d: Deployment; onDone: () => void }) {
+type Removed = MethodResult<'docker.remove'>;
+
+/** What a removal did with the volumes, in words (a kept volume is news when deletion was asked for). */
+function removedSummary(name: string, r: Removed, askedVolumes: boolean): string {
+  const parts = [`Removed ${name}.`];
+  if (r.volumesRemoved.length) parts.push(`Deleted its volume${r.volumesRemoved.length > 1 ? 's' : ''} ${r.volumesRemoved.join(', ')}.`);
+  const inUse = r.volumesInUse ?? [];
+  if (inUse.length) parts.push(`Kept ${inUse.join(', ')}: another deployment still uses ${inUse.length > 1 ? 'them' : 'it'}.`);
+  const other = r.volumesKept.filter((v) => !inUse.includes(v));
+  if (askedVolumes && other.length) parts.push(`Kept ${other.join(', ')}: not created by SLM Deck.`);
+  else if (!askedVolumes && other.length) parts.push(`Its volume${other.length > 1 ? 's' : ''} ${other.join(', ')} stay${other.length > 1 ? '' : 's'} (downloaded models).`);
+  return parts.join(' ');
+}
+
+/** Seconds since the last fetch, ticking every second, so durations move between refetches. */
+function useSecondsSince(at: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  return Math.max(0, Math.floor((now - at) / 1000));
+}
+
+function RemoveConfirm({ d, onDone }: { d: Deployment; onDone: (summary?: string) => void }) {
   const [volumes, setVolumes] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<DeckClientError | null>(null);
   const remove = async () => {
     setBusy(true);
     try {
-      await call('docker.remove', { name: d.name, removeVolumes: volumes });
-      onDone();
+      const r = await call('docker.remove', { name: d.name, removeVolumes: volumes });
+      onDone(removedSummary(d.name, r, volumes));
     } catch (e) {
       setError(e as DeckClientError);
     } finally {
@@ -41,7 +68,7 @@ function RemoveConfirm({ d, onDone }: { d: Deployment; onDone: () => void }) {
       <button type="button" className="small danger" onClick={remove} disabled={busy}>
         Remove
       </button>
-      <button type="button" className="small" onClick={onDone}>
+      <button type="button" className="small" onClick={() => onDone()}>
         Keep
       </button>
       <ErrorBox error={error} />
@@ -58,6 +85,15 @@ export function DeploymentsList({ onLogs, onCompose, onKube }: { onLogs: (name: 
   const [busy, setBusy] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<string | null>(null);
   const [error, setError] = useState<DeckClientError | null>(null);
+  const [removed, setRemoved] = useState<string | null>(null);
+  const since = useSecondsSince(list.dataUpdatedAt);
+  // CPU and memory per container, from the monitor's sampler (Docker stats while this page is open).
+  const feed = useMetricsFeed(['containers']);
+  const usage = (container: string) => {
+    const cpu = latest(feed.series.get(`container.${container}.cpu`));
+    const mem = latest(feed.series.get(`container.${container}.mem`));
+    return cpu === null && mem === null ? null : `${formatMetric(cpu, 'percent')} · ${formatMetric(mem, 'bytes')}`;
+  };
 
   const act = async (name: string, verb: 'docker.start' | 'docker.stop' | 'docker.restart') => {
     setBusy(name);
@@ -80,6 +116,11 @@ export function DeploymentsList({ onLogs, onCompose, onKube }: { onLogs: (name: 
     <section className="card" aria-labelledby="deployments-title">
       <h2 id="deployments-title">Deployments</h2>
       <ErrorBox error={error} />
+      {removed && (
+        <p role="status" data-testid="removed">
+          {removed}
+        </p>
+      )}
       {!rows.length ? (
         <p className="muted">Nothing deployed yet.</p>
       ) : (
@@ -90,6 +131,7 @@ export function DeploymentsList({ onLogs, onCompose, onKube }: { onLogs: (name: 
               <th>Backend</th>
               <th>State</th>
               <th>Up</th>
+              <th>CPU · memory</th>
               <th>Endpoint</th>
               <th>Actions</th>
             </tr>
@@ -115,7 +157,17 @@ export function DeploymentsList({ onLogs, onCompose, onKube }: { onLogs: (name: 
                     </span>
                   )}
                 </td>
-                <td>{d.uptimeSeconds !== null ? formatDuration(d.uptimeSeconds) : ''}</td>
+                <td>{d.uptimeSeconds !== null ? formatDuration(d.uptimeSeconds + (d.state === 'running' ? since : 0)) : ''}</td>
+                <td className="small">
+                  {d.state === 'running'
+                    ? d.containers.map((c) => (
+                        <div key={c.name} title={c.name}>
+                          {d.containers.length > 1 && <span className="muted">{c.role}: </span>}
+                          {usage(c.name) ?? <span className="muted">measuring…</span>}
+                        </div>
+                      ))
+                    : ''}
+                </td>
                 <td>
                   {d.endpoint ? (
                     <>
@@ -157,8 +209,9 @@ export function DeploymentsList({ onLogs, onCompose, onKube }: { onLogs: (name: 
                   {confirm === d.name && (
                     <RemoveConfirm
                       d={d}
-                      onDone={() => {
+                      onDone={(summary) => {
                         setConfirm(null);
+                        if (summary) setRemoved(summary);
                         void list.refetch();
                       }}
                     />

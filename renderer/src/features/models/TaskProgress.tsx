@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { call } from '../../api/client';
 import { ErrorBox } from '../../components/ErrorBox';
 import { fmtSize } from '../../../../electron/shared/format';
 import { formatDuration } from '../../components/format';
+import { useReveal } from '../../components/reveal';
 import { useTasks } from '../../stores/tasks';
 
 /**
@@ -17,12 +18,14 @@ export function TaskProgress({ taskId, label, onRetry, resumable = false }: { ta
       setSteps((s) => (s.includes(task.step) ? s : [...s, task.step]));
     }
   }, [task?.step]);
+  const box = useRef<HTMLDivElement>(null);
+  useReveal(box, task?.state);
   if (!task) return <p aria-busy>Starting…</p>;
   const result = task.result as { steps?: string[] } | undefined;
   const shown = result?.steps ?? steps;
   const running = task.state === 'running';
   return (
-    <div className="task-progress" data-state={task.state} aria-label={`${label} progress`}>
+    <div ref={box} className="task-progress" data-state={task.state} aria-label={`${label} progress`}>
       <div className="row-head">
         <strong>{task.title}</strong>
         <span className={`pill ${task.state === 'succeeded' ? 'ok' : task.state === 'running' ? 'warn' : 'bad'}`}>{task.state}</span>
@@ -56,9 +59,11 @@ export function TaskProgress({ taskId, label, onRetry, resumable = false }: { ta
       )}
       {shown.length > 0 && (
         <ol className="steps" aria-label="Steps">
-          {shown.map((s) => (
+          {shown.map((s, i) => (
             <li key={s} data-current={running && s === task.step}>
               {s}
+              {/* A failed task's last step is where it stopped, not one still under way. */}
+              {task.state === 'failed' && i === shown.length - 1 && <span className="field-error"> — failed here</span>}
             </li>
           ))}
         </ol>

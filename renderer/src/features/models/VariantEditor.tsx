@@ -5,6 +5,7 @@ import { VariantNameSchema } from '../../../../electron/shared/contract/ollama';
 import { call, DeckClientError } from '../../api/client';
 import { useAction, useCall } from '../../api/hooks';
 import { useTasks } from '../../stores/tasks';
+import { useVariantDrafts } from '../../stores/variant-draft';
 import { ErrorBox } from '../../components/ErrorBox';
 import { DiffView } from './DiffView';
 import { ModelfileEditor } from './ModelfileEditor';
@@ -26,9 +27,13 @@ export function VariantEditor({ selected, onSelect }: { selected: string | null;
   const detail = useCall('variants.get', { name: selected ?? 'x' }, { enabled: selected !== null });
   const save = useAction('variants.save', ['variants.list', 'variants.get']);
   const remove = useAction('variants.delete', ['variants.list']);
-  const [name, setName] = useState(selected ?? '');
-  const [text, setText] = useState(STARTER);
+  const drafts = useVariantDrafts();
+  const kept = drafts.drafts[selected ?? ''];
+  const [name, setName] = useState(kept?.name ?? selected ?? '');
+  const [text, setText] = useState(kept?.text ?? STARTER);
   const [loaded, setLoaded] = useState<string | null>(null);
+  const [pullTask, setPullTask] = useState<{ model: string; taskId: string } | null>(null);
+  const pull = useAction('ollama.pull', []);
   const [tab, setTab] = useState<'form' | 'raw'>('form');
   const [template, setTemplate] = useState('');
   const [task, setTask] = useState<string | null>(null);
@@ -50,22 +55,38 @@ export function VariantEditor({ selected, onSelect }: { selected: string | null;
     setBusyError(null);
     setConfirmDelete(false);
     if (selected === null) {
-      setName('');
-      setText(STARTER);
+      const draft = useVariantDrafts.getState().drafts[''];
+      setName(draft?.name ?? '');
+      setText(draft?.text ?? STARTER);
       setLoaded(null);
     }
   }, [selected]);
   useEffect(() => {
     if (selected !== null && selected !== savedHere.current && detail.data?.name === selected) {
       setName(selected);
-      setText(detail.data.text);
+      // Unsaved edits made before the user left the page win over the saved text.
+      setText(useVariantDrafts.getState().drafts[selected]?.text ?? detail.data.text);
       setLoaded(detail.data.text);
     }
   }, [selected, detail.data]);
+  // Keep what is typed (not yet saved) for the next visit of the page.
+  const { keep, drop } = drafts;
+  useEffect(() => {
+    const key = selected ?? '';
+    const untouched = selected === null ? text === STARTER && name === '' : loaded === null || text === loaded;
+    if (untouched) drop(key);
+    else keep(key, { name, text });
+  }, [selected, name, text, loaded, keep, drop]);
 
   const nameCheck = VariantNameSchema.safeParse(name);
   const nameError = name && !nameCheck.success ? nameCheck.error.issues[0]?.message : null;
   const inOllama = installed.data?.some((m) => m.name === `${name}:latest`) ?? false;
+  // Nothing can be created while Ollama does not answer; the status card above says why.
+  const ollamaDown = installed.isError;
+  // The base model must be in Ollama for the variant to be created from it.
+  const base = mf.form.from.trim();
+  const baseTag = base && !base.includes(':') ? `${base}:latest` : base;
+  const baseMissing = Boolean(base) && !/^[./~]|^[A-Za-z]:\\/.test(base) && installed.data !== undefined && !installed.data.some((m) => m.name === baseTag);
   const dirty = loaded === null || text !== loaded;
   const canSave = nameCheck.success && mf.errors === 0;
 
@@ -73,6 +94,7 @@ export function VariantEditor({ selected, onSelect }: { selected: string | null;
     setBusyError(null);
     const r = await save.mutateAsync({ name, text });
     setLoaded(text);
+    drop(selected ?? '');
     if (selected !== name) {
       savedHere.current = name;
       onSelect(name);
@@ -116,7 +138,7 @@ export function VariantEditor({ selected, onSelect }: { selected: string | null;
           <input
             value={name}
             readOnly={selected !== null}
-            placeholder="e.g. phi4-mini-reasoning"
+            placeholder="e.g. phi4-mini-stepwise"
             aria-invalid={Boolean(nameError)}
             onChange={(e) => setName(e.target.value)}
           />
@@ -172,7 +194,13 @@ export function VariantEditor({ selected, onSelect }: { selected: string | null;
         <button type="button" disabled={!canSave || !dirty || save.isPending} onClick={() => void saveVersion().catch((e) => e instanceof DeckClientError && setBusyError(e))}>
           Save version
         </button>
-        <button type="button" className="primary" disabled={!canSave || save.isPending || creating} onClick={() => void createInOllama()}>
+        <button
+          type="button"
+          className="primary"
+          disabled={!canSave || save.isPending || creating || ollamaDown}
+          title={ollamaDown ? 'Ollama is not answering: start it (see above), then create the variant.' : undefined}
+          onClick={() => void createInOllama()}
+        >
           {inOllama ? 'Update in Ollama' : 'Create in Ollama'}
         </button>
         <button type="button" disabled={!inOllama} title={inOllama ? undefined : 'Create it in Ollama first'} onClick={() => tryInPlayground(`${name}:latest`)}>
@@ -190,6 +218,17 @@ export function VariantEditor({ selected, onSelect }: { selected: string | null;
         )}
       </div>
       {mf.errors > 0 && <p className="field-error">Fix the errors above to save: each names its line and column.</p>}
+      {ollamaDown && <p className="muted">Ollama is not answering, so the variant can be saved but not created yet.</p>}
+      {baseMissing && !pullTask && (
+        <div className="warning-box" role="status">
+          The base model <code>{base}</code> is not in Ollama yet: creating the variant needs it.{' '}
+          <button type="button" className="small" disabled={pull.isPending} onClick={() => pull.mutate({ model: base }, { onSuccess: ({ taskId }) => setPullTask({ model: base, taskId }) })}>
+            Pull {base}
+          </button>
+          <ErrorBox error={pull.error} title={`Could not pull ${base}`} />
+        </div>
+      )}
+      {pullTask && <TaskProgress key={pullTask.taskId} taskId={pullTask.taskId} label={`Pull ${pullTask.model}`} resumable onRetry={() => pull.mutate({ model: pullTask.model }, { onSuccess: ({ taskId }) => setPullTask({ model: pullTask.model, taskId }) })} />}
       {confirmDelete && (
         <div className="confirm" role="alertdialog" aria-label={`Delete the variant ${name}?`}>
           <span>

@@ -188,13 +188,14 @@ export function MonitorPage() {
       </div>
       <ErrorBox error={actionError} title="That did not work" />
       <ul className="monitor-sources" aria-label="Sources">
+        <li className="muted small">Data sources (hover one for details):</li>
         {state.sources
           .filter((s) => s.state !== 'idle')
           .map((s) => (
             <li key={s.name} title={s.hint ?? s.message} data-state={s.state}>
               <span className={`pill ${s.state === 'ok' ? 'ok' : s.state === 'failing' ? 'bad' : 'muted'}`}>{s.name}</span>
-              {/* Nothing there (no GPU, no Ollama) is not news: its explanation stays in the tooltip and the empty chart. */}
-              {s.state !== 'absent' && <span className="muted small"> {s.message}</span>}
+              {/* Nothing there (no GPU, no Ollama) is not news: a word here, the explanation in the tooltip and the empty chart. */}
+              {s.state === 'absent' ? <span className="muted small"> not found here</span> : <span className="muted small"> {s.message}</span>}
               {s.state === 'failing' && s.hint && <span className="small"> {s.hint}</span>}
             </li>
           ))}

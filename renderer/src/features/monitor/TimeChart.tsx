@@ -8,6 +8,24 @@ import { PALETTE } from '../../components/palette';
 /** Tableau 10: distinguishable in light and dark themes and for most colour-vision deficiencies. */
 
 const BYTE_STEPS = [0, 1, 2, 3, 4].flatMap((k) => [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].map((m) => m * 1024 ** k));
+/** Counts (requests, models loaded) only ever sit on whole numbers. */
+const COUNT_STEPS = [0, 1, 2, 3, 4, 5, 6].flatMap((k) => [1, 2, 5].map((m) => m * 10 ** k));
+
+/** The newest non-gap value of a uPlot data column. */
+function lastValue(col: ArrayLike<number | null | undefined> | undefined): number | null {
+  if (!col) return null;
+  for (let i = col.length - 1; i >= 0; i--) {
+    const v = col[i];
+    if (v !== null && v !== undefined) return v;
+  }
+  return null;
+}
+
+/** Width of the y axis: its longest label (about 7 px a character at 12 px) plus the tick and a gap. */
+function axisWidth(values: string[] | null | undefined): number {
+  const longest = Math.max(0, ...(values ?? []).map((v) => v.length));
+  return Math.max(40, longest * 7 + 18);
+}
 
 export interface TimeChartProps {
   title: string;
@@ -98,15 +116,21 @@ export function TimeChart({ title, unit, at, series, windowMs, paused, yMax, hei
           },
         },
       },
+      // Away from the cursor the legend reads the newest values, not dashes.
       series: [
-        { value: (_u, v) => (v === null ? '—' : new Date(v * 1000).toLocaleTimeString()) },
+        {
+          value: (u, v, _si, idx) => {
+            const t = idx === null ? lastValue(u.data[0]) : v;
+            return t === null ? '—' : new Date(t * 1000).toLocaleTimeString();
+          },
+        },
         ...ss.map((s, i) => ({
           label: s.def.label,
           stroke: PALETTE[i % PALETTE.length],
           // Whole-pixel lines: a 1.5 px anti-aliased stroke made software-rasterised frames three times slower (npm run bench).
           width: 1,
           points: { show: false },
-          value: (_u: uPlot, v: number | null) => formatMetric(v, unit),
+          value: (u: uPlot, v: number | null, si: number, idx: number | null) => formatMetric(idx === null ? lastValue(u.data[si]) : v, unit),
         })),
       ],
       axes: [
@@ -120,12 +144,13 @@ export function TimeChart({ title, unit, at, series, windowMs, paused, yMax, hei
         },
         {
           stroke: colors.muted,
-          size: 72,
+          // As wide as its longest label ("1234.5 tok/s" was clipped at a fixed width).
+          size: (_u, values) => axisWidth(values),
           grid: { stroke: colors.border, width: 1 },
           ticks: { stroke: colors.border, width: 1 },
           values: (_u, splits) => splits.map((v) => formatMetric(v, unit)),
-          // Byte axes step in binary multiples (2, 4, 8 GiB), so labels come out round.
-          ...(unit === 'bytes' ? { incrs: BYTE_STEPS } : {}),
+          // Byte axes step in binary multiples (2, 4, 8 GiB), so labels come out round; counts in whole numbers.
+          ...(unit === 'bytes' ? { incrs: BYTE_STEPS } : unit === 'count' ? { incrs: COUNT_STEPS } : {}),
         },
       ],
     };
@@ -152,6 +177,10 @@ export function TimeChart({ title, unit, at, series, windowMs, paused, yMax, hei
     const f = figure.current;
     if (f) {
       f.dataset.points = String(data[0].length);
+      // Rows with a value in some series (gaps, e.g. while nothing sampled a container, do not count).
+      let filled = 0;
+      for (let i = 0; i < data[0].length; i++) if (data.slice(1).some((col) => col[i] != null)) filled++;
+      f.dataset.filled = String(filled);
       f.dataset.series = String(series.length);
       f.dataset.last = JSON.stringify(series.map((s) => s.values[s.values.length - 1] ?? null));
     }

@@ -25,7 +25,13 @@ export const MessageView = memo(function MessageView({ message: m }: { message: 
           </div>
         </details>
       )}
-      {m.role === 'user' ? <div className="user-text">{m.content}</div> : <Markdown text={m.content} />}
+      {m.role === 'user' ? (
+        <div className="user-text">{m.content}</div>
+      ) : (
+        <div role="group" aria-label="Answer">
+          <Markdown text={m.content} />
+        </div>
+      )}
       {streaming && !m.content && !m.reasoning && <p className="muted typing">Waiting for the first token…</p>}
       {m.toolCalls?.map((c) => (
         <div key={c.id} className="tool-call" data-testid="tool-call">
@@ -77,7 +83,13 @@ export function StatsLine({ stats: s }: { stats: MessageStats }) {
       {s.decodeTokensPerSec !== null && <span title="Decode speed">{s.decodeTokensPerSec.toFixed(1)} tok/s</span>}
       {(s.promptTokens !== null || s.completionTokens !== null) && (
         <span title={s.tokenSource === 'server' ? 'Token counts from the server' : 'Completion tokens counted from the stream'}>
-          {s.promptTokens ?? '?'} → {s.completionTokens ?? '?'} tokens{s.tokenSource === 'counted' ? ' (counted)' : ''}
+          {/* An unknown count is left out rather than shown as "?". */}
+          {s.promptTokens !== null && s.completionTokens !== null
+            ? `${s.promptTokens} → ${s.completionTokens} tokens`
+            : s.completionTokens !== null
+              ? `${s.completionTokens} tokens`
+              : `${s.promptTokens} prompt tokens`}
+          {s.tokenSource === 'counted' ? ' (counted)' : ''}
         </span>
       )}
       <span>{s.backendLabel}</span>

@@ -168,7 +168,7 @@ export function PlaygroundPage() {
                 <Transcript messages={c.messages} label="Conversation" />
               ) : (
                 <div className="presets" role="group" aria-label="Presets">
-                  <p className="muted">Start from one of the seed’s test prompts, or type your own.</p>
+                  <p className="muted">Start from one of the deployment guide’s test prompts, or type your own.</p>
                   {presets.data?.map((p) => (
                     <button key={p.id} type="button" className="preset" onClick={() => runPreset(p)} disabled={!setup.backendId && !c}>
                       <span className={`pill cat-${p.category}`}>{p.category}</span> {p.label}

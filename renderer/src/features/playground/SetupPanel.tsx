@@ -21,8 +21,29 @@ const NUMERIC: { key: keyof ChatParams; label: string; step: string; hint: strin
   { key: 'top_k', label: 'Top k', step: '1', hint: 'integer' },
   { key: 'max_tokens', label: 'Max tokens', step: '1', hint: '≥ 1' },
   { key: 'seed', label: 'Seed', step: '1', hint: 'integer' },
-  { key: 'num_ctx', label: 'Context', step: '256', hint: 'Ollama only' },
+  { key: 'num_ctx', label: 'Context', step: '256', hint: 'tokens' },
 ];
+
+/** Ollama's `think`: the model's default, on, off, or an effort level. */
+const THINK_OPTIONS: { value: string; label: string; think: ChatParams['think'] }[] = [
+  { value: '', label: 'default', think: undefined },
+  { value: 'true', label: 'on', think: true },
+  { value: 'false', label: 'off', think: false },
+  { value: 'low', label: 'low', think: 'low' },
+  { value: 'medium', label: 'medium', think: 'medium' },
+  { value: 'high', label: 'high', think: 'high' },
+];
+const THINK_VALUE = (t: ChatParams['think']) => (t === undefined ? '' : String(t));
+
+/**
+ * Only Ollama takes the context per request (num_ctx); an OpenAI-compatible server fixes it
+ * when it starts (vLLM --max-model-len, the engine's model), so the field says so there.
+ */
+function contextHint(kind: string | undefined, compare: boolean): { hint: string; disabled?: boolean; title?: string } {
+  if (compare) return { hint: 'Ollama panes', title: 'Sent to the Ollama panes only; other servers fix the context when they start.' };
+  if (kind === 'ollama') return { hint: 'model default', title: "Ollama's num_ctx for this conversation." };
+  return { hint: 'set by server', disabled: true, title: 'This server fixes its context length when it starts (for a deployment: Context length on the Deploy page).' };
+}
 
 /** Backend, model, system prompt, parameters and tools of the open conversation (or of the next one). */
 /** In the compare view the backends are picked per pane; this panel then sets what they share. */
@@ -128,6 +149,7 @@ export function SetupPanel({ value, onChange, compare = false }: { value: Setup;
             key={p.key}
             label={p.label}
             hint={p.hint}
+            {...(p.key === 'num_ctx' ? contextHint(backend?.kind, compare) : {})}
             step={p.step}
             value={value.params[p.key] as number | undefined}
             onCommit={(n) => {
@@ -139,13 +161,25 @@ export function SetupPanel({ value, onChange, compare = false }: { value: Setup;
           />
         ))}
         {backend?.kind === 'ollama' && (
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={value.params.think ?? false}
-              onChange={(e) => onChange({ params: { ...value.params, think: e.target.checked || undefined } })}
-            />
-            Think (reasoning models)
+          <label className="field compact" title="Ollama's think: on or off, or a level for models that take one (gpt-oss).">
+            <span>Think</span>
+            <select
+              aria-label="Think (reasoning models)"
+              value={THINK_VALUE(value.params.think)}
+              onChange={(e) => {
+                const params = { ...value.params };
+                const think = THINK_OPTIONS.find((o) => o.value === e.target.value)?.think;
+                if (think === undefined) delete params.think;
+                else params.think = think;
+                onChange({ params });
+              }}
+            >
+              {THINK_OPTIONS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
           </label>
         )}
       </fieldset>
@@ -176,9 +210,13 @@ function NumberField({
   step,
   value,
   onCommit,
+  disabled,
+  title,
 }: {
   label: string;
   hint: string;
+  disabled?: boolean;
+  title?: string;
   step: string;
   value: number | undefined;
   onCommit: (n: number | undefined) => void;
@@ -191,10 +229,11 @@ function NumberField({
     if (n !== value) onCommit(n);
   };
   return (
-    <label className="field compact">
+    <label className="field compact" title={title}>
       <span>{label}</span>
       <input
         type="number"
+        disabled={disabled}
         step={step}
         value={text}
         placeholder={hint}

@@ -1,15 +1,23 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { Settings } from '../../../../electron/shared/contract/app';
+import type { SecretStorage, Settings } from '../../../../electron/shared/contract/app';
 import { useAction, useCall, useInvalidateOn } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
 
 type Editable = Pick<Settings, 'theme' | 'dockerEndpoint' | 'registryMirror' | 'ollamaUrl' | 'bindHost'>;
+
+/** How the token is protected, in the words a user needs (a Linux desktop without a keyring gets no real encryption). */
+function secretStorageText(s: SecretStorage): string {
+  if (s.kind === 'keychain') return `Stored encrypted with ${s.backend === 'gnome_libsecret' ? 'the GNOME keyring' : s.backend.startsWith('kwallet') ? 'KWallet' : `the ${s.backend}`}.`;
+  if (s.kind === 'fixed-key') return 'No keyring (GNOME Keyring or KWallet) was found, so it is stored with a key built into the app (basic_text): anyone who can read your home folder can read it.';
+  return 'Stored in a file only your user can read.';
+}
 
 export function SettingsPage() {
   const state = useCall('settings.get', {});
   useInvalidateOn('settings.changed', ['settings.get']);
   const save = useAction('settings.set', ['settings.get']);
   const saveToken = useAction('settings.setHfToken', ['settings.get']);
+  const saveTheme = useAction('settings.set', ['settings.get']);
   const [form, setForm] = useState<Editable | null>(null);
   const [token, setToken] = useState('');
   const [saved, setSaved] = useState(false);
@@ -58,11 +66,22 @@ export function SettingsPage() {
       <form className="card form" onSubmit={onSubmit} aria-label="General settings">
         <label className="field">
           <span>Theme</span>
-          <select name="theme" value={form.theme} onChange={(e) => setForm({ ...form, theme: e.target.value as Settings['theme'] })}>
+          {/* The theme is seen at once and saved on its own: no need to press Save to try one. */}
+          <select
+            name="theme"
+            value={form.theme}
+            onChange={(e) => {
+              const theme = e.target.value as Settings['theme'];
+              setForm({ ...form, theme });
+              document.documentElement.dataset.theme = theme;
+              saveTheme.mutate({ theme });
+            }}
+          >
             <option value="system">Follow the system</option>
             <option value="light">Light</option>
             <option value="dark">Dark</option>
           </select>
+          {saveTheme.error ? <small className="field-error">{saveTheme.error.message}</small> : <small className="muted">Takes effect and is stored as soon as you pick one.</small>}
         </label>
         {field('dockerEndpoint', 'Docker endpoint', '"auto" finds Docker Desktop, the system socket, rootless Docker or Podman.', 'auto')}
         {field('registryMirror', 'Registry mirror', 'Prefix for every image the app pulls, e.g. localhost:5000. Empty pulls from Docker Hub.', 'none')}
@@ -93,8 +112,15 @@ export function SettingsPage() {
             placeholder={state.data.settings.hfTokenSet ? '•••••••• (stored, hidden)' : 'hf_…'}
             onChange={(e) => setToken(e.target.value)}
           />
-          <small className="muted">Only needed for gated models. Stored encrypted, never shown again and never logged.</small>
+          <small className="muted" data-testid="secret-storage">
+            Only needed for gated models. {secretStorageText(state.data.secretStorage)} Never shown again and never logged.
+          </small>
         </label>
+        {state.data.secretStorage.problem && (
+          <div className="warning-box" role="status" data-testid="secret-problem">
+            {state.data.secretStorage.problem}
+          </div>
+        )}
         <div className="actions">
           <button type="submit" disabled={!token || saveToken.isPending}>Store token</button>
           {state.data.settings.hfTokenSet && (
