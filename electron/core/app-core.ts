@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ensurePrivateFolder } from './fs/private-folder';
 import { methods } from '../shared/contract';
 import { backendInfos } from './backends';
 import type { BackendRegistry } from './chat/backend-registry';
@@ -55,6 +56,7 @@ export interface Core {
 }
 
 export async function createCore(opts: CoreOptions): Promise<Core> {
+  await ensurePrivateFolder(opts.home);
   const logPath = path.join(opts.home, 'logs', 'slm-deck.log');
   const log = createLogger(
     [new FileSink(logPath), ...(opts.logToConsole ? [consoleSink] : [])],

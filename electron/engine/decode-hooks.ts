@@ -30,8 +30,8 @@ export class DecodeHooks {
   }
 
   /** Masks what the grammar does not allow; `remaining` counts this token. */
-  beforeSample(logits: Float32Array, remaining: number): void {
-    this.constraint?.mask(logits, remaining);
+  async beforeSample(logits: Float32Array, remaining: number): Promise<void> {
+    await this.constraint?.mask(logits, remaining);
   }
 
   /** Records the chosen (non-EOS) token: its log probabilities, and the grammar's next state. */

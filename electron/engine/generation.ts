@@ -139,7 +139,7 @@ export async function generate(
         finishReason = 'cancelled';
         break;
       }
-      hooks.beforeSample(logits, budget - tokenIds.length);
+      await hooks.beforeSample(logits, budget - tokenIds.length);
       const token = sampler.sample(logits);
       firstTokenAt ??= performance.now();
       if (eosIds.has(token) && !params.ignoreEos) {

@@ -3,11 +3,13 @@
  *
  *   node dist/engine/main.js --model DIR [--port 8080] [--host 127.0.0.1] [--concurrency 1] [--queue 16]
  *                            [--model-id NAME] [--threads N] [--execution-provider cpu|cuda|auto] [--context TOKENS]
+ *                            [--api-key KEY | --api-key-file FILE]
  *
  * Prints `ENGINE_READY port=P` once listening (P is the real port when --port 0), or
  * `ENGINE_ERROR {"code":..,"message":..,"hint":..}` on stderr and exits 2 when the model cannot load.
  * SIGTERM/SIGINT close the server and exit 0.
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import { consoleSink, createLogger } from '../shared/log';
@@ -31,6 +33,16 @@ function providersOption(value: string | undefined): string[] {
   throw new DeckError('invalid_input', `--execution-provider must be cpu, cuda or auto, got "${value}".`);
 }
 
+/** The key from --api-key or, kept out of the command line and the environment, from a file (containers mount one). */
+async function apiKeyOption(key: string | undefined, file: string | undefined): Promise<string | undefined> {
+  if (key !== undefined && file !== undefined) throw new DeckError('invalid_input', 'Pass --api-key or --api-key-file, not both.');
+  const value = file === undefined ? key : (await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new DeckError('invalid_input', `Cannot read --api-key-file ${file}: ${e.code ?? e.message}.`);
+  })).trim();
+  if (value !== undefined && value.length < 16) throw new DeckError('invalid_input', 'The API key must be at least 16 characters.');
+  return value;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -44,6 +56,8 @@ async function main(): Promise<void> {
       'execution-provider': { type: 'string' },
       context: { type: 'string' },
       'exit-with-parent': { type: 'boolean' },
+      'api-key': { type: 'string' },
+      'api-key-file': { type: 'string' },
     },
     strict: true,
   });
@@ -51,6 +65,7 @@ async function main(): Promise<void> {
   const port = intOption('port', values.port, 8080, 0);
   if (port > 65535) throw new DeckError('invalid_input', `--port must be at most 65535, got ${port}.`);
   const logger = createLogger([consoleSink], 'info', 'engine');
+  const apiKey = await apiKeyOption(values['api-key'], values['api-key-file']);
 
   const engine = await Engine.load({
     modelDir: values.model,
@@ -62,7 +77,7 @@ async function main(): Promise<void> {
     contextLength: values.context === undefined ? undefined : intOption('context', values.context, 0, 16),
   });
   const host = values.host ?? '127.0.0.1';
-  const server = await startEngineServer(engine, { host, port, logger }).catch((e: NodeJS.ErrnoException) => {
+  const server = await startEngineServer(engine, { host, port, logger, apiKey }).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'EADDRINUSE') {
       throw new DeckError('port_in_use', `Port ${port} on ${host} is already in use.`, 'Pass --port 0 for any free port, or stop the other program.');
     }

@@ -2,11 +2,13 @@
  * The engine's HTTP API on plain node:http: OpenAI chat completions (SSE streaming and not),
  * /v1/models, /health, /metrics (Prometheus), and the seed's POST /reasoning.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ZodError } from 'zod';
 import { silentLogger, type Logger } from '../shared/log';
+import { hostAllowed, originAllowed } from '../shared/request-guard';
 import { DeckError } from '../shared/errors';
 import type { ChatEvent, ChatResult, Engine } from './engine';
 import { openAiLogprobs, toEngineRequest } from './openai-chat';
@@ -21,6 +23,8 @@ export interface EngineServerOptions {
   /** 0 picks a free port. */
   port?: number;
   logger?: Logger;
+  /** Require `Authorization: Bearer <apiKey>` on the API routes. */
+  apiKey?: string;
 }
 
 export interface EngineServer {
@@ -262,18 +266,21 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
   };
 
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://engine');
-    const route = routes[url.pathname];
-    const handler = route?.[req.method ?? 'GET'];
+    let pathname = '?';
     const fail = (e: unknown) => {
       const err = toHttpError(e);
-      if (err.status >= 500 && err.status !== 503) log.error('request failed', { path: url.pathname, message: err.message });
+      if (err.status >= 500 && err.status !== 503) log.error('request failed', { path: pathname, message: err.message });
       if (res.headersSent || res.destroyed) {
         res.destroy();
         return;
       }
       sendJson(res, err.status, errorBody(err), err.status === 503 ? { 'Retry-After': '1' } : {});
     };
+    const url = requestUrl(req.url);
+    if (!url) return fail(new HttpError(400, 'Malformed request target.', 'invalid_request_error', 'invalid_input'));
+    pathname = url.pathname;
+    const route = routes[url.pathname];
+    const handler = route?.[req.method ?? 'GET'];
     if (!route) return fail(new HttpError(404, `No route ${url.pathname}.`, 'invalid_request_error', 'not_found'));
     if (!handler) {
       return fail(new HttpError(405, `${req.method} is not allowed on ${url.pathname}; use ${Object.keys(route).join(', ')}.`, 'invalid_request_error', 'method_not_allowed'));
@@ -284,18 +291,84 @@ export function createEngineHandler(engine: Engine, logger: Logger = silentLogge
   };
 }
 
+function requestUrl(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://engine');
+  } catch {
+    return null;
+  }
+}
+
+export interface EngineAccess {
+  /** The address the server binds: a Host naming it is accepted besides the loopback names. */
+  host: string;
+  port: () => number;
+  /** When set, /v1/* and /reasoning need `Authorization: Bearer <apiKey>` (as vLLM's --api-key). */
+  apiKey?: string;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Constant-time (the same comparison as the headless server's token; the engine imports nothing from core). */
+function keyMatches(given: string | null, expected: string): boolean {
+  return given !== null && timingSafeEqual(digest(given), digest(expected));
+}
+
+/** Routes anyone who reaches the port may call: probes and metrics (vLLM leaves them open too). */
+const OPEN_ROUTES = new Set(['/', '/health', '/metrics']);
+
+/**
+ * The outer guard every request passes: a foreign Host (DNS rebinding), a cross-site browser
+ * Origin or a missing API key is refused, and anything thrown becomes a 500 and a log line,
+ * never an exit.
+ */
+export function guardRequests(handler: http.RequestListener, access: EngineAccess, logger: Logger = silentLogger): http.RequestListener {
+  const log = logger.child('http');
+  const refuse = (res: http.ServerResponse, e: HttpError) => sendJson(res, e.status, errorBody(e), e.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
+  return (req, res) => {
+    try {
+      if (!hostAllowed(req.headers.host, access.host)) {
+        log.warn('request refused: foreign Host', { host: req.headers.host ?? null });
+        return refuse(res, new HttpError(421, 'Unknown Host header.', 'invalid_request_error', 'forbidden', 'Reach the engine by its IP address or localhost.'));
+      }
+      if (!originAllowed(req.headers.origin, access.host, access.port())) {
+        log.warn('request refused: foreign origin', { origin: req.headers.origin });
+        return refuse(res, new HttpError(403, 'Cross-site requests are not allowed.', 'invalid_request_error', 'forbidden'));
+      }
+      if (access.apiKey !== undefined && !OPEN_ROUTES.has(requestUrl(req.url)?.pathname ?? '')) {
+        const auth = req.headers.authorization ?? '';
+        if (!keyMatches(auth.startsWith('Bearer ') ? auth.slice(7) : null, access.apiKey)) {
+          return refuse(res, new HttpError(401, 'Missing or wrong API key.', 'invalid_request_error', 'unauthorized', 'Send `Authorization: Bearer <key>`.'));
+        }
+      }
+      handler(req, res);
+    } catch (e) {
+      log.error('request failed', { message: e instanceof Error ? e.message : String(e) });
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 500, errorBody(toHttpError(e)));
+    }
+  };
+}
+
 /** Starts the HTTP server for a loaded engine; resolves once it listens. */
 export function startEngineServer(engine: Engine, opts: EngineServerOptions = {}): Promise<EngineServer> {
   const host = opts.host ?? '127.0.0.1';
-  const server = http.createServer(createEngineHandler(engine, opts.logger));
+  let port = opts.port ?? 8080;
+  const access: EngineAccess = { host, port: () => port, apiKey: opts.apiKey };
+  const server = http.createServer(guardRequests(createEngineHandler(engine, opts.logger), access, opts.logger));
+  // Unparsable request lines and headers: a 400 and a closed socket.
+  server.on('clientError', (_e, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
   // Long generations stream for minutes; never time out an open response.
   server.requestTimeout = 0;
   server.keepAliveTimeout = 5_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 8080, host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
-      const port = (server.address() as AddressInfo).port;
+      port = (server.address() as AddressInfo).port;
       const urlHost = host.includes(':') ? `[${host}]` : host;
       resolve({
         server,

@@ -20,6 +20,8 @@ export interface SpawnEngineOptions {
   executionProvider?: 'cpu' | 'cuda' | 'auto';
   /** Tokens a sequence may use; default the model's limit. */
   context?: number;
+  /** A file holding the API key clients must send as `Authorization: Bearer` (kept off the command line). */
+  apiKeyFile?: string;
   /** Engine entry; default: see defaultEngineEntry(). A .ts entry runs through tsx. */
   entry?: string;
   env?: NodeJS.ProcessEnv;
@@ -64,6 +66,7 @@ export function engineArgs(o: SpawnEngineOptions): string[] {
   if (o.threads !== undefined) args.push('--threads', String(o.threads));
   if (o.executionProvider !== undefined) args.push('--execution-provider', o.executionProvider);
   if (o.context !== undefined) args.push('--context', String(o.context));
+  if (o.apiKeyFile !== undefined) args.push('--api-key-file', o.apiKeyFile);
   return args;
 }
 

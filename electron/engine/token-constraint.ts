@@ -32,8 +32,11 @@ export interface GrammarSpec {
 
 /** Applied by the decode loop around the sampler. */
 export interface TokenConstraint {
-  /** Sets the logits of tokens not allowed now to -Infinity; `remaining` counts this token. */
-  mask(logits: Float32Array, remaining: number): void;
+  /**
+   * Sets the logits of tokens not allowed now to -Infinity; `remaining` counts this token. Async:
+   * a new state's walk of a large vocabulary yields to the event loop now and then.
+   */
+  mask(logits: Float32Array, remaining: number): Promise<void>;
   /** Advances past the chosen token. */
   accept(token: number): void;
   /** Nothing but EOS can follow: the output is complete. */
@@ -54,7 +57,11 @@ interface Vocabulary {
 /** The tokenizer surface a constraint needs. */
 export type ConstraintTokenizer = Pick<ChatTokenizer, 'size' | 'specialIds' | 'tokenBytes'>;
 
-const vocabularies = new WeakMap<ConstraintTokenizer, Vocabulary>();
+const vocabularies = new WeakMap<ConstraintTokenizer, Promise<Vocabulary>>();
+
+/** Tokens visited between yields to the event loop, so /health and other requests are not held up by a long walk. */
+const WALK_SLICE = 16384;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -86,13 +93,18 @@ function endOfPrefix(order: Int32Array, bytes: Array<Uint8Array | undefined>, fr
 }
 
 /** The tokenizer's tokens as bytes in sorted order, built once per tokenizer. */
-function vocabularyOf(tok: ConstraintTokenizer): Vocabulary {
+function vocabularyOf(tok: ConstraintTokenizer): Promise<Vocabulary> {
   let v = vocabularies.get(tok);
-  if (v) return v;
+  if (!v) vocabularies.set(tok, (v = buildVocabulary(tok)));
+  return v;
+}
+
+async function buildVocabulary(tok: ConstraintTokenizer): Promise<Vocabulary> {
   const bytes: Array<Uint8Array | undefined> = new Array(tok.size);
   const specials: number[] = [];
   const ids: number[] = [];
   for (let id = 0; id < tok.size; id++) {
+    if (id > 0 && id % WALK_SLICE === 0) await yieldToEventLoop();
     if (tok.specialIds.has(id)) {
       specials.push(id);
       continue;
@@ -105,9 +117,7 @@ function vocabularyOf(tok: ConstraintTokenizer): Vocabulary {
   ids.sort((a, b) => compareBytes(bytes[a]!, bytes[b]!));
   const plain = new Uint8Array(tok.size);
   for (const id of ids) plain[id] = bytes[id]!.every((c) => c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) ? 1 : 0;
-  v = { order: Int32Array.from(ids), bytes, specials, plain, size: tok.size };
-  vocabularies.set(tok, v);
-  return v;
+  return { order: Int32Array.from(ids), bytes, specials, plain, size: tok.size };
 }
 
 /** Compiles the spec into a grammar and its start state. */
@@ -168,19 +178,17 @@ export class GrammarConstraint implements TokenConstraint {
     this.alts = start;
   }
 
-  /** Built on first use: free text (tools offered, none called yet) never needs it. */
-  private get vocab(): Vocabulary {
-    return vocabularyOf(this.tokenizer);
-  }
 
   get finished(): boolean {
     return this.alts.length === 0 || this.grammar.finished(this.alts);
   }
 
-  mask(logits: Float32Array, remaining: number): void {
+  async mask(logits: Float32Array, remaining: number): Promise<void> {
     if (this.grammar.isFree(this.alts)) return;
-    const entry = this.entry();
-    if (this.allowed.length !== this.vocab.size) this.allowed = new Uint8Array(this.vocab.size);
+    // Built on first use: free text (tools offered, none called yet) never needs it.
+    const vocab = await vocabularyOf(this.tokenizer);
+    const entry = await this.entry(vocab);
+    if (this.allowed.length !== vocab.size) this.allowed = new Uint8Array(vocab.size);
     const allowed = this.allowed;
     allowed.fill(0);
     // A token is fine if what it leaves can still be closed in the tokens left after it.
@@ -204,19 +212,19 @@ export class GrammarConstraint implements TokenConstraint {
     }
     if (this.tokenizer.specialIds.has(token)) this.alts = this.grammar.stepSpecial(this.alts, token);
     else if (!this.grammar.isFree(this.alts)) {
-      const bytes = this.vocab.bytes[token];
+      const bytes = this.tokenizer.tokenBytes(token);
       this.alts = bytes ? this.grammar.stepBytes(this.alts, bytes) : [];
     }
   }
 
-  private entry(): MaskEntry {
+  private async entry(vocab: Vocabulary): Promise<MaskEntry> {
     const key = this.alts.map((s) => s.key).join('|');
     let entry = this.cache.get(key);
     if (entry) return entry;
     const ids: number[] = [];
     const close: number[] = [];
     const g = this.grammar;
-    const { order, bytes, plain } = this.vocab;
+    const { order, bytes, plain } = vocab;
     // Inside a free string most tokens are plain text that keeps the state: no stepping needed.
     const freeString = g.inFreeString(this.alts);
     const stay = freeString ? g.minClose(this.alts) : 0;
@@ -225,7 +233,11 @@ export class GrammarConstraint implements TokenConstraint {
     // grammar rejects skips every token that starts with it.
     const states: Stack[][] = [this.alts];
     let prev: Uint8Array = new Uint8Array(0);
-    for (let k = 0; k < order.length; ) {
+    for (let k = 0, slice = WALK_SLICE; k < order.length; ) {
+      if (k >= slice) {
+        slice = k + WALK_SLICE;
+        await yieldToEventLoop();
+      }
       const id = order[k];
       if (freeString && plain[id]) {
         ids.push(id);
@@ -254,7 +266,7 @@ export class GrammarConstraint implements TokenConstraint {
       close.push(g.minClose(states[b.length]));
       k++;
     }
-    for (const id of this.vocab.specials) {
+    for (const id of vocab.specials) {
       if (this.eosIds.has(id)) continue;
       const next = g.stepSpecial(this.alts, id);
       if (next.length > 0) {

@@ -122,6 +122,29 @@ describe('Models page', () => {
     const variant = page.getByLabel('Chat settings').getByLabel('Model', { exact: true });
     await expect.poll(() => variant.locator('option:checked').textContent()).toMatch(/^phi4-mini-stepwise:latest · /);
   });
+
+  it('a new variant: its base model is offered for pulling, and its draft survives a visit to another page', async () => {
+    fake.pullIntervalMs = 1;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models', exact: true }).click();
+    await page.getByRole('button', { name: 'New variant' }).click();
+    const editor = page.getByLabel('Variant editor');
+    await page.getByRole('tab', { name: 'Modelfile' }).click();
+    await page.getByRole('textbox', { name: 'Modelfile' }).fill('FROM qwen3:0.6b\nPARAMETER temperature 0.4\n');
+    await page.getByLabel('Variant name').fill('qwen-draft');
+    // Away and back: the unsaved text is still there.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models', exact: true }).click();
+    await page.getByRole('tab', { name: 'Modelfile' }).click();
+    await expect.poll(() => page.getByRole('textbox', { name: 'Modelfile' }).inputValue()).toBe('FROM qwen3:0.6b\nPARAMETER temperature 0.4\n');
+    expect(await page.getByLabel('Variant name').inputValue()).toBe('qwen-draft');
+    // qwen3:0.6b is not in Ollama: the editor says so and pulls it on request.
+    const missing = editor.getByRole('status').filter({ hasText: 'The base model qwen3:0.6b is not in Ollama yet' });
+    await missing.waitFor();
+    await missing.getByRole('button', { name: 'Pull qwen3:0.6b' }).click();
+    await editor.getByLabel('Pull qwen3:0.6b progress', { exact: true }).getByText('succeeded').waitFor({ timeout: 30_000 });
+    await expect.poll(() => missing.count()).toBe(0);
+  });
 });
 
 describe('Models page without Ollama', () => {
@@ -138,6 +161,10 @@ describe('Models page without Ollama', () => {
       await alert.waitFor();
       await expect(alert.textContent()).resolves.toContain('ollama serve');
       await p.getByRole('button', { name: 'Change the Ollama URL' }).waitFor();
+      // Nothing can be created in an Ollama that does not answer: the button says so by being off.
+      await p.getByLabel('Variant name').fill('offline-variant');
+      await expect.poll(() => p.getByRole('button', { name: 'Create in Ollama' }).isDisabled()).toBe(true);
+      await p.getByText('Ollama is not answering, so the variant can be saved but not created yet.').waitFor();
       await p.getByRole('button', { name: 'Deploy Ollama' }).click();
       await p.waitForURL(/#\/deploy/);
       await expect(p.getByTestId('draft-origin').textContent()).resolves.toContain('Ollama was not answering');

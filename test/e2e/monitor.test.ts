@@ -188,7 +188,8 @@ describe('Monitor page (slm-deck serve + Chromium)', () => {
     await expect.poll(() => strip.locator('[data-metric="ram"] .live-value').textContent()).toMatch(/(MiB|GiB)$/);
     if (host.gpus.length) await expect.poll(() => strip.locator('[data-metric="vram"] .live-value').textContent()).toMatch(/(MiB|GiB)$/);
     else expect(await strip.locator('[data-metric="vram"] .live-value').textContent()).toBe('no GPU');
-    expect(await strip.locator('[data-metric="tps"] .live-value').textContent()).toBe('—');
+    // Nothing is generating: no figure, or zero where a deployment on the daemon serves metrics.
+    expect(await strip.locator('[data-metric="tps"] .live-value').textContent()).toMatch(/^(—|0\.0 tok\/s)$/);
     // The strip does not open Docker stats streams; only the Monitor page watches containers.
     const st = await status();
     expect(st.running).toBe(true);
@@ -223,7 +224,8 @@ describe('Monitor page (slm-deck serve + Chromium)', () => {
     for (let i = 0; i < 3; i++) await expect.poll(() => sent(`Tell me a long story, part ${i + 1}.`), { timeout: 60_000 }).toBe(true);
     await expect.poll(() => maxOf(/Tiny engine tokens\/s/), { timeout: 20_000 }).toMatch(/^[1-9][\d.]* tok\/s$/);
     await expect.poll(() => maxOf(/Chat tokens\/s/), { timeout: 20_000 }).toMatch(/^[1-9][\d.]* tok\/s$/);
-    expect(await page.locator('figure[data-chart="Tokens per second"]').getAttribute('data-series')).toBe('2');
+    // The engine's counter and the chat stream (plus any engine a deployment on the shared daemon serves).
+    expect(Number(await page.locator('figure[data-chart="Tokens per second"]').getAttribute('data-series'))).toBeGreaterThanOrEqual(2);
     await page.close();
   });
 

@@ -92,8 +92,10 @@ describe('deploy with stand-in images from the local registry', () => {
     expect(c.Config.Image).toBe(`${REGISTRY}/vllm/vllm-openai-cpu:latest-x86_64`);
     expect(c.Config.Cmd).toEqual([
       '--model', 'microsoft/Phi-4-mini-instruct', '--host', '0.0.0.0', '--port', '8000', '--max-model-len', '4096', '--max-num-seqs', '4',
-      '--trust-remote-code', '--enable-auto-tool-choice', '--tool-call-parser', 'phi4_mini_json',
+      '--enable-auto-tool-choice', '--tool-call-parser', 'phi4_mini_json',
     ]);
+    // Phi-4-mini runs on vLLM's own code: no Python from the model repo.
+    expect(c.Config.Cmd).not.toContain('--trust-remote-code');
     expect(c.Config.Env).toEqual(expect.arrayContaining(['VLLM_CPU_KVCACHE_SPACE=2']));
     expect(c.HostConfig.ShmSize).toBe(1 * GIB);
     expect(c.HostConfig.Memory).toBe(1.5 * GIB);

@@ -24,7 +24,7 @@ const ctx: SpecContext = {
   appVersion: '1.2.3',
   modelsDir: '/models',
   arch: 'x86_64',
-  hfToken: null,
+  hfTokenDir: null,
   resolveModel: withResolver(catalogModelResolver(() => catalog), builtinResolveModel),
 };
 const spec = (input: DeployInput, c = ctx) => buildSpec(DeployInputSchema.parse(input), c);

@@ -15,7 +15,7 @@ const validCompose = new Ajv({ strict: false, validateSchema: false, allErrors: 
 
 function exported(input: Partial<DeployInput> & Pick<DeployInput, 'backend'>, target?: ComposeTarget) {
   const backend = input.backend as Exclude<DeployInput['backend'], 'embedded'>;
-  const spec = buildSpec(DeployInputSchema.parse({ ...defaultDeployConfig(backend), ...input }), { ...ctx, hfToken: null });
+  const spec = buildSpec(DeployInputSchema.parse({ ...defaultDeployConfig(backend), ...input }), ctx);
   const text = composeYaml(spec, '1.0.0', target);
   return { spec, text, doc: parse(text) };
 }
@@ -26,7 +26,7 @@ const ctx: SpecContext = {
   appVersion: '1.0.0',
   modelsDir: '/models',
   arch: 'x86_64',
-  hfToken: 'hf_secret_value',
+  hfTokenDir: null,
   resolveModel: builtinResolveModel,
 };
 
@@ -64,17 +64,17 @@ describe('compose export', () => {
     expect(doc.volumes['slm-deck-hf-cache'].name).toBe('slm-deck-hf-cache');
   });
 
-  it('never writes the Hugging Face token into the file', () => {
-    const spec = buildSpec(DeployInputSchema.parse(defaultDeployConfig('vllm-cpu')), ctx);
+  it('never writes the Hugging Face token or env values into the file', () => {
+    const spec = buildSpec(DeployInputSchema.parse({ ...defaultDeployConfig('vllm-cpu'), env: { VLLM_LOGGING_LEVEL: 'label-secret' } }), { ...ctx, hfTokenDir: '/home/me/.config/slm-deck/container-secrets/hf' });
     const text = composeYaml(spec, '1.0.0');
-    expect(spec.containers[0].create.Env).toContain('HF_TOKEN=hf_secret_value');
-    expect(text).not.toContain('hf_secret_value');
-    expect(parse(text).services['slm-deck-vllm-cpu'].environment.HF_TOKEN).toBe('${HF_TOKEN}');
-    expect(text).toContain('Set HF_TOKEN in the environment');
+    // The token is a file the container reads, never a value: the compose file can only name the folder.
+    expect(spec.containers[0].create.Env.some((e) => e.startsWith('HF_TOKEN='))).toBe(false);
+    expect(parse(text).services['slm-deck-vllm-cpu'].environment.HF_TOKEN).toBeUndefined();
+    expect(parse(text).services['slm-deck-vllm-cpu'].labels['dev.slmdeck.request']).not.toContain('label-secret');
   });
 
   it('links Open WebUI to a healthy Ollama on a shared network', () => {
-    const spec = buildSpec(DeployInputSchema.parse({ ...defaultDeployConfig('ollama'), openWebUi: true, gpus: ['all'] }), { ...ctx, hfToken: null });
+    const spec = buildSpec(DeployInputSchema.parse({ ...defaultDeployConfig('ollama'), openWebUi: true, gpus: ['all'] }), ctx);
     const doc = parse(composeYaml(spec, '1.0.0'));
     expect(doc.services['slm-deck-ollama-webui'].depends_on).toEqual({ 'slm-deck-ollama': { condition: 'service_healthy' } });
     expect(doc.services['slm-deck-ollama-webui'].networks).toEqual(['slm-deck-ollama']);
@@ -101,15 +101,12 @@ describe('compose export', () => {
     expect(hc({ engine: 'docker', version: '28.3.1' }).start_interval).toBe('2s');
   });
 
-  it('doubles every literal $ so compose passes values through unchanged, and keeps the HF_TOKEN reference', () => {
+  it('doubles every literal $ so compose passes values through unchanged', () => {
     const spec = buildSpec(DeployInputSchema.parse({ ...defaultDeployConfig('vllm-cpu'), env: { DB_PASSWORD: 'pa$word', PRICE: '$5 ${HOME}' } }), ctx);
     const text = composeYaml(spec, '1.0.0');
     const svc = parse(text).services['slm-deck-vllm-cpu'];
     expect(svc.environment.DB_PASSWORD).toBe('pa$$word');
     expect(svc.environment.PRICE).toBe('$$5 $${HOME}');
-    expect(svc.environment.HF_TOKEN).toBe('${HF_TOKEN}');
-    // The request label carries the same env as JSON: escaped too, so compose does not mangle it.
-    expect(svc.labels['dev.slmdeck.request']).toContain('pa$$word');
     expect(text).not.toMatch(/[^$]\$[^${]/);
   });
 

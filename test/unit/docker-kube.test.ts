@@ -19,7 +19,7 @@ const ctx: SpecContext = {
   appVersion: '1.0.0',
   modelsDir: '/models',
   arch: 'x86_64',
-  hfToken: 'hf_secret_value',
+  hfTokenDir: null,
   resolveModel: builtinResolveModel,
 };
 

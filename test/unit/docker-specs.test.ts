@@ -22,7 +22,7 @@ const ctx = (over: Partial<SpecContext> = {}): SpecContext => ({
   appVersion: '1.2.3',
   modelsDir: '/home/me/.config/slm-deck/models',
   arch: 'x86_64',
-  hfToken: null,
+  hfTokenDir: null,
   resolveModel: withResolver(catalogModelResolver(() => bundledCatalog()), builtinResolveModel),
   ...over,
 });
@@ -54,7 +54,6 @@ describe('vLLM GPU spec', () => {
       '--max-model-len', '8192',
       '--max-num-seqs', '8',
       '--gpu-memory-utilization', '0.8',
-      '--trust-remote-code',
       '--enable-auto-tool-choice', '--tool-call-parser', 'phi4_mini_json',
     ]);
   });
@@ -88,10 +87,19 @@ describe('vLLM GPU spec', () => {
     expect(s.endpoint.curl).toContain('http://127.0.0.1:8001/v1/chat/completions');
   });
 
-  it('passes the Hugging Face token only when there is one', () => {
-    expect(o.Env.some((e) => e.startsWith('HF_TOKEN='))).toBe(false);
-    const withToken = server(spec(defaultDeployConfig('vllm-gpu'), ctx({ hfToken: 'hf_abc' })));
-    expect(withToken.Env).toContain('HF_TOKEN=hf_abc');
+  it('mounts the Hugging Face token folder read-only and points HF_TOKEN_PATH at it, only when there is a token', () => {
+    expect(o.Env.some((e) => e.startsWith('HF_TOKEN'))).toBe(false);
+    const withToken = server(spec(defaultDeployConfig('vllm-gpu'), ctx({ hfTokenDir: '/home/me/.config/slm-deck/container-secrets/hf' })));
+    expect(withToken.Env).toContain('HF_TOKEN_PATH=/run/secrets/slm-deck-hf/token');
+    expect(withToken.Env.some((e) => e.startsWith('HF_TOKEN='))).toBe(false);
+    expect(withToken.HostConfig.Mounts).toContainEqual({ Type: 'bind', Source: '/home/me/.config/slm-deck/container-secrets/hf', Target: '/run/secrets/slm-deck-hf', ReadOnly: true });
+  });
+
+  it('refuses credentials passed as --env and keeps env values out of the request label', () => {
+    expect(thrown(() => spec({ ...defaultDeployConfig('vllm-gpu'), env: { HF_TOKEN: 'hf_abcdefghijklmnopqrstuvwxyz' } }))).toMatchObject({ code: 'invalid_input', hint: expect.stringMatching(/Settings/) });
+    const labelled = server(spec({ ...defaultDeployConfig('vllm-gpu'), env: { VLLM_LOGGING_LEVEL: 'DEBUG-value' } }));
+    expect(labelled.Env).toContain('VLLM_LOGGING_LEVEL=DEBUG-value');
+    expect(JSON.parse(labelled.Labels['dev.slmdeck.request']).env).toEqual({ VLLM_LOGGING_LEVEL: '' });
   });
 
   it('never passes the tool-call parser without auto tool choice, or the reverse', () => {
@@ -278,6 +286,7 @@ describe('every spec', () => {
       log: silentLogger,
       mirror: () => 'localhost:5000',
       hfToken: async () => null,
+      hfTokenDir: '/tmp/hf',
       appVersion: '1.2.3',
       engineVersion: '1.2.3',
       modelsDir: '/tmp/models',

@@ -130,13 +130,13 @@ describe('token constraint over a small vocabulary (the tiny model tokenizer)', 
   const eos = new Set([vocab.idOf('<|end|>'), vocab.idOf('<|endoftext|>')]);
 
   /** Decodes under the constraint with random logits; returns the text and whether it ended by itself. */
-  function decode(spec: GrammarSpec, seed: number, budget: number): { text: string; ended: boolean } {
+  async function decode(spec: GrammarSpec, seed: number, budget: number): Promise<{ text: string; ended: boolean }> {
     const c = createConstraint(spec, tok, eos);
     const rng = new Prng(seed);
     const ids: number[] = [];
     for (let left = budget; left > 0; left--) {
       const logits = Float32Array.from({ length: vocab.vocabSize }, () => rng.next() * 8);
-      c.mask(logits, left);
+      await c.mask(logits, left);
       let best = 0;
       for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
       expect(logits[best]).toBeGreaterThan(-Infinity);
@@ -148,17 +148,17 @@ describe('token constraint over a small vocabulary (the tiny model tokenizer)', 
     return { text: tok.decode(ids, false), ended: false };
   }
 
-  it('always yields a JSON object for json_object, closed within the token budget', () => {
+  it('always yields a JSON object for json_object, closed within the token budget', async () => {
     for (let seed = 1; seed <= 30; seed++) {
       const budget = 8 + (seed % 5) * 10;
-      const { text, ended } = decode({ json: { schema: null } }, seed, budget);
+      const { text, ended } = await decode({ json: { schema: null } }, seed, budget);
       expect(ended, text).toBe(true);
       const value: unknown = JSON.parse(text);
       expect(typeof value === 'object' && value !== null && !Array.isArray(value)).toBe(true);
     }
   });
 
-  it('always yields an instance of the schema', () => {
+  it('always yields an instance of the schema', async () => {
     const schema = {
       type: 'object',
       properties: { city: { type: 'string', maxLength: 12 }, temp: { type: 'number' }, unit: { enum: ['C', 'F'] }, days: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 31 }, minItems: 1, maxItems: 3 } },
@@ -166,7 +166,7 @@ describe('token constraint over a small vocabulary (the tiny model tokenizer)', 
       additionalProperties: false,
     };
     for (let seed = 1; seed <= 30; seed++) {
-      const { text, ended } = decode({ json: { schema } }, seed, 80);
+      const { text, ended } = await decode({ json: { schema } }, seed, 80);
       expect(ended, text).toBe(true);
       const v = JSON.parse(text) as { city: string; temp: number; unit: string; days: number[] };
       expect(Object.keys(v)).toEqual(['city', 'temp', 'unit', 'days']);
@@ -177,13 +177,13 @@ describe('token constraint over a small vocabulary (the tiny model tokenizer)', 
     }
   });
 
-  it('forces a call to a declared tool in the model format, arguments per schema', () => {
+  it('forces a call to a declared tool in the model format, arguments per schema', async () => {
     const tools = [
       { name: 'area', parameters: { type: 'object', properties: { r: { type: 'number' } }, required: ['r'], additionalProperties: false } },
       { name: 'volume', parameters: null },
     ];
     for (let seed = 1; seed <= 20; seed++) {
-      const { text, ended } = decode({ tools: { mode: 'required', tools, maxCalls: 2, open: '<|tool_call|>', close: '<|/tool_call|>' } }, seed, 120);
+      const { text, ended } = await decode({ tools: { mode: 'required', tools, maxCalls: 2, open: '<|tool_call|>', close: '<|/tool_call|>' } }, seed, 120);
       expect(ended, text).toBe(true);
       expect(text).toMatch(/^<\|tool_call\|>\s?\[/);
       expect(text).toMatch(/<\|\/tool_call\|>$/);
@@ -196,17 +196,46 @@ describe('token constraint over a small vocabulary (the tiny model tokenizer)', 
     }
   });
 
-  it('leaves free text alone until the model opens a call (tool_choice auto)', () => {
+  it('leaves free text alone until the model opens a call (tool_choice auto)', async () => {
     const spec: GrammarSpec = { tools: { mode: 'auto', tools: [{ name: 'area', parameters: null }], maxCalls: 1, open: '<|tool_call|>', close: '<|/tool_call|>' } };
     const { grammar, start } = compileGrammar(spec, (t) => tok.tokenId(t));
     expect(grammar.isFree(start)).toBe(true);
     const c = createConstraint(spec, tok, eos);
     const logits = new Float32Array(vocab.vocabSize).fill(1);
-    c.mask(logits, 100);
+    await c.mask(logits, 100);
     expect(logits.every((v) => v === 1)).toBe(true);
     c.accept(vocab.idOf('<|tool_call|>'));
-    c.mask(logits, 100);
+    await c.mask(logits, 100);
     const allowed = [...logits.keys()].filter((i) => logits[i] > -Infinity).map((i) => tok.decode([i], false));
     expect(allowed.filter((t) => t.trim() !== '')).toEqual(['[']);
+  });
+});
+
+describe('token constraint over a large vocabulary', () => {
+  it('lets the event loop run during a long walk (a health check is not held up)', async () => {
+    const rng = new Prng(5);
+    const alphabet = 'abcdefghij "{}:,';
+    const bytes: Uint8Array[] = Array.from({ length: 256 }, (_, b) => Uint8Array.of(b));
+    const seen = new Set<string>();
+    while (bytes.length < 50_000) {
+      const word = Array.from({ length: 3 + Math.floor(rng.next() * 6) }, () => alphabet[Math.floor(rng.next() * alphabet.length)]).join('');
+      if (!seen.has(word)) {
+        seen.add(word);
+        bytes.push(utf8(word));
+      }
+    }
+    const tok = { size: bytes.length, specialIds: new Set<number>(), tokenBytes: (id: number) => bytes[id], tokenId: () => undefined };
+    const c = createConstraint({ json: { schema: null } }, tok, new Set());
+    c.accept(0x7b);
+    c.accept(0x22);
+    let ranMeanwhile = false;
+    setImmediate(() => (ranMeanwhile = true));
+    const logits = new Float32Array(bytes.length);
+    await c.mask(logits, 1000);
+    expect(ranMeanwhile).toBe(true);
+    // Inside a key string: every word without a quote is allowed, nothing with a raw control byte is.
+    const refusedWords = bytes.filter((b, id) => id >= 256 && !b.includes(0x22) && logits[id] === -Infinity);
+    expect(refusedWords).toEqual([]);
+    expect(bytes.filter((_, id) => logits[id] > -Infinity).every((b) => b.every((x) => x >= 0x20))).toBe(true);
   });
 });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { DeckError } from '../../shared/errors';
-import { isLoopback, startWsServer } from '../../core/rpc/ws-server';
+import { isLoopback } from '../../shared/request-guard';
+import { startWsServer } from '../../core/rpc/ws-server';
 import { openCore } from '../context';
 import { fail } from '../output';
 

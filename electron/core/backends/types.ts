@@ -72,6 +72,8 @@ export interface ExportHooks {
   buildCommand?: string;
   /** The server reads a model folder from the host: the command that downloads it. */
   modelDownload?: (model: string) => string;
+  /** Kubernetes: environment variables read from the stored-secrets Secret (name -> key), e.g. HF_TOKEN for gated models. */
+  secretEnv?: Record<string, string>;
 }
 
 /**

@@ -20,6 +20,7 @@ export function vllmServedFromCatalog(model: CatalogModel, form: ModelForm, ref:
   return {
     served: form.hfRepo ?? ref,
     awqCheckpoint: /^awq/i.test(form.precision),
+    trustRemoteCode: model.trustRemoteCode === true,
     ...(model.vllmToolCallParser ? { toolCallParser: model.vllmToolCallParser } : {}),
   };
 }

@@ -63,4 +63,5 @@ export const vllmCpu: BackendDefinition = {
       return { vllm: { ...vllmToolOptions(c), cpuKvCacheGb: Math.max(1, Math.ceil(kv / GIB)), shmSizeGb: 4, dtype: 'bfloat16' } };
     },
   },
+  export: { secretEnv: { HF_TOKEN: 'hf-token' } },
 };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { BenchRunIdSchema, BenchRunSchema, type BenchRun, type BenchRunSummary } from '../../shared/contract/bench';
 import { DeckError } from '../../shared/errors';
 import { readJsonOrRecover, writeFileAtomic } from '../fs/atomic';
+import { containedPath } from '../fs/contained-path';
 import type { Logger } from '../log/logger';
 
 /** Saved runs, one JSON file each under <home>/benchmarks/. */
@@ -18,7 +19,7 @@ export class BenchStore {
 
   private file(id: string): string {
     if (!BenchRunIdSchema.safeParse(id).success) throw new DeckError('invalid_input', `"${id}" is not a run id.`);
-    return path.join(this.dir, `${id}.json`);
+    return containedPath(this.dir, `${id}.json`);
   }
 
   async save(run: BenchRun): Promise<void> {

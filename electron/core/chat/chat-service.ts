@@ -328,7 +328,7 @@ export class ChatService {
       c.messages.push(msg);
       this.o.bus.emit('chat.message', { conversationId: c.id, message: msg });
       if (round + 1 >= MAX_TOOL_ROUNDS) {
-        this.finishWith(c, msg, 'error', {
+        await this.finishWith(c, msg, 'error', {
           code: 'server_error',
           message: `The model kept calling tools (${MAX_TOOL_ROUNDS} rounds); stopped here.`,
           hint: 'Ask more directly, or turn tools off for this conversation.',
@@ -336,8 +336,6 @@ export class ChatService {
         break;
       }
     }
-    c.updatedAt = Date.now();
-    await this.o.store.save(c.id);
     this.changed(c.id);
   }
 
@@ -424,6 +422,18 @@ export class ChatService {
     await announced;
     batcher.flush();
     msg.stats = meter.stats({ backend, model, params: c.params, streamed });
+    await this.settle(c, msg);
+  }
+
+  /** A finished message is on disk before anyone hears of it: a crash after the event loses nothing announced. */
+  private async settle(c: Conversation, msg: ChatMessage): Promise<void> {
+    c.updatedAt = Date.now();
+    try {
+      await this.o.store.save(c.id);
+    } catch (e) {
+      msg.status = 'error';
+      msg.error = { code: 'io_error', message: `The reply could not be saved: ${e instanceof Error ? e.message : String(e)}.`, hint: 'Check free disk space and the permissions of the SLM Deck folder.' };
+    }
     this.o.bus.emit('chat.message', { conversationId: c.id, message: msg });
   }
 
@@ -440,10 +450,10 @@ export class ChatService {
     };
   }
 
-  private finishWith(c: Conversation, msg: ChatMessage, status: ChatMessage['status'], error: ErrorInfo): void {
+  private finishWith(c: Conversation, msg: ChatMessage, status: ChatMessage['status'], error: ErrorInfo): Promise<void> {
     msg.status = status;
     msg.error = error;
-    this.o.bus.emit('chat.message', { conversationId: c.id, message: msg });
+    return this.settle(c, msg);
   }
 
   /** The history as the server should see it: system prompt, turns, tool calls paired with results. */

@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConversationSchema, type Conversation, type ConversationSummary } from '../../shared/contract/chat';
 import { DeckError } from '../../shared/errors';
-import { readJsonOrRecover, removeStaleTemps, writeFileAtomic } from '../fs/atomic';
+import { readJsonOrRecover, recoverTemps, writeFileAtomic } from '../fs/atomic';
+import { containedPath } from '../fs/contained-path';
 import type { Logger } from '../log/logger';
 
 const ID = /^[A-Za-z0-9_-]{1,100}$/;
@@ -111,7 +112,8 @@ export class ConversationStore {
   }
 
   private file(id: string): string {
-    return path.join(this.dir, `${id}.json`);
+    if (!ID.test(id)) throw new DeckError('invalid_input', `"${id}" is not a conversation id.`);
+    return containedPath(this.dir, `${id}.json`);
   }
 
   private all(): Promise<Map<string, Conversation>> {
@@ -122,8 +124,9 @@ export class ConversationStore {
 
   private async load(): Promise<Map<string, Conversation>> {
     const map = new Map<string, Conversation>();
-    const stale = await removeStaleTemps(this.dir);
-    if (stale.length > 0) this.log.info('removed temporary files of interrupted writes', { count: stale.length });
+    const temps = await recoverTemps(this.dir);
+    if (temps.recovered.length > 0) this.log.warn('recovered conversations from writes a crash interrupted', { count: temps.recovered.length });
+    if (temps.removed.length > 0) this.log.info('removed temporary files of interrupted writes', { count: temps.removed.length });
     let names: string[] = [];
     try {
       names = (await fs.readdir(this.dir)).filter((n) => n.endsWith('.json'));
@@ -144,6 +147,11 @@ export class ConversationStore {
         continue;
       }
       const c = parsed.data;
+      // The id decides which file a later delete removes: it must be this file's own name.
+      if (!ID.test(c.id) || `${c.id}.json` !== name) {
+        this.log.warn('conversation file names another id; skipped', { file });
+        continue;
+      }
       for (const m of c.messages) {
         if (m.status === 'streaming') {
           m.status = 'interrupted';

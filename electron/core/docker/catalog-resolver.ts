@@ -24,6 +24,7 @@ export function catalogModelResolver(catalog: () => Catalog | null): ModelResolv
       );
     }
     if (form.unavailableReason) throw new DeckError('invalid_input', `${form.label} cannot be deployed: ${form.unavailableReason}`, 'Pick another model form.');
-    return backendDefinition(backend).servedFromCatalog(model, form, ref);
+    // The window is the model's, whatever the form: a longer context is refused before any container exists.
+    return { ...backendDefinition(backend).servedFromCatalog(model, form, ref), maxContext: model.architecture.maxContext };
   };
 }

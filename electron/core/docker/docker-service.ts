@@ -21,6 +21,8 @@ import { checkPort as probePort } from './ports';
 import { pullImage } from './pull';
 import { buildSpec } from './specs';
 import { withResolver, type SpecContext } from './specs/common';
+import { resolveModelFolder } from '../fs/model-folder';
+import { syncTokenFolder } from './secret-mounts';
 import { containerStats, statsOnce } from './stats';
 import { SshTunnels } from './tunnels';
 import { Watches } from './watches';
@@ -34,6 +36,8 @@ export interface DockerServiceOptions {
   /** Current registry mirror and HF token, read at each call. */
   mirror: () => string;
   hfToken: () => Promise<string | null>;
+  /** Host folder the Hugging Face token file is kept in for mounting (0700). */
+  hfTokenDir: string;
   appVersion: string;
   engineVersion: string;
   modelsDir: string;
@@ -66,14 +70,14 @@ export class DockerService {
 
   /* ------------------------------------------------------------ specs */
 
-  specContext(arch: string, hfToken: string | null): SpecContext {
+  specContext(arch: string, hfTokenDir: string | null): SpecContext {
     return {
       mirror: this.o.mirror(),
       engineVersion: this.o.engineVersion,
       appVersion: this.o.appVersion,
       modelsDir: this.o.modelsDir,
       arch,
-      hfToken,
+      hfTokenDir,
       resolveModel: withResolver(this.o.resolveModel, builtinResolveModel),
     };
   }
@@ -104,7 +108,17 @@ export class DockerService {
   async deploy(req: DeployRequest, task: TaskContext): Promise<DeployResult> {
     task.update({ step: 'Checking Docker' });
     const { docker, status } = await this.o.conn.client();
-    const ctx = this.specContext(status.arch ?? this.hostArch(), await this.o.hfToken());
+    const token = await this.o.hfToken();
+    // A remote daemon cannot mount a folder of this machine: there the token is not passed (it is never put in Env).
+    const hfTokenDir = status.remote ? null : await syncTokenFolder(this.o.hfTokenDir, token);
+    const ctx = this.specContext(status.arch ?? this.hostArch(), token ? hfTokenDir : null);
+    // The folder is resolved through symlinks and checked here; the container mounts what was checked.
+    // A remote daemon's disk cannot be read from here, so only the path's shape is checked for it.
+    const wanted = backendDefinition(req.backend).modelFolder?.(req, ctx);
+    if (wanted !== undefined && !status.remote) {
+      const folder = await resolveModelFolder(wanted, this.o.modelsDir);
+      if (folder !== null && req.modelPath !== undefined) req = { ...req, modelPath: folder };
+    }
     const spec = this.withWarnings(req, buildSpec(req, ctx));
     const log = this.o.log.child('deploy');
     log.info('deploy', { name: spec.name, backend: spec.backend });
@@ -341,7 +355,16 @@ export class DockerService {
   private async exportable(name: string): Promise<Deployment & { request: DeployRequest }> {
     const d = await this.get(name);
     if (!d.request) throw new DeckError('not_found', `The deployment "${name}" has no readable configuration label.`, 'It may have been made by an older version; deploy it again to export it.');
-    return { ...d, request: d.request };
+    return { ...d, request: { ...d.request, env: await this.envValues(name, d.request.env) } };
+  }
+
+  /** The label keeps env keys only; their values are read back from the server container's own environment. */
+  private async envValues(name: string, keys: Record<string, string>): Promise<Record<string, string>> {
+    if (Object.keys(keys).length === 0) return keys;
+    const { docker, items } = await this.ordered(name);
+    const env = (await docker.getContainer(items[0].Id).inspect()).Config.Env ?? [];
+    const value = (k: string) => env.find((e) => e.startsWith(`${k}=`))?.slice(k.length + 1) ?? '';
+    return Object.fromEntries(Object.keys(keys).map((k) => [k, value(k)]));
   }
 
   /* ------------------------------------------------------------ logs and stats */

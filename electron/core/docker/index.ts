@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
@@ -10,6 +11,7 @@ import { dockerChatSource } from './chat-source';
 import { DockerConnection } from './connection';
 import { DaemonEvents } from './daemon-events';
 import { DockerService, type VerdictFn } from './docker-service';
+import { syncTokenFolder } from './secret-mounts';
 import { dockerHandlers } from './handlers';
 import type { ModelResolver } from './model-ref';
 
@@ -46,6 +48,7 @@ export function createDockerDomain(o: {
   chatBackends?: BackendRegistry;
 }): DockerDomain {
   const log = o.log.child('docker');
+  const hfTokenDir = path.join(o.home, 'container-secrets', 'hf');
   const connection = new DockerConnection({ endpointSetting: () => o.settings.get().dockerEndpoint, log, bus: o.bus });
   const service = new DockerService({
     conn: connection,
@@ -53,6 +56,7 @@ export function createDockerDomain(o: {
     log,
     mirror: () => o.settings.get().registryMirror,
     hfToken: () => o.settings.hfToken(),
+    hfTokenDir,
     appVersion: o.appVersion,
     engineVersion: o.engineVersion ?? o.appVersion,
     modelsDir: path.join(o.home, 'models'),
@@ -65,6 +69,10 @@ export function createDockerDomain(o: {
   // A changed endpoint setting applies at once, and listeners hear the new status.
   let endpoint = o.settings.get().dockerEndpoint;
   const offSettings = o.bus.on('settings.changed', (s) => {
+    // Deployments mount the token folder: a cleared or new token reaches them too, not only later ones.
+    if (existsSync(path.join(hfTokenDir, 'token'))) {
+      void o.settings.hfToken().then((t) => syncTokenFolder(hfTokenDir, t)).catch((e: unknown) => log.warn('updating the mounted token failed', { error: String(e) }));
+    }
     if (s.settings.dockerEndpoint === endpoint) return;
     endpoint = s.settings.dockerEndpoint;
     void connection.status({ refresh: true });

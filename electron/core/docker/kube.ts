@@ -55,7 +55,12 @@ function selector(spec: DeploymentSpec, role: ContainerSpec['role']): Record<str
 
 function env(c: ContainerSpec, spec: DeploymentSpec): Obj[] {
   const server = spec.containers.find((x) => x.role === 'server');
-  return c.create.Env.map((e) => {
+  // Stored secrets come from the Secret the user creates; never a value in the file.
+  const secrets = Object.entries((c === server && exportHooks(spec.backend).secretEnv) || {}).map(([name, key]) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: KUBE_SECRET, key, optional: true } },
+  }));
+  const plain = c.create.Env.map((e) => {
     const i = e.indexOf('=');
     const name = i < 0 ? e : e.slice(0, i);
     let value = i < 0 ? '' : e.slice(i + 1);
@@ -66,6 +71,7 @@ function env(c: ContainerSpec, spec: DeploymentSpec): Obj[] {
     if (server && c !== server) value = value.replaceAll(`//${server.name}:`, `//${kubeName(server.name)}:`);
     return { name, value: literal(value) };
   });
+  return [...plain.filter((e) => !secrets.some((s) => s.name === e.name)), ...secrets];
 }
 
 function resources(c: ContainerSpec): Obj | null {
@@ -116,7 +122,7 @@ function container(c: ContainerSpec, spec: DeploymentSpec): Obj {
     image: c.image,
     imagePullPolicy: 'IfNotPresent',
     ...(c.create.Cmd?.length ? { args: c.create.Cmd.map(literal) } : {}),
-    ...(c.create.Env.length ? { env: env(c, spec) } : {}),
+    ...(env(c, spec).length ? { env: env(c, spec) } : {}),
     ports: [{ name: 'http', containerPort: c.containerPort, protocol: 'TCP' }],
     ...(mounts.length ? { volumeMounts: mounts } : {}),
     ...(res ? { resources: res } : {}),
@@ -216,7 +222,7 @@ export function kubeYaml(spec: DeploymentSpec, appVersion: string): string {
     `# Kubernetes manifests for the SLM Deck deployment "${spec.name}" (${spec.backend}), made by SLM Deck ${appVersion}.`,
     `# Apply them with: kubectl apply -f ${file}`,
   ];
-  if (spec.containers.some((c) => c.create.Env.some((e) => e.startsWith('HF_TOKEN=')))) {
+  if (hooks.secretEnv) {
     lines.push(`# Gated models read the token from a Secret: kubectl create secret generic ${KUBE_SECRET} --from-literal=${HF_TOKEN_KEY}=hf_...`);
   }
   if (server && hooks.buildCommand) {

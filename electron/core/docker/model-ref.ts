@@ -9,7 +9,14 @@ export interface ResolvedModel {
   awqCheckpoint: boolean;
   /** vLLM `--tool-call-parser` for this model family, when known. */
   toolCallParser?: string;
+  /** Longest context the model supports, when known: requests above it are refused. */
+  maxContext?: number;
+  /** The checkpoint needs vLLM's --trust-remote-code (runs Python from its repo); off unless the catalog says so. */
+  trustRemoteCode?: boolean;
 }
+
+/** Phi-4-mini-instruct's context window (128K). */
+const PHI4_MINI_MAX_CONTEXT = 131_072;
 
 /** Catalog lookups can be plugged in; return null to fall back to the built-in rules. */
 export type ModelResolver = (backend: Backend, model: string) => ResolvedModel | null;
@@ -30,5 +37,7 @@ export function parseModelRef(model: string): ModelRef {
  * backend's definition reads them its own way.
  */
 export function builtinResolveModel(backend: Backend, model: string): ResolvedModel {
-  return backendDefinition(backend).resolveModel(parseModelRef(model));
+  const ref = parseModelRef(model);
+  const resolved = backendDefinition(backend).resolveModel(ref);
+  return ref.isPhi4Mini ? { maxContext: PHI4_MINI_MAX_CONTEXT, ...resolved } : resolved;
 }

@@ -36,7 +36,7 @@ export async function listeningInodes(port: number, procRoot = '/proc'): Promise
   return inodes;
 }
 
-/** The process owning one of these socket inodes, scanning /proc/<pid>/fd (only our own processes unless root). */
+/** The process (name and PID) owning one of these socket inodes, scanning /proc/<pid>/fd (only our own processes unless root). */
 export async function processForInodes(inodes: string[], procRoot = '/proc'): Promise<{ pid: number; command: string } | null> {
   if (!inodes.length) return null;
   const wanted = new Set(inodes.map((i) => `socket:[${i}]`));
@@ -61,20 +61,9 @@ export async function processForInodes(inodes: string[], procRoot = '/proc'): Pr
         continue;
       }
       if (wanted.has(target)) {
-        let command = '';
-        try {
-          command = (await fs.readFile(`${procRoot}/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean).join(' ');
-        } catch {
-          // process ended meanwhile
-        }
-        if (!command) {
-          try {
-            command = (await fs.readFile(`${procRoot}/${pid}/comm`, 'utf8')).trim();
-          } catch {
-            // ignore
-          }
-        }
-        return { pid: Number(pid), command: command.length > 160 ? `${command.slice(0, 157)}...` : command };
+        // The process name only: a command line can carry other users' arguments and secrets.
+        const command = await fs.readFile(`${procRoot}/${pid}/comm`, 'utf8').then((s) => s.trim(), () => '');
+        return { pid: Number(pid), command };
       }
     }
   }

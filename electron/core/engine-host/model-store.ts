@@ -10,6 +10,7 @@ import type { Logger } from '../log/logger';
 import type { TaskContext } from '../tasks/task-registry';
 import { downloadFile } from './file-download';
 import { hfEndpoint, listFolder, type HubTarget, type RemoteFile } from './hf-hub';
+import { containedPath } from '../fs/contained-path';
 import type { EngineModel } from './supervisor';
 
 export const MANIFEST = '.slm-deck-model.json';
@@ -83,9 +84,7 @@ export class ModelStore {
   }
 
   dir(id: string): string {
-    const dir = path.join(this.root, ...id.split('/'));
-    if (!dir.startsWith(this.root + path.sep)) throw new DeckError('invalid_input', `"${id}" is not a valid model id.`);
-    return dir;
+    return containedPath(this.root, ...id.split('/'));
   }
 
   sources(): DownloadSource[] {

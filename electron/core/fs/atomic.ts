@@ -23,28 +23,57 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
 
 const TEMP_NAME = /\.[0-9a-f]{8}\.tmp$/;
 
+async function isCompleteJson(file: string): Promise<boolean> {
+  try {
+    JSON.parse(await fs.readFile(file, 'utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Deletes the temporary files of writes a crash interrupted (the target still holds the
- * previous complete content). Only old ones: another process (the CLI beside the app) may be
- * writing into the same folder right now.
+ * Settles the temporary files of writes a crash interrupted. A complete one (it parses) that is
+ * newer than its target was fsynced but not yet renamed: it is the latest state, so it becomes
+ * the target. Others are deleted once old (the target holds the previous complete content;
+ * a young one may belong to another process, such as the CLI beside the app, writing now).
  */
-export async function removeStaleTemps(dir: string, olderThanMs = 60 * 60 * 1000): Promise<string[]> {
-  const removed: string[] = [];
+export async function recoverTemps(dir: string, olderThanMs = 60 * 60 * 1000): Promise<{ recovered: string[]; removed: string[] }> {
+  const out = { recovered: [] as string[], removed: [] as string[] };
   let names: string[];
   try {
     names = await fs.readdir(dir);
   } catch {
-    return removed;
+    return out;
   }
-  for (const name of names.filter((n) => TEMP_NAME.test(n))) {
-    const file = path.join(dir, name);
-    const stat = await fs.stat(file).catch(() => null);
-    if (stat && Date.now() - stat.mtimeMs > olderThanMs) {
-      await fs.rm(file, { force: true });
-      removed.push(file);
+  for (const name of names.filter((n) => TEMP_NAME.test(n)).sort()) {
+    const tmp = path.join(dir, name);
+    const target = tmp.replace(TEMP_NAME, '');
+    const [t, f] = await Promise.all([fs.stat(tmp).catch(() => null), fs.stat(target).catch(() => null)]);
+    if (!t) continue;
+    if ((!f || t.mtimeMs > f.mtimeMs) && (await isCompleteJson(tmp))) {
+      await fs.rename(tmp, target);
+      out.recovered.push(target);
+    } else if (Date.now() - t.mtimeMs > olderThanMs) {
+      await fs.rm(tmp, { force: true });
+      out.removed.push(tmp);
     }
   }
-  return removed;
+  return out;
+}
+
+/** How many earlier backups of a file are kept (`.bak`, `.bak.1`, ... newest first). */
+export const BACKUPS_KEPT = 3;
+
+/** Frees `<file>.bak` for a new backup by shifting the older ones down; the oldest beyond BACKUPS_KEPT goes. */
+export async function rotateBackups(file: string): Promise<string> {
+  const name = (i: number) => (i === 0 ? `${file}.bak` : `${file}.bak.${i}`);
+  for (let i = BACKUPS_KEPT - 2; i >= 0; i--) {
+    await fs.rename(name(i), name(i + 1)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+  }
+  return name(0);
 }
 
 export type JsonRead =
@@ -52,7 +81,7 @@ export type JsonRead =
   | { kind: 'ok'; value: unknown }
   | { kind: 'corrupt'; reason: string; backupPath: string };
 
-/** Read a JSON file; an unparsable one is moved aside to `<file>.bak` so nothing is lost. */
+/** Read a JSON file; an unparsable one is moved aside to `<file>.bak` (earlier backups kept) so nothing is lost. */
 export async function readJsonOrRecover(file: string): Promise<JsonRead> {
   let text: string;
   try {
@@ -64,7 +93,7 @@ export async function readJsonOrRecover(file: string): Promise<JsonRead> {
   try {
     return { kind: 'ok', value: JSON.parse(text) };
   } catch (e) {
-    const backupPath = `${file}.bak`;
+    const backupPath = await rotateBackups(file);
     await fs.rename(file, backupPath);
     return { kind: 'corrupt', reason: `not valid JSON (${(e as Error).message})`, backupPath };
   }

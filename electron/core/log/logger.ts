@@ -7,16 +7,18 @@ export { consoleSink, createLogger, redact, silentLogger, type Level, type Logge
 const MAX_BYTES = 5 * 1024 * 1024;
 const KEEP_FILES = 3;
 
-/** Appends JSON lines to a file and rotates it at 5 MB, keeping three old files. */
+/** Appends JSON lines to a file (0600: logs name hosts, models and paths) and rotates it at 5 MB, keeping three old files. */
 export class FileSink implements Sink {
   private size: number;
   constructor(readonly file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     this.size = fs.existsSync(file) ? fs.statSync(file).size : 0;
+    // Files written by earlier versions were world-readable.
+    if (this.size > 0) fs.chmodSync(file, 0o600);
   }
   write(line: string): void {
     if (this.size + line.length > MAX_BYTES) this.rotate();
-    fs.appendFileSync(this.file, line + '\n');
+    fs.appendFileSync(this.file, line + '\n', { mode: 0o600 });
     this.size += line.length + 1;
   }
   private rotate(): void {

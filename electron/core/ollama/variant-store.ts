@@ -12,6 +12,7 @@ import { DeckError } from '../../shared/errors';
 import { analyzeModelfile, normaliseNewlines, summarize } from '../../shared/modelfile';
 import { readJsonOrRecover, writeFileAtomic } from '../fs/atomic';
 import type { Logger } from '../log/logger';
+import { containedPath } from '../fs/contained-path';
 import { assertValid } from './create';
 
 const MetaSchema = z.object({
@@ -42,7 +43,7 @@ export class VariantStore {
   }
 
   dir(name: string): string {
-    return path.join(this.root, VariantNameSchema.parse(name));
+    return containedPath(this.root, VariantNameSchema.parse(name));
   }
 
   async list(): Promise<VariantSummary[]> {

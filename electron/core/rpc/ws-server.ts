@@ -2,9 +2,11 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isEventName, type ClientMessage, type EventName, type ServerMessage } from '../../shared/contract';
+import { hostAllowed, originAllowed } from '../../shared/request-guard';
 import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
 import type { Dispatcher } from './dispatcher';
@@ -38,14 +40,6 @@ export function tokenMatches(given: string | null, expected: string): boolean {
   return given !== null && timingSafeEqual(digest(given), digest(expected));
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
-/**
- * Headless transport: serves the renderer and a WebSocket speaking the contract. The socket
- * needs the per-run token and, from browsers, an Origin equal to this server's own.
- */
 /** What the WebSocket transport needs from the core (not the composition root itself). */
 export interface RpcHost {
   dispatcher: Dispatcher;
@@ -53,32 +47,48 @@ export interface RpcHost {
   log: Logger;
 }
 
+/**
+ * Headless transport: serves the renderer and a WebSocket speaking the contract. Every request
+ * needs a loopback (or the bound) Host; the socket also needs the per-run token and, from
+ * browsers, an Origin of this server's own.
+ */
+
 export async function startWsServer(core: RpcHost, opts: ServeOptions): Promise<RunningServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const log = core.log.child('ws');
-  let selfOrigins: string[] = [];
+  let port = opts.port;
 
-  const server = http.createServer((req, res) => {
+  /** Every request goes through here: whatever a malformed one throws becomes a 400/500, never an exit. */
+  const onRequest = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    if (!hostAllowed(req.headers.host, opts.host)) {
+      log.warn('request refused: foreign Host', { host: req.headers.host ?? null });
+      res.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request: unknown Host.');
+      return;
+    }
+    const pathname = requestPath(req.url);
     // Lets the page tell "wrong token" apart from "server down" before opening the socket.
-    if (req.url === '/api/session') {
+    if (pathname === '/api/session') {
       const auth = req.headers.authorization ?? '';
       const ok = tokenMatches(auth.startsWith('Bearer ') ? auth.slice(7) : null, token);
       res.writeHead(ok ? 204 : 401, { 'Cache-Control': 'no-store' }).end();
       return;
     }
-    void serveStatic(opts.staticDir, req, res);
-  });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+    await serveStatic(opts.staticDir, pathname, req, res);
+  };
 
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const origin = req.headers.origin;
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const reject = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    const url = parseTarget(req.url);
+    if (!url) return reject(400, 'Bad Request');
     if (url.pathname !== '/ws') return reject(404, 'Not Found');
-    if (origin !== undefined && !selfOrigins.includes(origin)) {
-      log.warn('websocket refused: foreign origin', { origin });
+    if (!hostAllowed(req.headers.host, opts.host)) {
+      log.warn('websocket refused: foreign Host', { host: req.headers.host ?? null });
+      return reject(421, 'Misdirected Request');
+    }
+    if (!originAllowed(req.headers.origin, opts.host, port)) {
+      log.warn('websocket refused: foreign origin', { origin: req.headers.origin });
       return reject(403, 'Forbidden');
     }
     if (!tokenMatches(url.searchParams.get('token'), token)) {
@@ -86,17 +96,40 @@ export async function startWsServer(core: RpcHost, opts: ServeOptions): Promise<
       return reject(401, 'Unauthorized');
     }
     wss.handleUpgrade(req, socket, head, (ws) => handleConnection(core, ws));
+  };
+
+  const server = http.createServer((req, res) => {
+    onRequest(req, res).catch((e: unknown) => {
+      log.error('request failed', { method: req.method ?? null, message: e instanceof Error ? e.message : String(e) });
+      if (res.headersSent) res.destroy();
+      else res.writeHead(500, { 'Content-Type': 'text/plain' }).end('Internal error.');
+    });
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A socket error (client gone mid-handshake) must not become an uncaught 'error' event.
+    socket.on('error', () => socket.destroy());
+    try {
+      onUpgrade(req, socket, head);
+    } catch (e) {
+      log.error('upgrade failed', { message: e instanceof Error ? e.message : String(e) });
+      socket.destroy();
+    }
+  });
+  // Unparsable request lines and headers: a 400 and a closed socket.
+  server.on('clientError', (_e, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
   const url = `http://${hostForUrl}:${port}`;
-  selfOrigins = [url, `http://localhost:${port}`, `http://127.0.0.1:${port}`];
-  if (!isLoopback(opts.host)) selfOrigins.push(`http://${opts.host}:${port}`);
   log.info('serving', { url, staticDir: opts.staticDir });
 
   return {
@@ -120,7 +153,7 @@ function handleConnection(core: RpcHost, ws: WebSocket): void {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
   };
 
-  ws.on('message', async (data) => {
+  const onMessage = async (data: RawData): Promise<void> => {
     let msg: ClientMessage;
     try {
       msg = JSON.parse(data.toString()) as ClientMessage;
@@ -149,6 +182,12 @@ function handleConnection(core: RpcHost, ws: WebSocket): void {
     } else {
       send({ type: 'error', error: { code: 'invalid_input', message: `Unknown message type.` } });
     }
+  };
+  ws.on('message', (data) => {
+    onMessage(data).catch((e: unknown) => {
+      core.log.child('ws').error('message failed', { message: e instanceof Error ? e.message : String(e) });
+      send({ type: 'error', error: { code: 'internal', message: 'The server could not handle that message.' } });
+    });
   });
 
   // ws reports oversized or invalid frames here before closing; without a listener it would crash the process.
@@ -161,7 +200,27 @@ function handleConnection(core: RpcHost, ws: WebSocket): void {
   });
 }
 
-async function serveStatic(dir: string | null, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+/** A request target as a URL, or null when it does not parse (`//[x`, `http://a b`). */
+function parseTarget(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+/** The decoded path of a request target; null when the target or its percent-encoding is malformed. */
+function requestPath(target: string | undefined): string | null {
+  const url = parseTarget(target);
+  if (!url) return null;
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
+}
+
+async function serveStatic(dir: string | null, pathname: string | null, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
@@ -169,11 +228,14 @@ async function serveStatic(dir: string | null, req: http.IncomingMessage, res: h
     res.writeHead(405).end();
     return;
   }
+  if (pathname === null || pathname.includes('\0')) {
+    res.writeHead(400, { 'Content-Type': 'text/plain' }).end('Malformed request path.');
+    return;
+  }
   if (!dir) {
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('No renderer build: run `npm run build`.');
     return;
   }
-  const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
   const root = path.resolve(dir);
   let file = path.resolve(root, '.' + pathname);
   if (!file.startsWith(root + path.sep) && file !== root) {

@@ -9,7 +9,7 @@ import {
 } from '../../shared/contract/app';
 import { DeckError } from '../../shared/errors';
 import type { EventBus } from '../events/event-bus';
-import { readJsonOrRecover, writeFileAtomic } from '../fs/atomic';
+import { readJsonOrRecover, recoverTemps, rotateBackups, writeFileAtomic } from '../fs/atomic';
 import type { Logger } from '../log/logger';
 import { migrate } from './migrations';
 import type { SecretStore } from './secret-store';
@@ -33,6 +33,8 @@ export class SettingsService {
   }
 
   async load(): Promise<SettingsState> {
+    const { recovered } = await recoverTemps(path.dirname(this.file));
+    if (recovered.length > 0) this.log.warn('settings recovered from a write a crash interrupted', { files: recovered });
     const read = await readJsonOrRecover(this.file);
     if (read.kind === 'corrupt') {
       this.recover(read.backupPath, read.reason);
@@ -41,7 +43,7 @@ export class SettingsService {
       const parsed = SettingsSchema.safeParse({ ...SETTINGS_DEFAULTS, ...migrate(raw) });
       if (parsed.success) this.settings = parsed.data;
       else {
-        const backupPath = `${this.file}.bak`;
+        const backupPath = await rotateBackups(this.file);
         await writeFileAtomic(backupPath, JSON.stringify(raw, null, 2));
         this.recover(backupPath, `invalid values (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')})`);
       }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { event, method } from './define';
-import { BackendSchema, DeploymentConfigSchema } from './deploy-config';
+import { BackendSchema, BindHostSchema, DeploymentConfigSchema } from './deploy-config';
 
 /* ---------------------------------------------------------------- connection */
 
@@ -234,6 +234,7 @@ export const PortCheckSchema = z.object({
   port: z.number(),
   free: z.boolean(),
   /** Who holds it, when that can be found. */
+  /** `command` is the process name (as `ps -o comm` shows it), never its command line. */
   holder: z.object({ pid: z.number().optional(), command: z.string().optional(), container: z.string().optional() }).nullable(),
   /** The next free port, when this one is taken. */
   suggestion: z.number().nullable(),
@@ -287,7 +288,7 @@ export const dockerMethods = {
   'docker.compose': method(NameRef, z.object({ yaml: z.string() }), 'docker-compose.yml for an existing deployment.'),
   'docker.kube': method(NameRef, z.object({ yaml: z.string() }), 'Kubernetes manifests (Deployments, Services, claims) for an existing deployment.'),
   'docker.checkPort': method(
-    z.object({ port: PortSchema, host: z.string().optional() }).strict(),
+    z.object({ port: PortSchema, host: BindHostSchema.optional() }).strict(),
     PortCheckSchema,
     'Is a host port free? If not, who holds it and which port is free next.',
   ),

@@ -189,6 +189,8 @@ export const CatalogModelSchema = z.object({
   architecture: ArchitectureSchema,
   /** vLLM `--tool-call-parser` for this model family, when it supports tool calls. */
   vllmToolCallParser: z.string().optional(),
+  /** vLLM `--trust-remote-code`: only for models whose repo ships its own Python code (runs it on the server). */
+  trustRemoteCode: z.boolean().optional(),
   forms: z.array(ModelFormSchema).min(1),
 });
 export type CatalogModel = z.infer<typeof CatalogModelSchema>;

@@ -1,4 +1,5 @@
 import type { CreateOptions, DeployRequest, Endpoint } from '../../../shared/contract/docker';
+import { DeckError } from '../../../shared/errors';
 import { LABEL } from '../labels';
 import type { ModelResolver, ResolvedModel } from '../model-ref';
 
@@ -14,8 +15,8 @@ export interface SpecContext {
   modelsDir: string;
   /** Daemon architecture (x86_64, aarch64): picks the vLLM CPU image variant. */
   arch: string;
-  /** Passed to vLLM for gated models; never part of previews or compose files. */
-  hfToken?: string | null;
+  /** Host folder holding the Hugging Face token file, mounted read-only into vLLM; never part of previews or compose files. */
+  hfTokenDir?: string | null;
   resolveModel: (backend: DeployRequest['backend'], model: string) => ResolvedModel;
 }
 
@@ -55,10 +56,26 @@ export function volumeLabels(name: string, appVersion: string): Record<string, s
   return { [LABEL.managed]: 'true', [LABEL.version]: appVersion, 'dev.slmdeck.volume': name };
 }
 
-/** The request as stored in a label: everything needed to re-create or export the deployment. */
+/**
+ * The request as stored in a label: everything needed to re-create or export the deployment,
+ * except environment values (labels are readable by anyone who can list containers; the values
+ * live in the container's own environment).
+ */
 export function requestLabel(req: DeployRequest): string {
   const { replace: _r, createOnly: _c, force: _f, ...keep } = req;
-  return JSON.stringify(keep);
+  return JSON.stringify({ ...keep, env: Object.fromEntries(Object.keys(req.env).map((k) => [k, ''])) });
+}
+
+/** Variables that carry credentials: set through Settings (mounted as a file), never as --env. */
+const SECRET_ENV = /^(HF_TOKEN|HUGGING_FACE_HUB_TOKEN|HUGGINGFACE_HUB_TOKEN|.*_API_KEY)$/;
+
+export function checkEnv(env: Record<string, string>): void {
+  const key = Object.keys(env).find((k) => SECRET_ENV.test(k));
+  if (key) {
+    throw new DeckError('invalid_input', `${key} would put a credential into the container's environment, where \`docker inspect\` shows it.`, 'Store the Hugging Face token in Settings: deployments read it from a read-only file.', {
+      field: 'env',
+    });
+  }
 }
 
 export function ports(containerPort: number, hostPort: number, bindHost: string) {

@@ -1,5 +1,6 @@
-import path from 'node:path';
 import type { ContainerSpec, DeployRequest, DeploymentSpec } from '../../../shared/contract/docker';
+import { checkModelPathShape } from '../../fs/model-folder';
+import { containedPath } from '../../fs/contained-path';
 import { containerName, LABEL } from '../labels';
 import {
   baseLabels, deploymentName, endpointLabel, envList, healthcheck, hostForUrl, httpProbe, limits, openAiEndpoint, ports, requestLabel,
@@ -17,9 +18,11 @@ export function engineImage(version: string): string {
   return `slm-deck/onnx-engine:${version}`;
 }
 
-/** The model folder on the Docker host: the request's modelPath, else the app's model store. */
+/** The model folder on the Docker host: the request's modelPath (never a system folder or socket), else the app's model store. */
 export function engineModelFolder(req: DeployRequest, ctx: SpecContext): string {
-  return req.modelPath ?? path.join(ctx.modelsDir, ...req.model.split('/'));
+  if (req.modelPath === undefined) return containedPath(ctx.modelsDir, ...req.model.split('/'));
+  checkModelPathShape(req.modelPath);
+  return req.modelPath;
 }
 
 /** The ONNX engine container: model folder mounted read-only, 8 GB / 4 CPUs by default, /health probe. */

@@ -27,7 +27,7 @@ export function vllmArgs(req: DeployRequest, model: ResolvedModel, device: 'gpu'
     '--max-num-seqs', String(req.parallel),
   ];
   if (device === 'gpu') args.push('--gpu-memory-utilization', String(o.gpuMemoryUtilization));
-  args.push('--trust-remote-code');
+  if (model.trustRemoteCode) args.push('--trust-remote-code');
   const parser = o.toolCallParser || model.toolCallParser;
   if (o.toolCalling && parser) {
     args.push('--enable-auto-tool-choice', '--tool-call-parser', parser);

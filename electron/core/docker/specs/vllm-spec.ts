@@ -4,6 +4,7 @@ import {
   baseLabels, deploymentName, endpointLabel, envList, healthcheck, hostForUrl, httpProbe, limits, openAiEndpoint, ports, requestLabel,
   volumeLabels, VOLUMES, type SpecContext,
 } from './common';
+import { HF_TOKEN_MOUNT, HF_TOKEN_PATH } from '../secret-mounts';
 import { VLLM_PORT, vllmArgs } from './vllm-args';
 
 /** Model download (about 7.7 GB for Phi-4-mini bf16) plus load can take long on a first run. */
@@ -41,13 +42,16 @@ export function buildVllmSpec(req: DeployRequest, ctx: SpecContext, v: VllmVaria
       name,
       Image: v.image,
       Cmd: vllmArgs(req, model, v.device, v.warnings),
-      Env: envList({ ...v.env, ...(ctx.hfToken ? { HF_TOKEN: ctx.hfToken } : {}), ...req.env }),
+      Env: envList({ ...v.env, ...(ctx.hfTokenDir ? { HF_TOKEN_PATH } : {}), ...req.env }),
       Labels: { ...baseLabels(req, 'server', model.served, ctx.appVersion), [LABEL.request]: requestLabel(req), [LABEL.endpoint]: endpointLabel(endpoint) },
       ExposedPorts: published.ExposedPorts,
       Healthcheck: healthcheck(vllmHealthProbe(), VLLM_START_PERIOD_SEC),
       HostConfig: {
         PortBindings: published.PortBindings,
-        Mounts: [{ Type: 'volume', Source: VOLUMES.hfCache, Target: '/root/.cache/huggingface' }],
+        Mounts: [
+          { Type: 'volume', Source: VOLUMES.hfCache, Target: '/root/.cache/huggingface' },
+          ...(ctx.hfTokenDir ? [{ Type: 'bind' as const, Source: ctx.hfTokenDir, Target: HF_TOKEN_MOUNT, ReadOnly: true }] : []),
+        ],
         RestartPolicy: { Name: 'unless-stopped' },
         ...limits(req.memoryLimitGb, req.cpus),
         ...v.hostConfig,
