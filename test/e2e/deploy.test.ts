@@ -101,6 +101,19 @@ describe('Deploy page', () => {
     await page.close();
   });
 
+  it('exports the form as Kubernetes YAML next to the compose file', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${served!.openUrl}#/deploy`);
+    await page.getByRole('group', { name: 'Backend' }).getByRole('button', { name: /^Ollama/ }).click();
+    const form = page.getByRole('form', { name: 'Deployment settings' });
+    await form.getByRole('button', { name: 'Kubernetes YAML' }).click();
+    const text = (await page.getByTestId('code-dialog-text').textContent()) ?? '';
+    expect(text).toContain('kubectl apply -f slm-deck-ollama.yaml');
+    expect(text.match(/^kind: \w+$/gm)).toEqual(['kind: PersistentVolumeClaim', 'kind: Deployment', 'kind: Service']);
+    expect(text).toContain('name: model-pull');
+    await page.close();
+  });
+
   it('shows a busy port before deploying and offers the next free one', async () => {
     const port = await freePort();
     const net = await import('node:net');

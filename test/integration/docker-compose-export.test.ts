@@ -1,9 +1,14 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { defaultDeployConfig } from '../../electron/core/backends';
 import { type DeployInput } from '../../electron/shared/contract/docker';
-import { dockerSuite, freePort, inspect, rawDocker, type TestCore, uniqueName } from './docker-helpers';
+import { DOCKER_HOST, dockerSuite, freePort, inspect, rawDocker, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-compose';
 let t: TestCore;
@@ -86,9 +91,10 @@ async function exportAndCompare(req: DeployInput & { name: string }): Promise<Re
   const done = await t.task('docker.deploy', { ...req, createOnly: true });
   expect(done.error).toBeUndefined();
   const { yaml } = await t.call('docker.compose', { name: req.name });
-  const doc = parse(yaml) as { name: string; services: Record<string, Service>; volumes?: Record<string, { name: string; labels: Record<string, string> }>; networks?: Record<string, { name: string; labels: Record<string, string> }> };
-  expect(doc.name).toBe(`slm-deck-${req.name}`);
-  for (const [key, svc] of Object.entries(doc.services)) {
+  const doc = parse(yaml) as { services: Record<string, Service>; volumes?: Record<string, { name: string; labels: Record<string, string> }>; networks?: Record<string, { name: string; labels: Record<string, string> }> };
+  expect(yaml).toContain(`docker compose -p slm-deck-${req.name} up -d`);
+  // One-shot steps (the Ollama model pull) have no app-made twin.
+  for (const [key, svc] of Object.entries(doc.services).filter(([k]) => !k.endsWith('-init'))) {
     expect(key).toBe(svc.container_name);
     await expectSameAsContainer(svc, await inspect(svc.container_name));
   }
@@ -105,7 +111,13 @@ describe('compose export equals what the app creates', () => {
   it('Ollama with Open WebUI: two services, shared network and volumes', async () => {
     const name = uniqueName('compose-ollama');
     const services = await exportAndCompare({ ...defaultDeployConfig('ollama'), name, hostPort: await freePort(), openWebUi: true, webUiPort: await freePort(), memoryLimitGb: 1.5, cpus: 1, env: { OLLAMA_DEBUG: '1' } });
-    expect(Object.keys(services)).toEqual([`slm-deck-${name}`, `slm-deck-${name}-webui`]);
+    expect(Object.keys(services)).toEqual([`slm-deck-${name}`, `slm-deck-${name}-webui`, `slm-deck-${name}-init`]);
+    // The Kubernetes export of the same deployment carries the same request.
+    const kube = parseAllDocuments((await t.call('docker.kube', { name })).yaml).map((d) => d.toJS() as { kind: string; metadata: { name: string; annotations?: Record<string, string> } });
+    const server = kube.find((d) => d.kind === 'Deployment' && d.metadata.name === `slm-deck-${name}`);
+    const annotated = JSON.parse(server?.metadata.annotations?.['dev.slmdeck.request'] ?? '{}') as { backend: string; env: Record<string, string> };
+    expect(annotated.backend).toBe('ollama');
+    expect(Object.keys(annotated.env)).toEqual(['OLLAMA_DEBUG']);
   });
 
   it('vLLM CPU: command, shm size, capabilities and security options', async () => {
@@ -127,5 +139,48 @@ describe('compose export equals what the app creates', () => {
     await exportAndCompare({ ...defaultDeployConfig('vllm-gpu'), name, hostPort: await freePort(), gpus: ['all'], memoryLimitGb: 2 });
     const name2 = uniqueName('compose-vllm-gpu');
     await exportAndCompare({ ...defaultDeployConfig('vllm-gpu'), name: name2, hostPort: await freePort(), gpus: ['0', '1'], memoryLimitGb: 2 });
+  });
+});
+
+const run = promisify(execFile);
+
+/** Debian's docker-compose (1.29, installed by test/services/up.sh) against the test daemon. */
+async function dockerCompose(dir: string, project: string, ...args: string[]): Promise<void> {
+  await run('docker-compose', ['-p', project, '-f', path.join(dir, 'docker-compose.yml'), ...args], {
+    cwd: dir,
+    env: { ...process.env, DOCKER_HOST, HF_TOKEN: '' },
+  });
+}
+
+async function healthy(name: string, timeoutMs: number): Promise<Docker.ContainerInspectInfo> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = await inspect(name);
+    if (c.State.Health?.Status === 'healthy') return c;
+    if (Date.now() > deadline) throw new Error(`${name} is ${c.State.Health?.Status ?? c.State.Status}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+describe('a compose export runs on Docker Engine 20.10', () => {
+  it('docker-compose up starts the vLLM CPU server with its values unchanged, and it answers', async () => {
+    const name = uniqueName('compose-up');
+    const hostPort = await freePort();
+    const { compose } = await t.call('docker.preview', { ...defaultDeployConfig('vllm-cpu'), name, hostPort, cpus: 1, memoryLimitGb: 1, env: { DB_PASSWORD: 'pa$word', NOTE: '${HOME} costs $5' } });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'slm-deck-compose-'));
+    writeFileSync(path.join(dir, 'docker-compose.yml'), compose);
+    const project = `slm-deck-${name}`;
+    try {
+      await dockerCompose(dir, project, 'up', '-d');
+      const c = await healthy(`slm-deck-${name}`, 60_000);
+      expect(c.Config.Env).toEqual(expect.arrayContaining(['DB_PASSWORD=pa$word', 'NOTE=${HOME} costs $5']));
+      const models = (await (await fetch(`http://127.0.0.1:${hostPort}/v1/models`)).json()) as { data: Array<{ id: string }> };
+      expect(models.data.map((m) => m.id)).toContain('microsoft/Phi-4-mini-instruct');
+      // The app sees it as its own deployment, made from the same request.
+      const d = (await t.call('docker.list', {})).find((x) => x.name === name);
+      expect(Object.keys(d?.request?.env ?? {}).sort()).toEqual(['DB_PASSWORD', 'NOTE']);
+    } finally {
+      await dockerCompose(dir, project, 'down');
+    }
   });
 });

@@ -88,6 +88,8 @@ apt_install() {
 ensure_packages() {
   local pkgs=(docker.io docker-registry busybox-static curl iproute2)
   find_chromium >/dev/null || pkgs+=(chromium)
+  pkgs+=(docker-compose) # runs a compose export against the test daemon
+  pkgs+=(openssh-server) # sshd in front of the test daemon (remote Docker over SSH)
   # Debian kernels enable AppArmor; dockerd then needs apparmor_parser to load
   # its default profile, and docker.io only recommends it.
   if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null || true)" = "Y" ]; then
@@ -276,6 +278,56 @@ EOF
   wait_for 30 "registry" registry_answers || {
     tail -n 30 "$STATE/registry.log" >&2
     die "registry did not answer on http://$REGISTRY_ADDR/v2/"
+  }
+}
+
+# --------------------------------------------------------------------------
+# SSH in front of the test daemon: a "remote" Docker host at ssh://USER@127.0.0.1:PORT
+# --------------------------------------------------------------------------
+
+SSH_PORT="${SLM_TEST_SSH_PORT:-22022}"
+SSH_DIR="$STATE/sshd"
+SSH_USER="$(id -un)"
+
+ssh_answers() {
+  ssh -i "$SSH_DIR/client_ed25519" -o UserKnownHostsFile="$SSH_DIR/known_hosts" -o StrictHostKeyChecking=yes \
+    -o BatchMode=yes -o ConnectTimeout=2 -p "$SSH_PORT" "$SSH_USER@127.0.0.1" docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+start_sshd() {
+  mkdir -p "$SSH_DIR" /run/sshd
+  chmod 700 "$SSH_DIR"
+  [ -s "$SSH_DIR/host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C slm-deck-test-host -f "$SSH_DIR/host_ed25519_key"
+  [ -s "$SSH_DIR/client_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C slm-deck-test-client -f "$SSH_DIR/client_ed25519"
+  # The login gets DOCKER_HOST from its key line, so `docker system dial-stdio` reaches the test daemon.
+  printf 'environment="DOCKER_HOST=%s" %s\n' "$DOCKER_URL" "$(cat "$SSH_DIR/client_ed25519.pub")" >"$SSH_DIR/authorized_keys"
+  printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cut -d' ' -f1,2 "$SSH_DIR/host_ed25519_key.pub")" >"$SSH_DIR/known_hosts"
+  cat >"$SSH_DIR/sshd_config" <<EOF
+# written by test/services/up.sh
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $SSH_DIR/host_ed25519_key
+PidFile $SSH_DIR/sshd.pid
+AuthorizedKeysFile $SSH_DIR/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+PermitUserEnvironment yes
+AllowTcpForwarding yes
+StrictModes no
+UsePAM no
+EOF
+  if ssh_answers; then return 0; fi
+  local pid
+  if pid=$(pid_of "$SSH_DIR/sshd.pid" "$SSH_DIR/sshd_config"); then
+    kill "$pid" 2>/dev/null || true # a config from an earlier run: start again with this one
+  fi
+  log "starting sshd on 127.0.0.1:$SSH_PORT (log: $SSH_DIR/sshd.log)"
+  spawn "$SSH_DIR/sshd.log" "$(command -v sshd || echo /usr/sbin/sshd)" -D -f "$SSH_DIR/sshd_config" -E "$SSH_DIR/sshd.log"
+  wait_for 15 "sshd" ssh_answers || {
+    tail -n 30 "$SSH_DIR/sshd.log" >&2
+    die "ssh -p $SSH_PORT $SSH_USER@127.0.0.1 docker version failed"
   }
 }
 
@@ -711,6 +763,7 @@ flock -w 600 9 || die "another up.sh holds $STATE/up.lock"
 start_dockerd
 start_registry
 ensure_images
+start_sshd
 
 cat >"$STATE/env.tmp" <<EOF
 # written by test/services/up.sh; source it to use the test services
@@ -719,6 +772,9 @@ export SLM_TEST_DOCKER_HOST=$DOCKER_URL
 export SLM_TEST_REGISTRY=$REGISTRY
 export SLM_TEST_STATE=$STATE
 export SLM_TEST_CHROMIUM=$(find_chromium)
+export SLM_TEST_SSH_DOCKER_HOST=ssh://$SSH_USER@127.0.0.1:$SSH_PORT
+export SLM_TEST_SSH_KEY=$SSH_DIR/client_ed25519
+export SLM_TEST_SSH_KNOWN_HOSTS=$SSH_DIR/known_hosts
 EOF
 mv "$STATE/env.tmp" "$STATE/env"
 

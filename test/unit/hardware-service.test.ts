@@ -149,6 +149,7 @@ describe('Docker status as the profile sees it', () => {
     expect(statusToProbeResult(base)).toEqual({
       reachable: true,
       endpoint: 'unix:///var/run/docker.sock',
+      remote: false,
       version: '27.3.1',
       apiVersion: '1.47',
       os: 'linux',
@@ -164,7 +165,9 @@ describe('Docker status as the profile sees it', () => {
   it('a stopped daemon is unreachable with its message and hint; a remote data root is dropped', () => {
     const down = statusToProbeResult({ ...base, state: 'not-running', message: 'Docker is installed but not running.', hint: 'Start Docker.', gpu: { available: false, nvidiaRuntime: false, cdiDevices: [] } });
     expect(down).toMatchObject({ reachable: false, reason: 'Docker is installed but not running.', hint: 'Start Docker.', gpuPassthrough: false });
-    expect(statusToProbeResult({ ...base, endpoint: 'ssh://me@gpu-box', remote: true }).dataRoot).toBeUndefined();
+    const remote = statusToProbeResult({ ...base, endpoint: 'ssh://me@gpu-box', remote: true });
+    expect(remote.remote).toBe(true);
+    expect(remote).not.toHaveProperty('dataRoot');
   });
 });
 

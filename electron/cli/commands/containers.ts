@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import type { Deployment, LogLine } from '../../shared/contract/docker';
+import type { Deployment, DockerStatus, LogLine } from '../../shared/contract/docker';
 import { verb } from '../context';
 import { print, table } from '../output';
 import { waitTask } from './deploy';
+import { fmtSize } from '../../shared/format';
 
 function uptime(s: number | null): string {
   if (s === null) return '';
@@ -13,6 +14,12 @@ function uptime(s: number | null): string {
 
 function portsOf(d: Deployment): string {
   return d.containers.flatMap((c) => c.ports.map((p) => `${p.hostIp}:${p.hostPort}->${p.containerPort}`)).join(', ');
+}
+
+/** A remote daemon's machine, which deployments (and the planner) use instead of this one. */
+function remoteLine(s: DockerStatus): string {
+  const gpus = s.gpu.cdiDevices.length ? s.gpu.cdiDevices.join(', ') : s.gpu.nvidiaRuntime ? 'nvidia runtime' : 'none';
+  return `remote host: ${s.cpus ?? '?'} CPUs, ${fmtSize(s.memoryBytes ?? 0)} memory, GPUs: ${gpus}${s.endpoint.startsWith('ssh://') ? '; deployments are reached through SSH tunnels' : ''}`;
 }
 
 function formatLine(l: LogLine, many: boolean): string {
@@ -32,6 +39,7 @@ export function registerContainers(program: Command): void {
             `endpoint: ${v.endpoint} (${v.source})`,
             ...(v.hint ? [`hint: ${v.hint}`] : []),
             ...(v.state === 'reachable' ? [`os/arch: ${v.os}/${v.arch}; API ${v.apiVersion}; GPU passthrough: ${v.gpu.available ? 'yes' : 'no'}`] : []),
+            ...(v.state === 'reachable' && v.remote ? [remoteLine(v)] : []),
           ].join('\n'),
         );
         return s.state === 'reachable' ? 0 : 1;

@@ -198,4 +198,15 @@ export function registerDeploy(program: Command): void {
       print(cmd, { yaml }, (v) => v.yaml.trimEnd());
     }),
   );
+
+  deployOptions(
+    program.command('kube <backend-or-name>').description('Print Kubernetes manifests (kubectl apply -f) for a backend (with the deploy flags) or an existing deployment'),
+  ).action(
+    verb(async (ctx, cmd, target: string, o: DeployOpts) => {
+      const yaml = BackendSchema.safeParse(target).success
+        ? (await ctx.call('docker.preview', requestFromFlags(target, o, ctx.core.settings.get().bindHost))).kube
+        : (await ctx.call('docker.kube', { name: target })).yaml;
+      print(cmd, { yaml }, (v) => v.yaml.trimEnd());
+    }),
+  );
 }

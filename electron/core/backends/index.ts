@@ -9,7 +9,7 @@ import type { BackendDefinition } from './types';
 import { vllmCpu } from './vllm-cpu';
 import { vllmGpu } from './vllm-gpu';
 
-export type { BackendDefinition, ModelRef, PlannerTerms } from './types';
+export type { BackendDefinition, ExportHooks, ModelRef, PlannerTerms } from './types';
 
 /** Every backend, keyed by its id; the type makes a missing definition a compile error. */
 const DEFINITIONS: Record<Backend, BackendDefinition> = {

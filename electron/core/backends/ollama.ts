@@ -4,6 +4,11 @@ import { fmtBytes } from '../../shared/format';
 import type { RowInput } from '../hardware/estimate';
 import type { BackendDefinition } from './types';
 
+/** POSIX single quotes around a value a script passes as one word. */
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
 const GB = 1e9;
 
 /** Ollama in a container: the seed's service with its data volume and optional Open WebUI. */
@@ -58,6 +63,18 @@ export const ollama: BackendDefinition = {
     config: ({ row }) => ({
       env: { OLLAMA_NUM_PARALLEL: String(row.parallel), OLLAMA_MAX_LOADED_MODELS: '1', OLLAMA_FLASH_ATTENTION: '1', OLLAMA_CONTEXT_LENGTH: String(row.context) },
     }),
+  },
+  export: {
+    webUiHealthPath: '/health',
+    // The Ollama CLI talks to the server named by OLLAMA_HOST; `pull` returns once the model is stored.
+    afterHealthy: {
+      entrypoint: ['/bin/ollama'],
+      command: (model) => ['pull', model],
+      env: (serverHost) => ({ OLLAMA_HOST: `http://${serverHost}:${OLLAMA_PORT}` }),
+    },
+    // A private server on the model volume until the pull is done, so the real one starts with the model there.
+    kubeInit: (model) =>
+      `ollama serve >/dev/null 2>&1 & until ollama list >/dev/null 2>&1; do sleep 1; done; ollama pull ${shellQuote(model)}; s=$?; kill $!; exit $s`,
   },
 };
 

@@ -51,4 +51,8 @@ export const onnxEngine: BackendDefinition = {
     spillsToRam: false,
     budget: 'memory',
   },
+  export: {
+    buildCommand: 'slm-deck engine build-image',
+    modelDownload: (model) => `slm-deck engine download ${model}`,
+  },
 };

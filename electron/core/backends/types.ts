@@ -58,6 +58,29 @@ export interface PlannerTerms {
 }
 
 /**
+ * What the compose and Kubernetes exports need beyond the containers (the server's health
+ * path is `info.healthPath`).
+ */
+export interface ExportHooks {
+  /** Health path of the Open WebUI companion, for Kubernetes probes. */
+  webUiHealthPath?: string;
+  /** Compose: a one-shot step with the server's image once the server is healthy (Ollama pulls its model). */
+  afterHealthy?: {
+    entrypoint: string[];
+    command: (model: string) => string[];
+    env: (serverHost: string) => Record<string, string>;
+  };
+  /** Kubernetes: a shell script an init container runs with the server's image and volumes. */
+  kubeInit?: (model: string) => string;
+  /** The image is built by SLM Deck, not pulled: the command that builds it. */
+  buildCommand?: string;
+  /** The server reads a model folder from the host: the command that downloads it. */
+  modelDownload?: (model: string) => string;
+  /** Kubernetes: environment variables read from the stored-secrets Secret (name -> key), e.g. HF_TOKEN for gated models. */
+  secretEnv?: Record<string, string>;
+}
+
+/**
  * Everything SLM Deck knows about one backend, in one place. The contract, the Deploy page,
  * the CLI, the planner, the monitor and the benchmark read these; nothing else switches on
  * the backend id.
@@ -81,4 +104,6 @@ export interface BackendDefinition {
   /** Weights the server downloads into its volume on first start (Phi-4-mini), for the disk check. */
   firstStartDownloadBytes: number;
   planner: PlannerTerms;
+  /** Extra facts for the compose and Kubernetes exports. */
+  export?: ExportHooks;
 }

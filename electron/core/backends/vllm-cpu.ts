@@ -76,4 +76,5 @@ export const vllmCpu: BackendDefinition = {
       return { vllm: { ...vllmToolOptions(c), cpuKvCacheGb: vllmCpuKvSpaceGb(kv), shmSizeGb: 4, dtype: 'bfloat16' } };
     },
   },
+  export: { secretEnv: { HF_TOKEN: 'hf-token' } },
 };

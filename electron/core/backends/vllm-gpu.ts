@@ -64,4 +64,5 @@ export const vllmGpu: BackendDefinition = {
       return { vllm: { ...vllmToolOptions(c), dtype: Number.isFinite(cc) && cc < 8 ? 'float16' : 'bfloat16', shmSizeGb: 2 } };
     },
   },
+  export: { secretEnv: { HF_TOKEN: 'hf-token' } },
 };

@@ -6,9 +6,11 @@ import type { DockerStatus } from '../../shared/contract/docker';
 import { DeckError } from '../../shared/errors';
 import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
-import { createDockerClient } from './client';
+import { createDockerClient, hostKeyProblem } from './client';
 import { defaultDiscoveryEnv, isRemoteEndpoint, resolveEndpoint, type DiscoveryEnv, type EndpointCandidate } from './endpoint';
 import { connectionErrorCode } from './errors';
+import { hostKeyMessage, parseSshEndpoint, sshConnectConfig } from './ssh';
+import type { ConnectConfig } from 'ssh2';
 
 export type { DockerStatus } from '../../shared/contract/docker';
 
@@ -157,6 +159,8 @@ export async function probeDocker(
     version = pv.data;
     info = pi.data;
   } catch (e) {
+    const refused = hostKeyProblem(client);
+    if (refused) return { ...base, state: 'error', ...hostKeyMessage(refused) };
     const code = connectionErrorCode(e) ?? (signal.aborted ? 'ETIMEDOUT' : null);
     if (code === 'ENOENT') {
       const installed = await engineInstalled(d);
@@ -231,6 +235,7 @@ export class DockerConnection {
   private inflight: { setting: string; promise: Promise<DockerStatus> } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private resolved: { candidate: EndpointCandidate; d: DiscoveryEnv } | null = null;
 
   constructor(private opts: DockerConnectionOptions) {}
 
@@ -255,6 +260,13 @@ export class DockerConnection {
       throw new DeckError('docker_unavailable', s.message, s.hint);
     }
     return { docker: this.client_.docker, status: s };
+  }
+
+  /** For an ssh:// endpoint: where it leads and how to log in (tunnels use it); null for local or TCP endpoints. */
+  sshLogin(): { url: string; config: ConnectConfig } | null {
+    const r = this.resolved;
+    if (!r || !r.candidate.url.startsWith('ssh://')) return null;
+    return { url: r.candidate.url, config: sshConnectConfig(parseSshEndpoint(r.candidate.url, r.d.env), r.d.env, r.d.home).config };
   }
 
   /** Call after a request failed with a connection error: the next call re-checks. */
@@ -298,7 +310,7 @@ export class DockerConnection {
     let docker: Docker;
     try {
       candidate = await resolveEndpoint(d);
-      docker = this.client_?.url === candidate.url ? this.client_.docker : createDockerClient(candidate.url, d.env);
+      docker = this.client_?.url === candidate.url ? this.client_.docker : createDockerClient(candidate.url, d.env, d.home);
     } catch (e) {
       const s: DockerStatus = {
         state: 'error',
@@ -316,6 +328,7 @@ export class DockerConnection {
     // A newer check for another setting may have finished meanwhile; keep the newest setting's result.
     if (setting !== this.opts.endpointSetting()) return status;
     this.client_ = { url: candidate.url, docker };
+    this.resolved = { candidate, d };
     return this.publish(status, setting);
   }
 

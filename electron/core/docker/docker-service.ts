@@ -7,7 +7,8 @@ import { DeckError } from '../../shared/errors';
 import type { EventBus } from '../events/event-bus';
 import type { Logger } from '../log/logger';
 import type { TaskContext } from '../tasks/task-registry';
-import { composeYaml } from './compose';
+import { composeYaml, type ComposeTarget } from './compose';
+import { kubeYaml } from './kube';
 import type { DockerConnection } from './connection';
 import { missingFolder, runDeploy, type DeployDeps, type VerdictFn } from './deploy-task';
 import type { EngineAssets } from './engine-assets';
@@ -26,6 +27,7 @@ import { withResolver, type SpecContext } from './specs/common';
 import { resolveModelFolder } from '../fs/model-folder';
 import { syncTokenFolder } from './secret-mounts';
 import { containerStats, statsOnce } from './stats';
+import { SshTunnels } from './tunnels';
 import { Watches } from './watches';
 
 export type { VerdictFn } from './deploy-task';
@@ -59,10 +61,12 @@ type Item = Docker.ContainerInfo;
  */
 export class DockerService {
   readonly watches: Watches;
+  private tunnels: SshTunnels;
   private gpuChecks = new Map<string, GpuCheck>();
 
   constructor(private o: DockerServiceOptions) {
     this.watches = new Watches(o.bus, o.log.child('watch'));
+    this.tunnels = new SshTunnels(o.log);
   }
 
   get connection(): DockerConnection {
@@ -87,10 +91,13 @@ export class DockerService {
     return process.arch === 'arm64' ? 'aarch64' : 'x86_64';
   }
 
-  /** Create options and compose file for a request, without touching Docker (no secrets in it). */
-  preview(req: DeployRequest): { spec: DeploymentSpec; compose: string } {
+  /**
+   * Create options and compose file for a request, without touching Docker (no secrets in it).
+   * Without a target engine the file keeps to what every Docker Engine accepts.
+   */
+  preview(req: DeployRequest, target?: ComposeTarget): { spec: DeploymentSpec; compose: string; kube: string } {
     const spec = this.withWarnings(req, buildSpec(req, this.specContext(this.hostArch(), null)));
-    return { spec, compose: composeYaml(spec, this.o.appVersion) };
+    return { spec, compose: composeYaml(spec, this.o.appVersion, target), kube: kubeYaml(spec, this.o.appVersion) };
   }
 
   private withWarnings(req: DeployRequest, spec: DeploymentSpec): DeploymentSpec {
@@ -216,6 +223,7 @@ export class DockerService {
       throw this.fail(e, 'list deployments');
     }
     const names = [...new Set(items.map((i) => i.Labels[LABEL.deployment]).filter((n): n is string => !!n))].sort();
+    this.tunnels.retain(new Set(names));
     const out: Deployment[] = [];
     for (const n of names) {
       const d = await this.describe(docker, items.filter((i) => i.Labels[LABEL.deployment] === n)).catch(() => null);
@@ -231,8 +239,17 @@ export class DockerService {
     return this.describe(docker, items);
   }
 
-  private describe(docker: Docker, items: Item[]): Promise<Deployment> {
-    return describeDeployment(docker, items, (name) => this.gpuChecks.get(name) ?? null);
+  /** A deployment as this machine reaches it: on a remote SSH host, its endpoint goes through a tunnel. */
+  private async describe(docker: Docker, items: Item[]): Promise<Deployment> {
+    const d = await describeDeployment(docker, items, (name) => this.gpuChecks.get(name) ?? null);
+    const login = this.o.conn.sshLogin();
+    if (!login) return d;
+    try {
+      return await this.tunnels.route(d, login.url, login.config);
+    } catch (e) {
+      this.o.log.warn('no tunnel to a remote deployment', { name: d.name, error: e instanceof Error ? e.message : String(e) });
+      return d;
+    }
   }
 
   private async ordered(name: string): Promise<{ docker: Docker; items: Item[] }> {
@@ -282,6 +299,7 @@ export class DockerService {
   /** Removes the containers (and the private network); volumes only when asked and when no other container uses them. */
   async remove(name: string, removeVolumes: boolean): Promise<{ containers: string[]; volumesRemoved: string[]; volumesKept: string[]; volumesInUse?: string[] }> {
     const { docker, items } = await this.ordered(name);
+    this.tunnels.closeDeployment(name);
     const volumes = new Set<string>();
     const networks = new Set<string>();
     for (const i of items) {
@@ -363,9 +381,21 @@ export class DockerService {
 
   /** docker-compose.yml for an existing deployment, rebuilt from the request it was made with. */
   async compose(name: string): Promise<string> {
+    const d = await this.exportable(name);
+    // The file is for the engine the deployment runs on (start_interval only from Engine 25).
+    const status = await this.o.conn.status();
+    return this.preview(d.request, { engine: status.engine, version: status.version }).compose;
+  }
+
+  /** Kubernetes manifests for an existing deployment, rebuilt from the request it was made with. */
+  async kube(name: string): Promise<string> {
+    return this.preview((await this.exportable(name)).request).kube;
+  }
+
+  private async exportable(name: string): Promise<Deployment & { request: DeployRequest }> {
     const d = await this.get(name);
     if (!d.request) throw new DeckError('not_found', `The deployment "${name}" has no readable configuration label.`, 'It may have been made by an older version; deploy it again to export it.');
-    return this.preview({ ...d.request, env: await this.envValues(name, d.request.env) }).compose;
+    return { ...d, request: { ...d.request, env: await this.envValues(name, d.request.env) } };
   }
 
   /** The label keeps env keys only; their values are read back from the server container's own environment. */
@@ -426,5 +456,6 @@ export class DockerService {
 
   close(): void {
     this.watches.closeAll();
+    this.tunnels.closeAll();
   }
 }

@@ -7,6 +7,7 @@ export function dockerHandlers(svc: DockerService, tasks: TaskRegistry): DomainH
     'docker.status': ({ refresh }) => svc.connection.status({ refresh }),
     'docker.preview': (req) => svc.preview(req),
     'docker.compose': async ({ name }) => ({ yaml: await svc.compose(name) }),
+    'docker.kube': async ({ name }) => ({ yaml: await svc.kube(name) }),
     'docker.checkPort': ({ port, host }) => svc.checkPort(port, host),
     'docker.deploy': (req) => {
       // Fail fast on a request the builders reject (embedded, AWQ without an AWQ checkpoint...).

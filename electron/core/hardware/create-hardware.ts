@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger';
 import type { SettingsService } from '../settings/settings-service';
 import { bundledCatalog } from './catalog';
 import type { DockerStatus } from '../../shared/contract/docker';
+import { dockerHostProfile } from './docker-host';
 import { dockerProbeFromStatus } from './docker-probe';
 import { hardwareHandlers } from './handlers';
 import { HardwareService } from './hardware-service';
@@ -19,8 +20,8 @@ export function createHardware(opts: { home: string; settings: SettingsService; 
     cacheKey: () => `${opts.settings.get().dockerEndpoint} ${opts.settings.get().ollamaUrl}`,
     log: opts.log.child('hardware'),
   });
-  /** The plan for this machine now: the Overview, `slm-deck plan` and the deploy check all use it. */
+  /** The plan for the Docker host now (this machine, or the remote one): the Overview, `slm-deck plan` and the deploy check all use it. */
   const plan = async ({ refresh, ...input }: PlanInput): Promise<Plan> =>
-    buildPlan(catalog, await service.profile({ refresh }), { ...input, bindHost: opts.settings.get().bindHost });
+    buildPlan(catalog, dockerHostProfile(await service.profile({ refresh })), { ...input, bindHost: opts.settings.get().bindHost });
   return { service, catalog, plan, handlers: hardwareHandlers(service, catalog, plan) };
 }

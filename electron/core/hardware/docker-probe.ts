@@ -14,6 +14,7 @@ export function statusToProbeResult(s: DockerStatus): DockerProbeResult {
   return {
     reachable,
     endpoint: s.endpoint,
+    remote: s.remote,
     ...(reachable ? {} : { reason: s.message, ...(s.hint ? { hint: s.hint } : {}) }),
     ...(s.version ? { version: s.version } : {}),
     ...(s.apiVersion ? { apiVersion: s.apiVersion } : {}),

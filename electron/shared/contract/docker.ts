@@ -177,7 +177,8 @@ export const DeploymentSpecSchema = z.object({
 });
 export type DeploymentSpec = z.infer<typeof DeploymentSpecSchema>;
 
-export const PreviewSchema = z.object({ spec: DeploymentSpecSchema, compose: z.string() });
+/** `kube`: Kubernetes manifests (multi-document YAML) for the same deployment. */
+export const PreviewSchema = z.object({ spec: DeploymentSpecSchema, compose: z.string(), kube: z.string() });
 
 /* ---------------------------------------------------------------- deployments */
 
@@ -301,9 +302,10 @@ export const dockerMethods = {
   'docker.preview': method(
     DeployInputSchema,
     PreviewSchema,
-    'The exact container create options and docker-compose.yml for a deployment, without touching Docker.',
+    'The exact container create options, docker-compose.yml and Kubernetes manifests for a deployment, without touching Docker.',
   ),
   'docker.compose': method(NameRef, z.object({ yaml: z.string() }), 'docker-compose.yml for an existing deployment.'),
+  'docker.kube': method(NameRef, z.object({ yaml: z.string() }), 'Kubernetes manifests (Deployments, Services, claims) for an existing deployment.'),
   'docker.checkPort': method(
     z.object({ port: PortSchema, host: BindHostSchema.optional() }).strict(),
     PortCheckSchema,

@@ -92,6 +92,8 @@ export const DockerProbeResultSchema = z.object({
   reachable: z.boolean(),
   /** The endpoint that was tried, e.g. unix:///var/run/docker.sock. */
   endpoint: z.string(),
+  /** ssh:// or tcp://: the daemon runs on another machine, and the planner plans for that machine. */
+  remote: z.boolean().optional(),
   reason: z.string().optional(),
   hint: z.string().optional(),
   version: z.string().optional(),

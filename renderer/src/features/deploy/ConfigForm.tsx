@@ -18,6 +18,7 @@ export interface ConfigFormProps {
   onDeploy: () => void;
   onPreview: () => void;
   onCompose: () => void;
+  onKube: () => void;
   busy: boolean;
   error: DeckClientError | null;
 }
@@ -34,7 +35,7 @@ function useModelOptions(backend: string, mountsModelFolder: boolean): Array<{ r
   return mountsModelFolder && forms.length ? [...forms, { ref: DEMO_MODEL_ID, label: `${DEMO_MODEL_LABEL} — a toy, always the same answer` }] : forms;
 }
 
-export function ConfigForm({ form, info, onChange, onDeploy, onPreview, onCompose, busy, error }: ConfigFormProps) {
+export function ConfigForm({ form, info, onChange, onDeploy, onPreview, onCompose, onKube, busy, error }: ConfigFormProps) {
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => onChange({ ...form, [k]: v });
   const [port, setPort] = useState<PortCheck | null>(null);
   const models = useModelOptions(form.backend, info.options.includes('modelPath'));
@@ -202,6 +203,9 @@ export function ConfigForm({ form, info, onChange, onDeploy, onPreview, onCompos
         </button>
         <button type="button" onClick={onCompose}>
           Export compose
+        </button>
+        <button type="button" onClick={onKube}>
+          Kubernetes YAML
         </button>
       </div>
       {error && !(error.info.code === 'invalid_input' && issues.length) && <ErrorBox error={error} title="Cannot deploy" />}

@@ -77,7 +77,7 @@ export function DeployPage() {
       setBusy(false);
     }
   };
-  const preview = async (what: 'options' | 'compose') => {
+  const preview = async (what: 'options' | 'compose' | 'kube') => {
     if (!form || !info) return;
     setError(null);
     try {
@@ -85,7 +85,9 @@ export function DeployPage() {
       setDialog(
         what === 'compose'
           ? { title: 'docker-compose.yml', text: p.compose, fileName: 'docker-compose.yml' }
-          : {
+          : what === 'kube'
+            ? { title: 'Kubernetes YAML', text: p.kube, fileName: `slm-deck-${p.spec.name}.yaml` }
+            : {
               title: 'Container create options',
               text: JSON.stringify(
                 p.spec.containers.map((c) => c.create),
@@ -95,6 +97,14 @@ export function DeployPage() {
               fileName: `${p.spec.name}-create-options.json`,
             },
       );
+    } catch (e) {
+      setError(e as DeckClientError);
+    }
+  };
+  const kubeOf = async (name: string) => {
+    try {
+      const { yaml } = await call('docker.kube', { name });
+      setDialog({ title: `Kubernetes YAML · ${name}`, text: yaml, fileName: `slm-deck-${name}.yaml` });
     } catch (e) {
       setError(e as DeckClientError);
     }
@@ -137,6 +147,7 @@ export function DeployPage() {
             onDeploy={deploy}
             onPreview={() => void preview('options')}
             onCompose={() => void preview('compose')}
+            onKube={() => void preview('kube')}
             busy={busy || task?.state === 'running'}
             error={error}
           />
@@ -145,7 +156,7 @@ export function DeployPage() {
         <p aria-busy="true">Loading the plan for this machine…</p>
       )}
       {task && <DeployProgress task={task} />}
-      <DeploymentsList onLogs={setLogsFor} onCompose={(n) => void composeOf(n)} />
+      <DeploymentsList onLogs={setLogsFor} onCompose={(n) => void composeOf(n)} onKube={(n) => void kubeOf(n)} />
       {logsFor && <LogsPanel name={logsFor} onClose={() => setLogsFor(null)} />}
       {dialog && <CodeDialog {...dialog} onClose={() => setDialog(null)} />}
     </section>

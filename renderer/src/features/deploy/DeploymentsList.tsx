@@ -77,7 +77,7 @@ function RemoveConfirm({ d, onDone }: { d: Deployment; onDone: (summary?: string
 }
 
 /** Managed deployments with state, health, uptime, ports and actions. */
-export function DeploymentsList({ onLogs, onCompose }: { onLogs: (name: string) => void; onCompose: (name: string) => void }) {
+export function DeploymentsList({ onLogs, onCompose, onKube }: { onLogs: (name: string) => void; onCompose: (name: string) => void; onKube: (name: string) => void }) {
   const list = useCall('docker.list', {}, { refetchInterval: 15_000 });
   const backends = useBackends();
   useInvalidateOn('docker.changed', ['docker.list']);
@@ -199,6 +199,9 @@ export function DeploymentsList({ onLogs, onCompose }: { onLogs: (name: string) 
                   </button>
                   <button type="button" className="small" onClick={() => onCompose(d.name)}>
                     Compose
+                  </button>
+                  <button type="button" className="small" onClick={() => onKube(d.name)}>
+                    Kubernetes
                   </button>
                   <button type="button" className="small" onClick={() => setConfirm(d.name)}>
                     Remove

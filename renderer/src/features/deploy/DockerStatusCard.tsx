@@ -50,6 +50,7 @@ export function DockerStatusCard() {
             {' '}
             · {s.os}/{s.arch} · API {s.apiVersion} · GPU passthrough:{' '}
             {s.gpu.available ? <span className="ok-text">yes</span> : 'no'}
+            {s.remote && <> · remote host ({s.cpus ?? '?'} CPUs){s.endpoint.startsWith('ssh://') ? ': deployments are reached through SSH tunnels' : ''}</>}
           </>
         )}
       </p>

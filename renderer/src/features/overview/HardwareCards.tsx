@@ -138,6 +138,7 @@ export function HardwareCards({ profile: p }: { profile: HardwareProfile }) {
           <>
             <Row k="Version" v={dk.version} />
             <Row k="Platform" v={`${dk.os ?? '?'}/${dk.arch ?? '?'}`} />
+            {dk.remote && <Row k="Remote host" v={`${dk.ncpu ?? '?'} CPUs · ${dk.memTotalBytes !== undefined ? fmtSize(dk.memTotalBytes) : '?'} memory · plans are for this host`} />}
             <Row k="GPU passthrough" v={dk.gpuPassthrough ? `yes${dk.nvidiaRuntime ? ' (nvidia runtime)' : ''}${dk.cdiDevices.length ? ` (CDI: ${dk.cdiDevices.join(', ')})` : ''}` : 'no'} />
           </>
         ) : (
