@@ -42,23 +42,23 @@ export class BenchService {
   private running: string | null = null;
 
   constructor(
-    private o: { store: BenchStore; tasks: TaskRegistry; bus: EventBus; log: Logger; deps: RunnerDeps },
+    private readonly services: { store: BenchStore; tasks: TaskRegistry; bus: EventBus; log: Logger; deps: RunnerDeps },
   ) {}
 
   start(input: BenchStart): { taskId: string } {
-    if (this.running && this.o.tasks.get(this.running)?.state === 'running') {
+    if (this.running && this.services.tasks.get(this.running)?.state === 'running') {
       throw new DeckError('conflict', 'A benchmark is already running.', 'Wait for it to finish or cancel it: two runs at once would measure each other.');
     }
     const config = resolveConfig(input);
     const id = newRunId();
     const title = `Benchmark ${config.name || config.backends.map((b) => b.backendId).join(', ')}`;
-    const ref = this.o.tasks.start('bench', title, async (ctx) => {
-      const run = await runBenchmark(id, config, this.o.deps, ctx);
+    const ref = this.services.tasks.start('bench', title, async (ctx) => {
+      const run = await runBenchmark(id, config, this.services.deps, ctx);
       if (run.samples.length || run.status === 'completed') {
-        await this.o.store.save(run);
-        this.o.bus.emit('bench.changed', { id: run.id });
+        await this.services.store.save(run);
+        this.services.bus.emit('bench.changed', { id: run.id });
       }
-      this.o.log.info('benchmark finished', { id: run.id, status: run.status, samples: run.samples.length });
+      this.services.log.info('benchmark finished', { id: run.id, status: run.status, samples: run.samples.length });
       if (run.status === 'cancelled') throw ctx.signal.reason ?? new DeckError('cancelled', 'Cancelled.');
       return { runId: run.id, status: run.status, backends: run.backends.map((b) => ({ backendId: b.backendId, status: b.status })) } satisfies Record<string, unknown>;
     });
@@ -67,12 +67,12 @@ export class BenchService {
   }
 
   async delete(id: string): Promise<boolean> {
-    const deleted = await this.o.store.delete(id);
-    if (deleted) this.o.bus.emit('bench.changed', { id });
+    const deleted = await this.services.store.delete(id);
+    if (deleted) this.services.bus.emit('bench.changed', { id });
     return deleted;
   }
 
   get(id: string): Promise<BenchRun> {
-    return this.o.store.get(id);
+    return this.services.store.get(id);
   }
 }

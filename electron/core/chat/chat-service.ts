@@ -60,31 +60,31 @@ export class ChatService {
   private persistMs: number;
   private now: () => number;
 
-  constructor(private o: ChatServiceOptions) {
-    this.clients = o.clients ?? { openai: new OpenAiClient(), ollama: new OllamaClient() };
-    this.frameMs = o.frameMs ?? 50;
-    this.persistMs = o.persistMs ?? 250;
-    this.now = o.now ?? (() => performance.now());
+  constructor(private readonly deps: ChatServiceOptions) {
+    this.clients = deps.clients ?? { openai: new OpenAiClient(), ollama: new OllamaClient() };
+    this.frameMs = deps.frameMs ?? 50;
+    this.persistMs = deps.persistMs ?? 250;
+    this.now = deps.now ?? (() => performance.now());
   }
 
   // ---- backends and models ----
 
   async models(backendId: string, signal?: AbortSignal): Promise<ModelInfo[]> {
-    const backend = await this.o.backends.resolve(backendId);
+    const backend = await this.deps.backends.resolve(backendId);
     return this.modelsOf(backend, signal);
   }
 
   /** Whether each backend answers now; probed directly (not from the models cache). */
   async health(list?: ChatBackend[]): Promise<BackendHealth[]> {
-    const all = list ?? (await this.o.backends.list());
+    const all = list ?? (await this.deps.backends.list());
     return Promise.all(all.map((b) => probeBackend(b, (signal) => this.clients[b.kind].models(b.baseUrl, signal))));
   }
 
   /** The backend a new chat starts on; `last` defaults to the backend of the latest conversation; `exclude` e.g. the one that just failed. */
   async pickBackend(last?: string, exclude: string[] = []): Promise<BackendPick> {
-    const list = (await this.o.backends.list()).filter((b) => !exclude.includes(b.id));
+    const list = (await this.deps.backends.list()).filter((b) => !exclude.includes(b.id));
     const health = await this.health(list);
-    const latest = last ?? (await this.o.store.list()).filter((c) => !c.compareId).sort((a, b) => b.updatedAt - a.updatedAt)[0]?.backendId;
+    const latest = last ?? (await this.deps.store.list()).filter((c) => !c.compareId).sort((a, b) => b.updatedAt - a.updatedAt)[0]?.backendId;
     return chooseBackend(list, health, latest);
   }
 
@@ -140,7 +140,7 @@ export class ChatService {
     title?: string;
     compareId?: string;
   }): Promise<Conversation> {
-    const backend = await this.o.backends.resolve(input.backendId);
+    const backend = await this.deps.backends.resolve(input.backendId);
     const now = Date.now();
     const c: Conversation = {
       version: 1,
@@ -157,13 +157,13 @@ export class ChatService {
       ...(input.compareId ? { compareId: input.compareId } : {}),
       messages: [],
     };
-    await this.o.store.put(c);
+    await this.deps.store.put(c);
     this.changed(c.id);
     return c;
   }
 
   get(id: string): Promise<Conversation> {
-    return this.o.store.get(id);
+    return this.deps.store.get(id);
   }
 
   async update(input: {
@@ -175,9 +175,9 @@ export class ChatService {
     tools?: ToolName[];
     title?: string;
   }): Promise<Conversation> {
-    const c = await this.o.store.get(input.id);
+    const c = await this.deps.store.get(input.id);
     if (input.backendId !== undefined && input.backendId !== c.backendId) {
-      const backend = await this.o.backends.resolve(input.backendId);
+      const backend = await this.deps.backends.resolve(input.backendId);
       c.backendId = backend.id;
       c.backendLabel = backend.label;
       // A model name rarely means the same thing on another server.
@@ -196,7 +196,7 @@ export class ChatService {
     if (input.params !== undefined) c.params = input.params;
     if (input.tools !== undefined) c.tools = input.tools;
     c.updatedAt = Date.now();
-    await this.o.store.save(c.id);
+    await this.deps.store.save(c.id);
     this.changed(c.id);
     return c;
   }
@@ -204,25 +204,25 @@ export class ChatService {
   async delete(id: string): Promise<boolean> {
     await this.stop(id);
     await this.runs.get(id)?.done;
-    const deleted = await this.o.store.delete(id);
+    const deleted = await this.deps.store.delete(id);
     if (deleted) this.changed(id);
     return deleted;
   }
 
   async list(query?: string): Promise<ConversationSummary[]> {
-    const all = await this.o.store.list();
+    const all = await this.deps.store.list();
     const q = query?.trim().toLowerCase();
-    if (!q) return all.map((c) => this.o.store.summarise(c));
+    if (!q) return all.map((c) => this.deps.store.summarise(c));
     const out: ConversationSummary[] = [];
     for (const c of all) {
       if (c.title.toLowerCase().includes(q)) {
-        out.push(this.o.store.summarise(c));
+        out.push(this.deps.store.summarise(c));
         continue;
       }
       for (const m of c.messages) {
         const at = m.content.toLowerCase().indexOf(q);
         if (at >= 0) {
-          out.push(this.o.store.summarise(c, excerpt(m.content, at, q.length)));
+          out.push(this.deps.store.summarise(c, excerpt(m.content, at, q.length)));
           break;
         }
       }
@@ -233,7 +233,7 @@ export class ChatService {
   // ---- sending ----
 
   async send(conversationId: string, content: string): Promise<{ conversationId: string; userMessageId: string; assistantMessageId: string }> {
-    const c = await this.o.store.get(conversationId);
+    const c = await this.deps.store.get(conversationId);
     const running = this.runs.get(c.id);
     // A reply whose end was announced is only being written to disk: the next turn waits for
     // that instead of refusing (the user saw the reply end and pressed Enter).
@@ -241,7 +241,7 @@ export class ChatService {
     if (this.runs.has(c.id)) {
       throw new DeckError('conflict', 'A reply is still streaming in this conversation.', 'Wait for it, or stop it (Esc) first.');
     }
-    const backend = await this.o.backends.resolve(c.backendId);
+    const backend = await this.deps.backends.resolve(c.backendId);
     const user = this.message('user', content, 'done');
     c.messages.push(user);
     if (c.title === 'New chat') c.title = titleFrom(content);
@@ -257,8 +257,8 @@ export class ChatService {
     // token. Events of the reply itself wait for the announcement.
     const announced = new Promise<void>((resolve) =>
       setImmediate(() => {
-        this.o.bus.emit('chat.message', { conversationId: c.id, message: user });
-        this.o.bus.emit('chat.message', { conversationId: c.id, message: assistant });
+        this.deps.bus.emit('chat.message', { conversationId: c.id, message: user });
+        this.deps.bus.emit('chat.message', { conversationId: c.id, message: assistant });
         resolve();
       }),
     );
@@ -266,12 +266,12 @@ export class ChatService {
     // Written with the streaming reply's first periodic save (at most `persistMs` later): one
     // write fewer per turn, and a crash loses at most that fraction of a second.
     const saved = announced.then(() => {
-      this.o.store.saveSoon(c.id, this.persistMs);
+      this.deps.store.saveSoon(c.id, this.persistMs);
       this.changed(c.id);
     });
     run.done = Promise.all([saved, replied])
       .then(() => undefined)
-      .catch((e) => this.o.log.error('reply failed', { id: c.id, error: e instanceof Error ? e.stack : String(e) }))
+      .catch((e) => this.deps.log.error('reply failed', { id: c.id, error: e instanceof Error ? e.stack : String(e) }))
       .finally(() => this.runs.delete(c.id));
     return { conversationId: c.id, userMessageId: user.id, assistantMessageId: assistant.id };
   }
@@ -297,7 +297,7 @@ export class ChatService {
     tools?: ToolName[];
   }): Promise<{ compareId: string; conversationIds: string[] }> {
     // Resolve all targets first so a typo does not leave half a comparison behind.
-    for (const t of input.targets) await this.o.backends.resolve(t.backendId);
+    for (const t of input.targets) await this.deps.backends.resolve(t.backendId);
     const compareId = newId();
     const convs: Conversation[] = [];
     for (const t of input.targets) {
@@ -321,7 +321,7 @@ export class ChatService {
   async close(): Promise<void> {
     for (const run of this.runs.values()) run.abort.abort(SHUTDOWN);
     await Promise.all([...this.runs.values()].map((r) => r.done));
-    await this.o.store.flush();
+    await this.deps.store.flush();
   }
 
   // ---- the reply loop ----
@@ -339,11 +339,11 @@ export class ChatService {
           toolName: call.name,
         };
         c.messages.push(tool);
-        this.o.bus.emit('chat.message', { conversationId: c.id, message: tool });
+        this.deps.bus.emit('chat.message', { conversationId: c.id, message: tool });
       }
       msg = this.message('assistant', '', 'streaming');
       c.messages.push(msg);
-      this.o.bus.emit('chat.message', { conversationId: c.id, message: msg });
+      this.deps.bus.emit('chat.message', { conversationId: c.id, message: msg });
       if (round + 1 >= MAX_TOOL_ROUNDS) {
         await this.finishWith(c, msg, 'error', {
           code: 'server_error',
@@ -362,7 +362,7 @@ export class ChatService {
     const splitter = new ThinkSplitter();
     const batcher = new DeltaBatcher(
       (f) =>
-        this.o.bus.emit('chat.delta', {
+        this.deps.bus.emit('chat.delta', {
           conversationId: c.id,
           messageId: msg.id,
           ...(f.content ? { content: f.content } : {}),
@@ -418,7 +418,7 @@ export class ChatService {
         } else {
           meter.finish(ev.reason);
         }
-        this.o.store.saveSoon(c.id, this.persistMs);
+        this.deps.store.saveSoon(c.id, this.persistMs);
       }
       const rest = splitter.flush();
       append(rest.content, rest.reasoning);
@@ -446,12 +446,12 @@ export class ChatService {
   private async settle(c: Conversation, msg: ChatMessage): Promise<void> {
     c.updatedAt = Date.now();
     try {
-      await this.o.store.save(c.id);
+      await this.deps.store.save(c.id);
     } catch (e) {
       msg.status = 'error';
       msg.error = { code: 'io_error', message: `The reply could not be saved: ${e instanceof Error ? e.message : String(e)}.`, hint: 'Check free disk space and the permissions of the SLM Deck folder.' };
     }
-    this.o.bus.emit('chat.message', { conversationId: c.id, message: msg });
+    this.deps.bus.emit('chat.message', { conversationId: c.id, message: msg });
   }
 
   private describeFailure(e: unknown, backend: ChatBackend, chunks: number): ErrorInfo {
@@ -496,7 +496,7 @@ export class ChatService {
   }
 
   private changed(conversationId: string | null): void {
-    this.o.bus.emit('chat.changed', { conversationId });
+    this.deps.bus.emit('chat.changed', { conversationId });
   }
 }
 

@@ -64,26 +64,26 @@ export class DockerService {
   private tunnels: SshTunnels;
   private gpuChecks = new Map<string, GpuCheck>();
 
-  constructor(private o: DockerServiceOptions) {
-    this.watches = new Watches(o.bus, o.log.child('watch'));
-    this.tunnels = new SshTunnels(o.log);
+  constructor(private readonly deps: DockerServiceOptions) {
+    this.watches = new Watches(deps.bus, deps.log.child('watch'));
+    this.tunnels = new SshTunnels(deps.log);
   }
 
   get connection(): DockerConnection {
-    return this.o.conn;
+    return this.deps.conn;
   }
 
   /* ------------------------------------------------------------ specs */
 
   specContext(arch: string, hfTokenDir: string | null): SpecContext {
     return {
-      mirror: this.o.mirror(),
-      engineVersion: this.o.engineVersion,
-      appVersion: this.o.appVersion,
-      modelsDir: this.o.modelsDir,
+      mirror: this.deps.mirror(),
+      engineVersion: this.deps.engineVersion,
+      appVersion: this.deps.appVersion,
+      modelsDir: this.deps.modelsDir,
       arch,
       hfTokenDir,
-      resolveModel: withResolver(this.o.resolveModel, builtinResolveModel),
+      resolveModel: withResolver(this.deps.resolveModel, builtinResolveModel),
     };
   }
 
@@ -97,7 +97,7 @@ export class DockerService {
    */
   preview(req: DeployRequest, target?: ComposeTarget): { spec: DeploymentSpec; compose: string; kube: string } {
     const spec = this.withWarnings(req, buildSpec(req, this.specContext(this.hostArch(), null)));
-    return { spec, compose: composeYaml(spec, this.o.appVersion, target), kube: kubeYaml(spec, this.o.appVersion) };
+    return { spec, compose: composeYaml(spec, this.deps.appVersion, target), kube: kubeYaml(spec, this.deps.appVersion) };
   }
 
   private withWarnings(req: DeployRequest, spec: DeploymentSpec): DeploymentSpec {
@@ -112,21 +112,21 @@ export class DockerService {
 
   async deploy(input: DeployRequest, task: TaskContext): Promise<DeployResult> {
     task.update({ step: 'Checking Docker' });
-    const { docker, status } = await this.o.conn.client();
+    const { docker, status } = await this.deps.conn.client();
     let req = await this.demoFolder(input, status.remote);
-    const token = await this.o.hfToken();
+    const token = await this.deps.hfToken();
     // A remote daemon cannot mount a folder of this machine: there the token is not passed (it is never put in Env).
-    const hfTokenDir = status.remote ? null : await syncTokenFolder(this.o.hfTokenDir, token);
+    const hfTokenDir = status.remote ? null : await syncTokenFolder(this.deps.hfTokenDir, token);
     const ctx = this.specContext(status.arch ?? this.hostArch(), token ? hfTokenDir : null);
     // The folder is resolved through symlinks and checked here; the container mounts what was checked.
     // A remote daemon's disk cannot be read from here, so only the path's shape is checked for it.
     const wanted = backendDefinition(req.backend).modelFolder?.(req, ctx);
     if (wanted !== undefined && !status.remote) {
-      const folder = await resolveModelFolder(wanted, this.o.modelsDir);
+      const folder = await resolveModelFolder(wanted, this.deps.modelsDir);
       if (folder !== null && req.modelPath !== undefined) req = { ...req, modelPath: folder };
     }
     const spec = this.withWarnings(req, buildSpec(req, ctx));
-    const log = this.o.log.child('deploy');
+    const log = this.deps.log.child('deploy');
     log.info('deploy', { name: spec.name, backend: spec.backend });
     const folder = backendDefinition(req.backend).modelFolder?.(req, ctx) ?? null;
     try {
@@ -136,8 +136,8 @@ export class DockerService {
           status,
           spec,
           modelFolder: folder,
-          mirror: this.o.mirror(),
-          verdict: this.o.verdict,
+          mirror: this.deps.mirror(),
+          verdict: this.deps.verdict,
           log,
           changed: (action) => this.changed(spec.name, action),
           engine: this.engineSteps(req, folder, status.remote),
@@ -156,7 +156,7 @@ export class DockerService {
 
   /** The bundled demo model is mounted from the app's folder: its path goes into the spec. */
   private async demoFolder(req: DeployRequest, remote: boolean): Promise<DeployRequest> {
-    const assets = this.o.engineAssets?.();
+    const assets = this.deps.engineAssets?.();
     if (!backendDefinition(req.backend).modelFolder || req.modelPath || req.model !== DEMO_MODEL_ID || !assets || remote) return req;
     const found = await assets.modelFolder(req.model, { signal: new AbortController().signal, update: () => undefined });
     return found ? { ...req, modelPath: found.dir } : req;
@@ -168,7 +168,7 @@ export class DockerService {
    * used as it is; a remote daemon cannot mount this machine's store.
    */
   private engineSteps(req: DeployRequest, folder: string | null, remote: boolean): DeployDeps['engine'] {
-    const assets = this.o.engineAssets?.();
+    const assets = this.deps.engineAssets?.();
     if (!folder || !assets || remote) return undefined;
     return async (task) => {
       const stages: Readiness['stages'] = [];
@@ -189,8 +189,8 @@ export class DockerService {
   /* ------------------------------------------------------------ pull */
 
   async pull(image: string, viaMirror: boolean, task: TaskContext): Promise<{ image: string; id: string; sizeBytes: number }> {
-    const { docker } = await this.o.conn.client();
-    const mirror = viaMirror ? this.o.mirror() : '';
+    const { docker } = await this.deps.conn.client();
+    const mirror = viaMirror ? this.deps.mirror() : '';
     const ref = mirrorImage(image, mirror);
     task.update({ step: `Pulling ${ref}` });
     const r = await pullImage(docker, ref, { signal: task.signal, mirror, onProgress: (u) => task.update(u) });
@@ -210,12 +210,12 @@ export class DockerService {
   /** A DeckError for people; a lost connection also makes the next call re-check Docker. */
   private fail(e: unknown, what: string, signal?: AbortSignal): DeckError {
     const err = toDeckError(e, what, signal);
-    if (err.code === 'docker_unavailable') this.o.conn.invalidate();
+    if (err.code === 'docker_unavailable') this.deps.conn.invalidate();
     return err;
   }
 
   async list(): Promise<Deployment[]> {
-    const { docker } = await this.o.conn.client();
+    const { docker } = await this.deps.conn.client();
     let items: Item[];
     try {
       items = await docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER] } });
@@ -233,7 +233,7 @@ export class DockerService {
   }
 
   async get(name: string): Promise<Deployment> {
-    const { docker } = await this.o.conn.client();
+    const { docker } = await this.deps.conn.client();
     const items = await this.containersOf(docker, name);
     if (!items.length) throw new DeckError('not_found', `There is no deployment named "${name}".`, '`slm-deck ps` (or the Deploy page) lists the deployments.');
     return this.describe(docker, items);
@@ -242,18 +242,18 @@ export class DockerService {
   /** A deployment as this machine reaches it: on a remote SSH host, its endpoint goes through a tunnel. */
   private async describe(docker: Docker, items: Item[]): Promise<Deployment> {
     const d = await describeDeployment(docker, items, (name) => this.gpuChecks.get(name) ?? null);
-    const login = this.o.conn.sshLogin();
+    const login = this.deps.conn.sshLogin();
     if (!login) return d;
     try {
       return await this.tunnels.route(d, login.url, login.config);
     } catch (e) {
-      this.o.log.warn('no tunnel to a remote deployment', { name: d.name, error: e instanceof Error ? e.message : String(e) });
+      this.deps.log.warn('no tunnel to a remote deployment', { name: d.name, error: e instanceof Error ? e.message : String(e) });
       return d;
     }
   }
 
   private async ordered(name: string): Promise<{ docker: Docker; items: Item[] }> {
-    const { docker } = await this.o.conn.client();
+    const { docker } = await this.deps.conn.client();
     const items = await this.containersOf(docker, name);
     if (!items.length) throw new DeckError('not_found', `There is no deployment named "${name}".`, '`slm-deck ps` (or the Deploy page) lists the deployments.');
     // Servers first when starting; the reverse when stopping.
@@ -351,18 +351,18 @@ export class DockerService {
   }
 
   private changed(name: string, action: string): void {
-    this.o.bus.emit('docker.changed', { name, action });
-    this.o.onChanged?.();
+    this.deps.bus.emit('docker.changed', { name, action });
+    this.deps.onChanged?.();
   }
 
   /* ------------------------------------------------------------ checks */
 
   async checkPort(port: number, host?: string): Promise<PortCheck> {
     let dockerPorts: Map<number, string> | undefined;
-    const s = await this.o.conn.status();
+    const s = await this.deps.conn.status();
     if (s.state === 'reachable') {
       try {
-        const { docker } = await this.o.conn.client();
+        const { docker } = await this.deps.conn.client();
         dockerPorts = await publishedPorts(docker);
       } catch {
         dockerPorts = undefined;
@@ -383,7 +383,7 @@ export class DockerService {
   async compose(name: string): Promise<string> {
     const d = await this.exportable(name);
     // The file is for the engine the deployment runs on (start_interval only from Engine 25).
-    const status = await this.o.conn.status();
+    const status = await this.deps.conn.status();
     return this.preview(d.request, { engine: status.engine, version: status.version }).compose;
   }
 
@@ -443,7 +443,7 @@ export class DockerService {
 
   /** Parsed samples of one container (id or name), about one a second, until the signal aborts: for charts. */
   async *containerStats(id: string, signal: AbortSignal): AsyncGenerator<StatsSample> {
-    const { docker } = await this.o.conn.client();
+    const { docker } = await this.deps.conn.client();
     yield* containerStats(docker, id, signal);
   }
 

@@ -79,8 +79,8 @@ export class ModelStore {
   readonly root: string;
   private running = new Map<string, AbortSignal>();
 
-  constructor(private o: ModelStoreOptions) {
-    this.root = path.join(o.home, 'models');
+  constructor(private readonly deps: ModelStoreOptions) {
+    this.root = path.join(deps.home, 'models');
   }
 
   dir(id: string): string {
@@ -88,7 +88,7 @@ export class ModelStore {
   }
 
   sources(): DownloadSource[] {
-    const c = this.o.catalog();
+    const c = this.deps.catalog();
     if (!c) return [];
     return c.models.flatMap((m) =>
       m.forms
@@ -98,7 +98,7 @@ export class ModelStore {
   }
 
   demoModel(): EngineModel {
-    const dir = this.o.demoDir();
+    const dir = this.deps.demoDir();
     if (!dir) {
       throw new DeckError('not_found', 'The demo model is missing from this installation.', 'Reinstall SLM Deck, or regenerate it with `npx tsx electron/engine/tiny-model/generate.ts` in a checkout.');
     }
@@ -155,12 +155,12 @@ export class ModelStore {
     }
     if (this.running.has(id)) throw new DeckError('conflict', `${src.label} is already downloading.`, 'Wait for it, or cancel that task first.');
     this.running.set(id, task.signal);
-    this.o.onChanged(id);
+    this.deps.onChanged(id);
     try {
       return await this.fetchAll(src, task);
     } finally {
       this.running.delete(id);
-      this.o.onChanged(id);
+      this.deps.onChanged(id);
     }
   }
 
@@ -175,8 +175,8 @@ export class ModelStore {
     // models/<family>/ goes too once its last form is gone.
     const parent = path.dirname(dir);
     if (parent !== this.root) await fs.rmdir(parent).catch(() => undefined);
-    this.o.log.info('model deleted', { model: id, freedBytes });
-    this.o.onChanged(id);
+    this.deps.log.info('model deleted', { model: id, freedBytes });
+    this.deps.onChanged(id);
     return { deleted: id, freedBytes };
   }
 
@@ -185,10 +185,10 @@ export class ModelStore {
   private async fetchAll(src: DownloadSource, task: TaskContext): Promise<DownloadResult> {
     const dir = this.dir(src.id);
     const hub: HubTarget = {
-      endpoint: (this.o.endpoint ?? hfEndpoint)(),
+      endpoint: (this.deps.endpoint ?? hfEndpoint)(),
       repo: src.repo,
-      revision: this.o.revision ?? 'main',
-      token: await this.o.hfToken(),
+      revision: this.deps.revision ?? 'main',
+      token: await this.deps.hfToken(),
       signal: task.signal,
     };
     task.update({ step: `Listing ${src.repo}/${src.folder}` });
@@ -220,7 +220,7 @@ export class ModelStore {
     }
 
     task.update({ step: 'Checking free disk space', bytesDone: onDisk, bytesTotal: totalBytes });
-    const free = await (this.o.freeBytes ?? statfsFree)(dir);
+    const free = await (this.deps.freeBytes ?? statfsFree)(dir);
     const needed = totalBytes - onDisk;
     if (needed + DISK_MARGIN > free) {
       throw new DeckError(
@@ -244,7 +244,7 @@ export class ModelStore {
       completedAt: null,
     };
     await this.writeManifest(dir, manifest);
-    this.o.log.info('model download', { model: src.id, files: files.length, totalBytes, resumeFrom: onDisk, endpoint: hub.endpoint });
+    this.deps.log.info('model download', { model: src.id, files: files.length, totalBytes, resumeFrom: onDisk, endpoint: hub.endpoint });
 
     const resumedFromBytes = onDisk;
     let finished = [...done].reduce((n, name) => n + (files.find((f) => f.name === name)?.size ?? 0), 0);
@@ -263,7 +263,7 @@ export class ModelStore {
     manifest.state = 'complete';
     manifest.completedAt = Date.now();
     await this.writeManifest(dir, manifest);
-    this.o.log.info('model downloaded', { model: src.id, totalBytes, resumedFromBytes });
+    this.deps.log.info('model downloaded', { model: src.id, totalBytes, resumedFromBytes });
     return { model: src.id, path: dir, files: files.length, bytesTotal: totalBytes, resumedFromBytes };
   }
 

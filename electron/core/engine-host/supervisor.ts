@@ -61,8 +61,8 @@ export class EngineSupervisor {
   private tail: string[] = [];
   private readonly policy: RestartPolicy;
 
-  constructor(private o: SupervisorOptions) {
-    this.policy = o.restart ?? DEFAULT_RESTART_POLICY;
+  constructor(private readonly deps: SupervisorOptions) {
+    this.policy = deps.restart ?? DEFAULT_RESTART_POLICY;
   }
 
   status(): EmbeddedStatus {
@@ -77,7 +77,7 @@ export class EngineSupervisor {
       startedAt: this.state === 'running' ? this.startedAt : null,
       error: this.error,
       lastCrash: this.lastCrash,
-      host: this.o.launcher.kind,
+      host: this.deps.launcher.kind,
     };
   }
 
@@ -140,15 +140,15 @@ export class EngineSupervisor {
   private async launch(gen: number, fixedPort: boolean): Promise<void> {
     const model = this.model!;
     // Keep the previous port across restarts when it is still free: open chats keep working.
-    let port = this.port !== null && (fixedPort || (await (this.o.portFree ?? isPortFree)(this.port))) ? this.port : await (this.o.pickPort ?? freePort)();
+    let port = this.port !== null && (fixedPort || (await (this.deps.portFree ?? isPortFree)(this.port))) ? this.port : await (this.deps.pickPort ?? freePort)();
     let proc: LaunchedEngine;
     try {
-      proc = await this.o.launcher.launch({ modelDir: model.dir, modelId: model.id, port, onLine: (l, s) => this.onLine(l, s) });
+      proc = await this.deps.launcher.launch({ modelDir: model.dir, modelId: model.id, port, onLine: (l, s) => this.onLine(l, s) });
     } catch (e) {
       // Someone took the port between the check and the bind: once more on a fresh one.
       if (isDeckError(e) && e.code === 'port_in_use' && !fixedPort && gen === this.gen) {
-        port = await (this.o.pickPort ?? freePort)();
-        proc = await this.o.launcher.launch({ modelDir: model.dir, modelId: model.id, port, onLine: (l, s) => this.onLine(l, s) });
+        port = await (this.deps.pickPort ?? freePort)();
+        proc = await this.deps.launcher.launch({ modelDir: model.dir, modelId: model.id, port, onLine: (l, s) => this.onLine(l, s) });
       } else throw e;
     }
     if (gen !== this.gen) {
@@ -162,7 +162,7 @@ export class EngineSupervisor {
         throw new DeckError('server_error', `The embedded engine exited (code ${code}) before /health answered.`, 'Look at the engine lines in the log.', { code });
       });
       died.catch(() => undefined);
-      await Promise.race([(this.o.waitHealthy ?? waitForHealth)(`http://127.0.0.1:${proc.port}`, { timeoutMs: this.o.healthTimeoutMs ?? 30_000, signal: this.abort.signal }), died]);
+      await Promise.race([(this.deps.waitHealthy ?? waitForHealth)(`http://127.0.0.1:${proc.port}`, { timeoutMs: this.deps.healthTimeoutMs ?? 30_000, signal: this.abort.signal }), died]);
     } catch (e) {
       if (this.proc === proc) this.proc = null;
       await proc.stop(2000);
@@ -173,7 +173,7 @@ export class EngineSupervisor {
       throw new DeckError('cancelled', 'The embedded engine was stopped while it was starting.');
     }
     this.startedAt = Date.now();
-    this.o.log.info('embedded engine running', { model: model.id, port: proc.port, pid: proc.pid, host: this.o.launcher.kind });
+    this.deps.log.info('embedded engine running', { model: model.id, port: proc.port, pid: proc.pid, host: this.deps.launcher.kind });
     void proc.exited.then((code) => this.onExit(gen, proc, code));
   }
 
@@ -201,7 +201,7 @@ export class EngineSupervisor {
           return;
         }
         // A restart that died before it was ready counts as one more crash.
-        this.o.log.warn('embedded engine restart failed', { error: e instanceof Error ? e.message : String(e) });
+        this.deps.log.warn('embedded engine restart failed', { error: e instanceof Error ? e.message : String(e) });
         exitCode = null;
       }
     }
@@ -212,12 +212,12 @@ export class EngineSupervisor {
     const now = Date.now();
     this.lastCrash = { code, at: now };
     this.crashes = [...this.crashes.filter((t) => now - t < this.policy.windowMs), now];
-    this.o.log.warn('embedded engine exited unexpectedly', { code, crashes: this.crashes.length, tail: this.tail.slice(-5) });
+    this.deps.log.warn('embedded engine exited unexpectedly', { code, crashes: this.crashes.length, tail: this.tail.slice(-5) });
     if (this.crashes.length <= this.policy.maxCrashes) return true;
     this.error = new DeckError(
       'server_error',
       `The embedded engine crashed ${this.crashes.length} times within ${Math.round(this.policy.windowMs / 1000)} s (last exit code ${code ?? 'none: killed by a signal or died while starting'}); SLM Deck stopped restarting it.`,
-      `Look at the engine lines in the log${this.o.logPath ? ` (${this.o.logPath})` : ''}. Running out of memory is the usual cause with a large model: close other programs or use a smaller model, then start it again.`,
+      `Look at the engine lines in the log${this.deps.logPath ? ` (${this.deps.logPath})` : ''}. Running out of memory is the usual cause with a large model: close other programs or use a smaller model, then start it again.`,
     ).toInfo();
     this.set('failed');
     return false;
@@ -226,12 +226,12 @@ export class EngineSupervisor {
   private onLine(line: string, stream: 'stdout' | 'stderr'): void {
     this.tail.push(line);
     if (this.tail.length > TAIL_LINES) this.tail.shift();
-    this.o.log.debug('engine', { stream, line });
+    this.deps.log.debug('engine', { stream, line });
   }
 
   private set(state: EmbeddedStatus['state']): void {
     this.state = state;
-    this.o.onStatus(this.status());
+    this.deps.onStatus(this.status());
   }
 }
 
