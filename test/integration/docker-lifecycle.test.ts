@@ -1,7 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import net from 'node:net';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultDeployConfig } from '../../electron/core/backends';
 import { type LogLine, type StatsSample } from '../../electron/shared/contract/docker';
+import { tempHome } from '../helpers/serve';
 import { cleanup, dockerSuite, engineDomain, engineTestImage, execIn, freePort, inspect, rawDocker, REGISTRY, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-life';
@@ -183,6 +186,14 @@ describe('lifecycle', () => {
   });
 });
 
+// A folder that passes the deploy's model-folder check but holds no weights, so the test
+// image's engine fails (or hangs) the way its TEST_MODE says.
+function weightlessModelFolder(): string {
+  const dir = tempHome('slm-deck-weightless-');
+  writeFileSync(path.join(dir, 'genai_config.json'), '{}');
+  return dir;
+}
+
 describe('start-up failures', () => {
   it('a server that exits: the error carries its last log lines, and the container is kept, stopped', async () => {
     const tag = `itest-fail-${Date.now()}`;
@@ -191,7 +202,7 @@ describe('start-up failures', () => {
     const crash = uniqueName('life-crash');
     const hang = uniqueName('life-hang');
     try {
-      const failed = await e.deploy({ ...defaultDeployConfig('onnx-engine'), name: crash, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1, modelPath: '/tmp', env: { TEST_MODE: 'exit' } });
+      const failed = await e.deploy({ ...defaultDeployConfig('onnx-engine'), name: crash, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1, modelPath: weightlessModelFolder(), env: { TEST_MODE: 'exit' } });
       expect(failed.state).toBe('failed');
       expect(failed.error?.code).toBe('server_error');
       expect(failed.error?.message).toMatch(new RegExp(`^slm-deck-${crash} stopped during start-up \\(exit code 3\\)`));
@@ -199,7 +210,7 @@ describe('start-up failures', () => {
       const kept = await inspect(`slm-deck-${crash}`);
       expect(kept.State.Running).toBe(false);
 
-      const slow = await e.deploy({ ...defaultDeployConfig('onnx-engine'), name: hang, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1, modelPath: '/tmp', env: { TEST_MODE: 'hang' }, healthTimeoutSec: 6 });
+      const slow = await e.deploy({ ...defaultDeployConfig('onnx-engine'), name: hang, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1, modelPath: weightlessModelFolder(), env: { TEST_MODE: 'hang' }, healthTimeoutSec: 6 });
       expect(slow.error?.code).toBe('timeout');
       expect(slow.error?.message).toContain(`slm-deck-${hang} did not become healthy within 6 s`);
       expect(slow.error?.message).toContain('loading model shards 3/4');
@@ -220,7 +231,7 @@ describe('start-up failures', () => {
     const n = uniqueName('life-cancel');
     try {
       const { taskId } = await e.domain.handlers['docker.deploy'](
-        (await import('../../electron/shared/contract/docker')).DeployInputSchema.parse({ ...defaultDeployConfig('onnx-engine'), name: n, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1, modelPath: '/tmp', env: { TEST_MODE: 'hang' } }),
+        (await import('../../electron/shared/contract/docker')).DeployInputSchema.parse({ ...defaultDeployConfig('onnx-engine'), name: n, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1, modelPath: weightlessModelFolder(), env: { TEST_MODE: 'hang' } }),
         { transport: 'cli', signal: new AbortController().signal },
       );
       await new Promise<void>((resolve) => {

@@ -197,7 +197,7 @@ describe('model store downloads from the Hugging Face Hub', () => {
     const c = await core(home);
     const done = await download(c);
     expect(done.state).toBe('failed');
-    expect(done.error).toMatchObject({ code: 'insufficient_resources', message: expect.stringMatching(/^Not enough disk space: .* needs [\d.]+ GB more, but only [\d.]+ GB is free on the disk holding /) });
+    expect(done.error).toMatchObject({ code: 'insufficient_resources', message: expect.stringMatching(/^Not enough disk space: .* needs [\d.]+ [kMGT]?B more, but only [\d.]+ [kMGT]?B is free on the disk holding /) });
     expect(done.error?.hint).toMatch(/Free some space/);
     // Nothing was fetched.
     expect(hub.requests.filter((r) => r.path.includes('/resolve/'))).toEqual([]);

@@ -54,6 +54,8 @@ describe('chat RPC', () => {
   it('keeps custom backends in a file, announces changes, and lists the Ollama URL from settings', async () => {
     const home = tempHome();
     const core = await createCore({ home });
+    // No Docker here: deployments of the shared test daemon would join the list.
+    await core.dispatcher.call('settings.set', { dockerEndpoint: path.join(home, 'no-docker.sock') }, ctx);
     let changes = 0;
     core.bus.on('chat.backendsChanged', () => changes++);
     const added = await core.dispatcher.call('chat.addBackend', { label: 'GPU box', baseUrl: 'http://127.0.0.1:8000/', kind: 'openai' }, ctx);
