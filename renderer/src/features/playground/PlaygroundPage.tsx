@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Conversation, Preset } from '../../../../electron/shared/contract/chat';
 import { call, type DeckClientError } from '../../api/client';
 
@@ -71,15 +71,26 @@ export function PlaygroundPage() {
     };
   }, [backends.data, settled]);
 
-  const select = useCallback(
+  // Counts conversation switches, so a chat.create that resolves late (the chat "Open in
+  // Playground" starts) does not take the view from one the user opened or picked meanwhile.
+  const switches = useRef(0);
+  const show = useCallback(
     (id: string | null) => {
       setPending({});
       setHash({ c: id, view: null });
     },
     [setHash],
   );
+  const select = useCallback(
+    (id: string | null) => {
+      switches.current++;
+      show(id);
+    },
+    [show],
+  );
 
   const open = async (s: Setup & { title?: string }): Promise<Conversation> => {
+    const switchNo = ++switches.current;
     const c = await call('chat.create', {
       backendId: s.backendId,
       ...(s.model ? { model: s.model } : {}),
@@ -89,7 +100,7 @@ export function PlaygroundPage() {
       ...(s.title ? { title: s.title } : {}),
     });
     qc.setQueryData(conversationKey(c.id), c);
-    select(c.id);
+    if (switchNo === switches.current) show(c.id);
     return c;
   };
 
