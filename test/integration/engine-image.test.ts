@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,6 +172,20 @@ describe('the onnx-engine image', () => {
     expect(readFileSync(keyFile, 'utf8')).toBe(key);
     await t.call('docker.remove', { name, removeVolumes: false });
     expect(existsSync(path.dirname(keyFile))).toBe(false);
+  });
+
+  it('a deploy beyond loopback that fails its checks leaves no key behind', async () => {
+    const name = uniqueName('engine-key-refused');
+    const port = await freePort();
+    const holder = net.createServer();
+    await new Promise<void>((r) => holder.listen(port, '0.0.0.0', r));
+    try {
+      const done = await t.task('docker.deploy', { ...defaultDeployConfig('onnx-engine', '0.0.0.0'), name, model: TINY_MODEL_ID, modelPath: TINY_DIR, hostPort: port, cpus: 1, memoryLimitGb: 1 });
+      expect(done.error).toMatchObject({ code: 'port_in_use' });
+      expect(existsSync(path.join(t.core.home, 'container-secrets', 'engine', name))).toBe(false);
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
   });
 
   it('with SLM_ENGINE_API_KEY_FILE naming a mounted key file, the container needs `Authorization: Bearer` on the API', async () => {

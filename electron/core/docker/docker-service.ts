@@ -159,6 +159,9 @@ export class DockerService {
       log.info('deployed', { name: spec.name, state: deployment.state });
       return { deployment, gpuCheck, ready };
     } catch (e) {
+      // A deploy that left no container leaves no key (one refused as a name conflict keeps the existing deployment's).
+      const left = engineKeyFile ? await deploymentContainers(docker, spec.name).catch(() => null) : null;
+      if (left?.length === 0) await removeEngineKey(this.deps.engineKeysDir, spec.name);
       throw this.fail(e, `deploy ${spec.name}`, task.signal);
     }
   }
