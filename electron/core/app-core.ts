@@ -87,7 +87,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const metrics = await createMetrics({ home: opts.home, bus, log, dockerClient: () => docker.connection.client(), ollamaUrl: () => settings.get().ollamaUrl, chatBackends: () => chat.backends.list() });
   const hardware = createHardware({ home: opts.home, settings, log, dockerStatus: (o) => docker.connection.status(o) });
   const ollama = createOllama({ home: opts.home, settings, tasks, bus, log, hardwareProfile: () => hardware.service.profile(), chatBackends: () => chat.backends.list() });
-  const bench = createBench({ home: opts.home, bus, tasks, log, appVersion: APP_VERSION, resolveBackend: (id) => chat.backends.resolve(id), hardware: () => hardware.service.profile(), deployments: () => docker.service.list(), metrics: metrics.service });
+  const bench = createBench({ home: opts.home, bus, tasks, log, appVersion: APP_VERSION, resolveBackend: (id) => chat.backends.resolve(id), apiKey: (b) => chat.backends.apiKey(b), hardware: () => hardware.service.profile(), deployments: () => docker.service.list(), metrics: metrics.service });
   const engine = createEngineHost({ home: opts.home, bus, tasks, settings, log, logPath, appVersion: APP_VERSION, chatBackends: chat.backends, docker: docker.connection, launcher: opts.engineLauncher, appRoot: opts.appRoot });
 
   const app: DomainHandlers<'app'> = {

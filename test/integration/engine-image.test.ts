@@ -1,4 +1,5 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +105,87 @@ describe('the onnx-engine image', () => {
     });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { generated_text: string }).generated_text).toContain('tiny demo model');
+  });
+
+  it('published beyond loopback, the deployment gets its own API key: mounted as a file, required by the engine, sent by the app', async () => {
+    const name = uniqueName('engine-key-deploy');
+    const port = await freePort();
+    const done = await t.task('docker.deploy', {
+      ...defaultDeployConfig('onnx-engine', '0.0.0.0'),
+      name,
+      model: TINY_MODEL_ID,
+      modelPath: TINY_DIR,
+      hostPort: port,
+      contextLength: 1024,
+      cpus: 1,
+      memoryLimitGb: 1,
+    });
+    // The deploy's own readiness check (model listed, one-token chat) passed through the key.
+    expect(done.error).toBeUndefined();
+    const dep = DeployResultSchema.parse(done.result).deployment;
+    expect(dep).toMatchObject({ name, state: 'running', health: 'healthy' });
+    const keyFile = dep.endpoint!.apiKeyFile!;
+    expect(keyFile).toBe(path.join(t.core.home, 'container-secrets', 'engine', name, 'api-key'));
+    const key = readFileSync(keyFile, 'utf8');
+    expect(key.length).toBeGreaterThanOrEqual(32);
+    expect(statSync(path.dirname(keyFile)).mode & 0o777).toBe(0o700);
+    expect(dep.endpoint!.curl).toContain(`Authorization: Bearer $(cat '${keyFile}')`);
+
+    // docker inspect shows where the key is, never the key.
+    const c = await inspect(`slm-deck-${name}`);
+    expect(c.Config.Env).toContain('SLM_ENGINE_API_KEY_FILE=/run/secrets/slm-deck-engine-key');
+    expect(c.Mounts).toContainEqual(expect.objectContaining({ Type: 'bind', Source: keyFile, Destination: '/run/secrets/slm-deck-engine-key', RW: false }));
+    for (const part of [c.Config.Env, c.Config.Labels, c.Config.Cmd, c.Args, c.HostConfig]) expect(JSON.stringify(part)).not.toContain(key);
+
+    // Without the key the published port refuses the API; probes and the monitor's /metrics stay open.
+    expect((await fetch(`http://127.0.0.1:${port}/v1/models`)).status).toBe(401);
+    const wrong = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', Authorization: 'Bearer not-the-key-0123456789' },
+      body: JSON.stringify({ model: dep.endpoint!.model, messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    expect(wrong.status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
+
+    // The app's chat goes through the deployment with the key; what the renderer gets never holds it.
+    const backends = await t.call('chat.backends', {});
+    expect(JSON.stringify(backends)).not.toContain(key);
+    expect(JSON.stringify(await t.call('docker.list', {}))).not.toContain(key);
+    expect((await t.call('chat.backendHealth', {})).find((h) => h.id === `docker:${name}`)).toMatchObject({ answering: true });
+    const conv = await t.call('chat.create', { backendId: `docker:${name}`, params: { temperature: 0 } });
+    const sent = await t.call('chat.send', { conversationId: conv.id, content: 'Hello! Who are you?' });
+    await t.core.chat.settled(conv.id);
+    const reply = (await t.call('chat.get', { id: conv.id })).messages.find((m) => m.id === sent.assistantMessageId)!;
+    expect(reply.error).toBeUndefined();
+    expect(reply.content).toBe(TINY_ANSWER);
+
+    // The benchmark measures it with the key too: every request answered.
+    const benched = await t.task('bench.start', { backends: [{ backendId: `docker:${name}` }], prompts: [{ id: 'hello', prompt: 'Hello! Who are you?' }], runs: 1, concurrency: [1], warmup: 0, maxTokens: 16 });
+    expect(benched.state, JSON.stringify(benched.error)).toBe('succeeded');
+    const run = await t.call('bench.get', { id: (benched.result as { runId: string }).runId });
+    expect(run.backends[0]).toMatchObject({ status: 'ok', error: null });
+    expect(run.cells[0]).toMatchObject({ sent: 1, ok: 1, errors: 0 });
+
+    // Redeploying keeps the key (clients holding it keep working); removing the deployment removes it.
+    const again = await t.task('docker.deploy', { ...defaultDeployConfig('onnx-engine', '0.0.0.0'), name, model: TINY_MODEL_ID, modelPath: TINY_DIR, hostPort: port, contextLength: 1024, cpus: 1, memoryLimitGb: 1, replace: true });
+    expect(again.error).toBeUndefined();
+    expect(readFileSync(keyFile, 'utf8')).toBe(key);
+    await t.call('docker.remove', { name, removeVolumes: false });
+    expect(existsSync(path.dirname(keyFile))).toBe(false);
+  });
+
+  it('a deploy beyond loopback that fails its checks leaves no key behind', async () => {
+    const name = uniqueName('engine-key-refused');
+    const port = await freePort();
+    const holder = net.createServer();
+    await new Promise<void>((r) => holder.listen(port, '0.0.0.0', r));
+    try {
+      const done = await t.task('docker.deploy', { ...defaultDeployConfig('onnx-engine', '0.0.0.0'), name, model: TINY_MODEL_ID, modelPath: TINY_DIR, hostPort: port, cpus: 1, memoryLimitGb: 1 });
+      expect(done.error).toMatchObject({ code: 'port_in_use' });
+      expect(existsSync(path.join(t.core.home, 'container-secrets', 'engine', name))).toBe(false);
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
   });
 
   it('with SLM_ENGINE_API_KEY_FILE naming a mounted key file, the container needs `Authorization: Bearer` on the API', async () => {

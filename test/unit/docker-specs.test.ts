@@ -208,6 +208,36 @@ describe('ONNX engine spec', () => {
     const o = server(spec({ ...defaultDeployConfig('onnx-engine'), modelPath: '/data/tiny-model' }));
     expect(o.HostConfig.Mounts[0]).toMatchObject({ Source: '/data/tiny-model', ReadOnly: true });
   });
+
+  describe('API key', () => {
+    const KEY_FILE = '/home/me/.config/slm-deck/container-secrets/engine/edge/api-key';
+    const at = (bindHost: string) => spec({ ...defaultDeployConfig('onnx-engine'), name: 'edge', bindHost }, ctx({ engineKeyFile: KEY_FILE }));
+
+    it.each(['0.0.0.0', '192.168.1.20', '::', 'fd00::5'])('published on %s: the key file is mounted read-only and named by SLM_ENGINE_API_KEY_FILE', (bindHost) => {
+      const s = at(bindHost);
+      const o = server(s);
+      expect(o.HostConfig.Mounts).toContainEqual({ Type: 'bind', Source: KEY_FILE, Target: '/run/secrets/slm-deck-engine-key', ReadOnly: true });
+      expect(o.Env).toContain('SLM_ENGINE_API_KEY_FILE=/run/secrets/slm-deck-engine-key');
+      expect(s.endpoint.apiKeyFile).toBe(KEY_FILE);
+      // The ready-to-paste request reads the key from its file instead of showing it.
+      expect(s.endpoint.curl).toContain(`-H "Authorization: Bearer $(cat '${KEY_FILE}')"`);
+    });
+
+    it.each(['127.0.0.1', '127.0.0.2', '::1', 'localhost'])('published on the loopback %s: no key, even when one is offered', (bindHost) => {
+      const s = at(bindHost);
+      const o = server(s);
+      expect(o.HostConfig.Mounts).toHaveLength(1);
+      expect(o.Env.join(' ')).not.toContain('API_KEY');
+      expect(s.endpoint.apiKeyFile).toBeUndefined();
+      expect(s.endpoint.curl).not.toContain('Authorization');
+    });
+
+    it('previews and compose files (no key context) carry no key mount', () => {
+      const o = server(spec({ ...defaultDeployConfig('onnx-engine'), bindHost: '0.0.0.0' }));
+      expect(o.HostConfig.Mounts).toHaveLength(1);
+      expect(o.Env.join(' ')).not.toContain('API_KEY');
+    });
+  });
 });
 
 describe('every spec', () => {
@@ -287,6 +317,7 @@ describe('every spec', () => {
       mirror: () => 'localhost:5000',
       hfToken: async () => null,
       hfTokenDir: '/tmp/hf',
+      engineKeysDir: '/tmp/engine-keys',
       appVersion: '1.2.3',
       engineVersion: '1.2.3',
       modelsDir: '/tmp/models',

@@ -21,6 +21,7 @@ export function createBench(o: {
   log: Logger;
   appVersion: string;
   resolveBackend: (id: string) => Promise<ChatBackend>;
+  apiKey?: (backend: ChatBackend) => Promise<string | undefined>;
   hardware: () => Promise<HardwareProfile>;
   deployments: () => Promise<Deployment[]>;
   metrics?: MetricsLike;
@@ -38,6 +39,7 @@ export function createBench(o: {
     log,
     deps: {
       resolveBackend: o.resolveBackend,
+      apiKey: o.apiKey,
       clients: o.clients ?? { openai: new OpenAiClient(), ollama: new OllamaClient() },
       deployments: o.deployments,
       hardware: o.hardware,

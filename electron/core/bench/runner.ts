@@ -15,6 +15,8 @@ import { summarise } from './stats';
 
 export interface RunnerDeps {
   resolveBackend(id: string): Promise<ChatBackend>;
+  /** The key a backend requires as `Authorization: Bearer` (an engine deployment published beyond loopback). */
+  apiKey?(backend: ChatBackend): Promise<string | undefined>;
   clients: Record<ChatProtocol, ChatClient>;
   /** Managed deployments (empty while Docker is away). */
   deployments(): Promise<Deployment[]>;
@@ -35,6 +37,7 @@ interface Entry {
   info: BenchBackend;
   profile: BackendProfile | null;
   model: string;
+  apiKey?: string;
   failures: number;
   sent: number;
 }
@@ -82,6 +85,7 @@ export async function runBenchmark(id: string, config: BenchConfig, deps: Runner
       messages,
       params: { temperature: config.temperature, seed: config.seed, max_tokens: config.maxTokens },
       stream: true,
+      ...(e.apiKey ? { apiKey: e.apiKey } : {}),
     };
   };
   const send = (e: Entry, p: BenchConfig['prompts'][number]) =>
@@ -265,8 +269,10 @@ async function prepare(
   }
   let models: ModelInfo[] = [];
   let modelsError: ErrorInfo | null = null;
+  let apiKey: string | undefined;
   try {
-    models = await deps.clients[backend.kind].models(backend.baseUrl, AbortSignal.any([o.signal, AbortSignal.timeout(MODELS_TIMEOUT_MS)]));
+    apiKey = await deps.apiKey?.(backend);
+    models = await deps.clients[backend.kind].models(backend.baseUrl, AbortSignal.any([o.signal, AbortSignal.timeout(MODELS_TIMEOUT_MS)]), apiKey);
   } catch (e) {
     modelsError = toInfo(e, backend.label);
   }
@@ -293,5 +299,5 @@ async function prepare(
     error,
     failedAfter: error ? 0 : null,
   };
-  return { backend, info, profile, model: model ?? '', failures: 0, sent: 0 };
+  return { backend, info, profile, model: model ?? '', ...(apiKey ? { apiKey } : {}), failures: 0, sent: 0 };
 }

@@ -12,6 +12,8 @@ export interface BackendSource {
   list(): Promise<ChatBackend[]> | ChatBackend[];
   /** One backend by id, for a source whose list is costly (Docker inspects every deployment). */
   find?(id: string): Promise<ChatBackend | null> | ChatBackend | null;
+  /** The key its servers require as `Authorization: Bearer` (kept in the core: ChatBackend goes to the renderer). */
+  apiKey?(id: string): Promise<string | undefined>;
 }
 
 /** The pluggable list of backends a chat can target. */
@@ -74,6 +76,11 @@ export class BackendRegistry {
         ? `Pick another backend (${all.map((b) => b.label).join(', ')}), or start its deployment on the Deploy page.`
         : 'Deploy a backend on the Deploy page, or add an OpenAI-compatible URL in the Playground.',
     );
+  }
+
+  /** The key a request to this backend must carry, from the source that contributed it; undefined when none is needed. */
+  async apiKey(b: ChatBackend): Promise<string | undefined> {
+    return this.sources.get(b.source)?.apiKey?.(b.id);
   }
 
   private sourceFailed(s: BackendSource, e: unknown): void {

@@ -77,7 +77,7 @@ export class ChatService {
   /** Whether each backend answers now; probed directly (not from the models cache). */
   async health(list?: ChatBackend[]): Promise<BackendHealth[]> {
     const all = list ?? (await this.deps.backends.list());
-    return Promise.all(all.map((b) => probeBackend(b, (signal) => this.clients[b.kind].models(b.baseUrl, signal))));
+    return Promise.all(all.map((b) => probeBackend(b, async (signal) => this.clients[b.kind].models(b.baseUrl, signal, await this.deps.backends.apiKey(b)))));
   }
 
   /** The backend a new chat starts on; `last` defaults to the backend of the latest conversation; `exclude` e.g. the one that just failed. */
@@ -93,8 +93,9 @@ export class ChatService {
     const hit = this.modelCache.get(key);
     if (hit && Date.now() - hit.at < MODELS_TTL_MS) return hit.models;
     const timeout = AbortSignal.timeout(5_000);
-    const models = this.clients[backend.kind]
-      .models(backend.baseUrl, signal ? AbortSignal.any([signal, timeout]) : timeout)
+    const models = this.deps.backends
+      .apiKey(backend)
+      .then((apiKey) => this.clients[backend.kind].models(backend.baseUrl, signal ? AbortSignal.any([signal, timeout]) : timeout, apiKey))
       .catch((e: unknown) => {
         this.modelCache.delete(key);
         if (timeout.aborted) {
@@ -396,9 +397,10 @@ export class ChatService {
       model = await this.modelFor(c, backend, signal);
       const tools = toolSpecs(c.tools);
       streamed = !tools.length || (await this.streamsToolCalls(backend, signal));
+      const apiKey = await this.deps.backends.apiKey(backend);
       meter.start();
       const events = this.clients[backend.kind].chat(
-        { baseUrl: backend.baseUrl, model, messages: this.wire(c, msg), params: c.params, ...(tools.length ? { tools } : {}), stream: streamed },
+        { baseUrl: backend.baseUrl, model, messages: this.wire(c, msg), params: c.params, ...(tools.length ? { tools } : {}), stream: streamed, ...(apiKey ? { apiKey } : {}) },
         signal,
       );
       for await (const ev of events) {

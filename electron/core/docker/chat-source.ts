@@ -40,5 +40,9 @@ export function dockerChatSource(svc: DockerService): BackendSource {
       const d = await svc.get(id.slice('docker:'.length)).catch(() => null);
       return d && asBackend(d);
     },
+    apiKey: async (id) => {
+      if (!id.startsWith('docker:')) return undefined;
+      return (await svc.apiKey(await svc.get(id.slice('docker:'.length)))) ?? undefined;
+    },
   };
 }

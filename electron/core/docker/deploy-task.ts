@@ -25,6 +25,8 @@ export interface DeployDeps {
   spec: DeploymentSpec;
   /** onnx-engine: the model folder on the Docker host. */
   modelFolder: string | null;
+  /** The key the server requires (an engine published beyond loopback), for the readiness check. */
+  apiKey?: string | null;
   mirror: string;
   verdict?: VerdictFn;
   log: Logger;
@@ -238,7 +240,7 @@ export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskCon
     return { gpuCheck, ready: null };
   }
   try {
-    const ready = await waitAnswering(spec.endpoint, { signal, mark, update: (u) => task.update(u), timeoutSec: spec.healthTimeoutSec });
+    const ready = await waitAnswering(spec.endpoint, { signal, mark, update: (u) => task.update(u), timeoutSec: spec.healthTimeoutSec, apiKey: d.apiKey });
     return { gpuCheck, ready: { ...ready, stages } };
   } catch (e) {
     throw await cancelled(e);

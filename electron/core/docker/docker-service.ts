@@ -23,9 +23,11 @@ import { containerName, deploymentContainers, publishedPorts, roleOf } from './o
 import { checkPort as probePort } from './ports';
 import { pullImage } from './pull';
 import { buildSpec } from './specs';
-import { withResolver, type SpecContext } from './specs/common';
+import { deploymentName, withResolver, type SpecContext } from './specs/common';
+import { wantsApiKey } from './specs/onnx-engine';
+import { isLoopback } from '../../shared/request-guard';
 import { resolveModelFolder } from '../fs/model-folder';
-import { syncTokenFolder } from './secret-mounts';
+import { ensureEngineKey, readEngineKey, removeEngineKey, syncTokenFolder } from './secret-mounts';
 import { containerStats, statsOnce } from './stats';
 import { SshTunnels } from './tunnels';
 import { Watches } from './watches';
@@ -41,6 +43,8 @@ export interface DockerServiceOptions {
   hfToken: () => Promise<string | null>;
   /** Host folder the Hugging Face token file is kept in for mounting (0700). */
   hfTokenDir: string;
+  /** Host folder of the engine deployments' API keys, one sub-folder per deployment (0700). */
+  engineKeysDir: string;
   appVersion: string;
   engineVersion: string;
   modelsDir: string;
@@ -102,7 +106,9 @@ export class DockerService {
 
   private withWarnings(req: DeployRequest, spec: DeploymentSpec): DeploymentSpec {
     if (req.openWebUi && !backendDefinition(req.backend).info.options.includes('openWebUi')) spec.warnings.push('Open WebUI is only offered with Ollama; it is not started.');
-    if (!/^127\.|^::1$|^localhost$/.test(req.bindHost)) {
+    if (spec.endpoint.apiKeyFile) {
+      spec.warnings.push(`The server is published on ${req.bindHost}: other machines that can reach it need its API key (Authorization: Bearer, kept in ${spec.endpoint.apiKeyFile}).`);
+    } else if (!isLoopback(req.bindHost)) {
       spec.warnings.push(`The server is published on ${req.bindHost}: other machines that can reach it can use the model without a password.`);
     }
     return spec;
@@ -117,7 +123,9 @@ export class DockerService {
     const token = await this.deps.hfToken();
     // A remote daemon cannot mount a folder of this machine: there the token is not passed (it is never put in Env).
     const hfTokenDir = status.remote ? null : await syncTokenFolder(this.deps.hfTokenDir, token);
-    const ctx = this.specContext(status.arch ?? this.hostArch(), token ? hfTokenDir : null);
+    // An engine published beyond loopback gets its own key, mounted from this machine (so not on a remote daemon).
+    const engineKeyFile = wantsApiKey(req) && !status.remote ? await ensureEngineKey(this.deps.engineKeysDir, deploymentName(req)) : null;
+    const ctx = { ...this.specContext(status.arch ?? this.hostArch(), token ? hfTokenDir : null), engineKeyFile };
     // The folder is resolved through symlinks and checked here; the container mounts what was checked.
     // A remote daemon's disk cannot be read from here, so only the path's shape is checked for it.
     const wanted = backendDefinition(req.backend).modelFolder?.(req, ctx);
@@ -136,6 +144,7 @@ export class DockerService {
           status,
           spec,
           modelFolder: folder,
+          apiKey: engineKeyFile ? await readEngineKey(this.deps.engineKeysDir, spec.name) : null,
           mirror: this.deps.mirror(),
           verdict: this.deps.verdict,
           log,
@@ -150,6 +159,9 @@ export class DockerService {
       log.info('deployed', { name: spec.name, state: deployment.state });
       return { deployment, gpuCheck, ready };
     } catch (e) {
+      // A deploy that left no container leaves no key (one refused as a name conflict keeps the existing deployment's).
+      const left = engineKeyFile ? await deploymentContainers(docker, spec.name).catch(() => null) : null;
+      if (left?.length === 0) await removeEngineKey(this.deps.engineKeysDir, spec.name);
       throw this.fail(e, `deploy ${spec.name}`, task.signal);
     }
   }
@@ -346,6 +358,7 @@ export class DockerService {
       }
     }
     this.gpuChecks.delete(name);
+    await removeEngineKey(this.deps.engineKeysDir, name);
     this.changed(name, 'destroy');
     return { containers: removed, volumesRemoved, volumesKept, ...(volumesInUse.length ? { volumesInUse } : {}) };
   }
@@ -353,6 +366,17 @@ export class DockerService {
   private changed(name: string, action: string): void {
     this.deps.bus.emit('docker.changed', { name, action });
     this.deps.onChanged?.();
+  }
+
+  /**
+   * The key a client must send as `Authorization: Bearer` to this deployment, null when its
+   * endpoint needs none. Read from the app's own key folder by name, never from a path a label names.
+   */
+  async apiKey(d: Deployment): Promise<string | null> {
+    if (!d.endpoint?.apiKeyFile) return null;
+    const key = await readEngineKey(this.deps.engineKeysDir, d.name);
+    if (key === null) throw new DeckError('not_found', `The API key of the deployment "${d.name}" is missing.`, 'Deploy it again with "replace": a new key is made and mounted.');
+    return key;
   }
 
   /* ------------------------------------------------------------ checks */

@@ -60,6 +60,7 @@ export function createDockerDomain(o: {
     mirror: () => o.settings.get().registryMirror,
     hfToken: () => o.settings.hfToken(),
     hfTokenDir,
+    engineKeysDir: path.join(o.home, 'container-secrets', 'engine'),
     appVersion: o.appVersion,
     engineVersion: o.engineVersion ?? o.appVersion,
     modelsDir: path.join(o.home, 'models'),

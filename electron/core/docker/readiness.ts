@@ -21,6 +21,8 @@ export interface ReadyOptions {
   /** How long the server may take to list the model after it answers its healthcheck. */
   timeoutSec: number;
   pollMs?: number;
+  /** Sent as `Authorization: Bearer` when the server requires a key (an engine published beyond loopback). */
+  apiKey?: string | null;
 }
 
 /** Step texts the Deploy page turns into its stage list (see renderer form-model PHASES). */
@@ -76,7 +78,9 @@ async function getJson<S extends z.ZodType>(url: string, schema: S, init: Reques
   return parsed.data;
 }
 
-const post = (json: unknown): RequestInit => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(json) });
+const bearer = (key: string | null | undefined): Record<string, string> => (key ? { Authorization: `Bearer ${key}` } : {});
+
+const post = (json: unknown, key?: string | null): RequestInit => ({ method: 'POST', headers: { 'Content-Type': 'application/json', ...bearer(key) }, body: JSON.stringify(json) });
 
 /** OpenAI-compatible servers (vLLM, the ONNX engine): the model is listed, then one token. */
 async function openAiReady(ep: Endpoint, o: ReadyOptions): Promise<Readiness> {
@@ -84,7 +88,7 @@ async function openAiReady(ep: Endpoint, o: ReadyOptions): Promise<Readiness> {
   const deadline = Date.now() + o.timeoutSec * 1000;
   let listed: string[] = [];
   for (;;) {
-    listed = (await getJson(`${ep.url}/v1/models`, ModelsSchema, {}, 'Listing models', o.signal).catch((e: unknown) => {
+    listed = (await getJson(`${ep.url}/v1/models`, ModelsSchema, { headers: bearer(o.apiKey) }, 'Listing models', o.signal).catch((e: unknown) => {
       if (o.signal.aborted || Date.now() >= deadline) throw e;
       return { data: [] };
     })).data.map((m) => m.id);
@@ -104,7 +108,7 @@ async function openAiReady(ep: Endpoint, o: ReadyOptions): Promise<Readiness> {
   await getJson(
     `${ep.url}/v1/chat/completions`,
     CompletionSchema,
-    post({ model: ep.model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1, stream: false }),
+    post({ model: ep.model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1, stream: false }, o.apiKey),
     'A one-token chat',
     o.signal,
     o.timeoutSec * 1000,

@@ -161,6 +161,11 @@ export const EndpointSchema = z.object({
   /** A ready-to-paste request. */
   curl: z.string(),
   webUiUrl: z.string().optional(),
+  /**
+   * The server needs `Authorization: Bearer <key>` (an engine published beyond loopback): the
+   * host file holding the key. The core reads the key itself; it never reaches the renderer.
+   */
+  apiKeyFile: z.string().optional(),
 });
 export type Endpoint = z.infer<typeof EndpointSchema>;
 

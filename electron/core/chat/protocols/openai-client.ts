@@ -86,7 +86,7 @@ export class OpenAiClient implements ChatClient {
     }
     const res = await request(target, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: req.stream ? 'text/event-stream' : 'application/json' },
+      headers: { 'Content-Type': 'application/json', Accept: req.stream ? 'text/event-stream' : 'application/json', ...bearer(req.apiKey) },
       body: JSON.stringify(body),
       signal,
     });
@@ -160,12 +160,16 @@ export class OpenAiClient implements ChatClient {
     yield { type: 'finish', reason: finish ?? 'stop' };
   }
 
-  async models(baseUrl: string, signal: AbortSignal): Promise<ModelInfo[]> {
+  async models(baseUrl: string, signal: AbortSignal, apiKey?: string): Promise<ModelInfo[]> {
     const target: Target = { url: joinUrl(baseUrl, '/models'), what: `the server at ${baseUrl}` };
-    const res = await request(target, { method: 'GET', signal });
+    const res = await request(target, { method: 'GET', headers: bearer(apiKey), signal });
     const parsed = parseOr(Models, await res.json(), target);
     return parsed.data.map((m) => ({ id: m.id, ...(m.owned_by ? { detail: m.owned_by } : {}) }));
   }
+}
+
+function bearer(apiKey: string | undefined): Record<string, string> {
+  return apiKey ? { Authorization: `Bearer ${apiKey}` } : {};
 }
 
 function* completionEvents(c: z.infer<typeof Completion>): Generator<StreamEvent> {

@@ -22,6 +22,8 @@ export interface ChatRequest {
   params: ChatParams;
   tools?: ToolSpec[];
   stream: boolean;
+  /** Sent as `Authorization: Bearer` (an engine deployment published beyond loopback); never logged. */
+  apiKey?: string;
 }
 
 /** What a server said, in the order it said it. */
@@ -41,5 +43,5 @@ export interface ModelInfo {
 
 export interface ChatClient {
   chat(req: ChatRequest, signal: AbortSignal): AsyncGenerator<StreamEvent>;
-  models(baseUrl: string, signal: AbortSignal): Promise<ModelInfo[]>;
+  models(baseUrl: string, signal: AbortSignal, apiKey?: string): Promise<ModelInfo[]>;
 }

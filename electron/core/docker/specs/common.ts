@@ -17,6 +17,8 @@ export interface SpecContext {
   arch: string;
   /** Host folder holding the Hugging Face token file, mounted read-only into vLLM; never part of previews or compose files. */
   hfTokenDir?: string | null;
+  /** onnx-engine published beyond loopback: the host file holding its API key, mounted read-only; never part of previews or compose files. */
+  engineKeyFile?: string | null;
   resolveModel: (backend: DeployRequest['backend'], model: string) => ResolvedModel;
 }
 
@@ -138,13 +140,16 @@ export function hostForUrl(bindHost: string): string {
 
 const SAMPLE_PROMPT = 'A train travels 240 km in 3 hours. If it goes 20 km/h faster, how long does the same trip take?';
 
-export function openAiEndpoint(url: string, model: string): Endpoint {
+/** With `apiKeyFile`, the curl line reads the key from that file, so the key itself is never shown. */
+export function openAiEndpoint(url: string, model: string, apiKeyFile?: string): Endpoint {
   const body = JSON.stringify({ model, messages: [{ role: 'user', content: SAMPLE_PROMPT }], max_tokens: 200 });
+  const auth = apiKeyFile ? ` -H "Authorization: Bearer $(cat '${apiKeyFile}')"` : '';
   return {
     url,
     api: 'openai',
     model,
-    curl: `curl ${url}/v1/chat/completions -H 'Content-Type: application/json' -d '${body}'`,
+    curl: `curl ${url}/v1/chat/completions -H 'Content-Type: application/json'${auth} -d '${body}'`,
+    ...(apiKeyFile ? { apiKeyFile } : {}),
   };
 }
 
@@ -160,6 +165,6 @@ export function endpointLabel(e: Endpoint): string {
 }
 
 export function endpointFromLabel(e: Omit<Endpoint, 'curl'>): Endpoint {
-  const base = e.api === 'ollama' ? ollamaEndpoint(e.url, e.model) : openAiEndpoint(e.url, e.model);
+  const base = e.api === 'ollama' ? ollamaEndpoint(e.url, e.model) : openAiEndpoint(e.url, e.model, e.apiKeyFile);
   return { ...base, ...(e.webUiUrl ? { webUiUrl: e.webUiUrl } : {}) };
 }

@@ -1,5 +1,7 @@
 import type { ContainerSpec, DeployRequest, DeploymentSpec } from '../../../shared/contract/docker';
+import { isLoopback } from '../../../shared/request-guard';
 import { checkModelPathShape } from '../../fs/model-folder';
+import { ENGINE_KEY_PATH } from '../secret-mounts';
 import { containedPath } from '../../fs/contained-path';
 import { containerName, LABEL } from '../labels';
 import {
@@ -22,13 +24,19 @@ export function engineModelFolder(req: DeployRequest, ctx: SpecContext): string 
   return req.modelPath;
 }
 
+/** An engine reachable from other machines requires an API key (as vLLM's --api-key); a loopback one does not. */
+export function wantsApiKey(req: DeployRequest): boolean {
+  return req.backend === 'onnx-engine' && !isLoopback(req.bindHost);
+}
+
 /** The ONNX engine container: model folder mounted read-only, the request's limits, /health probe. */
 export function buildOnnxEngineSpec(req: DeployRequest, ctx: SpecContext): DeploymentSpec {
   const warnings: string[] = [];
   const model = ctx.resolveModel(req.backend, req.model);
   const name = containerName(deploymentName(req), 'server');
   const folder = engineModelFolder(req, ctx);
-  const endpoint = openAiEndpoint(`http://${hostForUrl(req.bindHost)}:${req.hostPort}`, model.served);
+  const keyFile = wantsApiKey(req) ? ctx.engineKeyFile : null;
+  const endpoint = openAiEndpoint(`http://${hostForUrl(req.bindHost)}:${req.hostPort}`, model.served, keyFile ?? undefined);
   if (req.gpus.length) warnings.push('The ONNX engine container runs on the CPU; the GPU selection is ignored.');
   const url = `http://127.0.0.1:${ENGINE_PORT}/health`;
   const server: ContainerSpec = {
@@ -48,6 +56,8 @@ export function buildOnnxEngineSpec(req: DeployRequest, ctx: SpecContext): Deplo
         SLM_ENGINE_MODEL_ID: model.served,
         SLM_ENGINE_CONTEXT: String(req.contextLength),
         SLM_ENGINE_PARALLEL: String(req.parallel),
+        // The file's path, not the key: `docker inspect` shows Env.
+        ...(keyFile ? { SLM_ENGINE_API_KEY_FILE: ENGINE_KEY_PATH } : {}),
         ...req.env,
       }),
       Labels: { ...baseLabels(req, 'server', model.served, ctx.appVersion), [LABEL.request]: requestLabel(req), [LABEL.endpoint]: endpointLabel(endpoint) },
@@ -55,7 +65,10 @@ export function buildOnnxEngineSpec(req: DeployRequest, ctx: SpecContext): Deplo
       Healthcheck: healthcheck(httpProbe(url, [`node -e "fetch('${url}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"`]), 300),
       HostConfig: {
         PortBindings: ports(ENGINE_PORT, req.hostPort, req.bindHost).PortBindings,
-        Mounts: [{ Type: 'bind', Source: folder, Target: ENGINE_MODEL_DIR, ReadOnly: true }],
+        Mounts: [
+          { Type: 'bind', Source: folder, Target: ENGINE_MODEL_DIR, ReadOnly: true },
+          ...(keyFile ? [{ Type: 'bind' as const, Source: keyFile, Target: ENGINE_KEY_PATH, ReadOnly: true }] : []),
+        ],
         RestartPolicy: { Name: 'unless-stopped' },
         // null = no limit, as for every backend (the seed's 8 GB / 4 CPUs are defaultDeployConfig's, capped at the machine's cores).
         ...limits(req.memoryLimitGb, req.cpus),

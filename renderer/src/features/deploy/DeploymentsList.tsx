@@ -172,6 +172,11 @@ export function DeploymentsList({ onLogs, onCompose, onKube }: { onLogs: (name: 
                   {d.endpoint ? (
                     <>
                       <code>{d.endpoint.url}</code> <CopyButton text={d.endpoint.curl} label="curl" />
+                      {d.endpoint.apiKeyFile && (
+                        <div className="muted small" title={`Requests need Authorization: Bearer <key>; the key is in ${d.endpoint.apiKeyFile}`}>
+                          API key required (the copied curl reads it from its file)
+                        </div>
+                      )}
                     </>
                   ) : (
                     ''
