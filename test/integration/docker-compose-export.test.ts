@@ -45,9 +45,9 @@ interface Service {
 }
 
 /** What the image itself brings (ENV, LABEL), so only what the app set is compared. */
-async function imageDefaults(image: string): Promise<{ env: Set<string>; labels: Record<string, string> }> {
+async function imageDefaults(image: string): Promise<{ env: Set<string>; labels: Record<string, string>; cmd: string[] | null }> {
   const i = await rawDocker().getImage(image).inspect();
-  return { env: new Set(i.Config.Env ?? []), labels: i.Config.Labels ?? {} };
+  return { env: new Set(i.Config.Env ?? []), labels: i.Config.Labels ?? {}, cmd: i.Config.Cmd ?? null };
 }
 
 /** Field by field: the compose service against `docker inspect` of the container the app created. */
@@ -55,7 +55,8 @@ async function expectSameAsContainer(svc: Service, c: Docker.ContainerInspectInf
   const img = await imageDefaults(c.Config.Image);
   expect(svc.image).toBe(c.Config.Image);
   expect(svc.container_name).toBe(c.Name.replace(/^\//, ''));
-  if (svc.command) expect(svc.command).toEqual(c.Config.Cmd);
+  // No command in the file means the image's own CMD, as the app left it.
+  expect(svc.command ?? img.cmd).toEqual(c.Config.Cmd);
   const ownEnv = (c.Config.Env ?? []).filter((e) => !img.env.has(e));
   expect(Object.entries(svc.environment ?? {}).map(([k, v]) => `${k}=${v}`).sort()).toEqual(ownEnv.sort());
   const bindings = Object.entries(c.HostConfig.PortBindings ?? {}).flatMap(([key, list]) =>
@@ -74,7 +75,8 @@ async function expectSameAsContainer(svc: Service, c: Docker.ContainerInspectInf
   expect(ns(svc.healthcheck.timeout)).toBe(hc.Timeout);
   expect(ns(svc.healthcheck.start_period)).toBe(hc.StartPeriod);
   expect(svc.healthcheck.retries).toBe(hc.Retries);
-  if (svc.shm_size) expect(bytes(svc.shm_size)).toBe(c.HostConfig.ShmSize);
+  // No shm_size means Docker's default of 64 MiB, as the app left it.
+  expect(svc.shm_size ? bytes(svc.shm_size) : 64 * 1024 * 1024).toBe(c.HostConfig.ShmSize);
   expect(svc.cap_add ?? null).toEqual(c.HostConfig.CapAdd ?? null);
   expect(svc.security_opt ?? null).toEqual(c.HostConfig.SecurityOpt ?? null);
   expect(svc.networks?.[0] ?? 'default').toBe(c.HostConfig.NetworkMode);
