@@ -4,7 +4,6 @@ import type { DeployRequest, DeploymentSpec, DockerStatus, GpuCheck, PortCheck, 
 import { DeckError, isDeckError } from '../../shared/errors';
 import type { Logger } from '../log/logger';
 import type { TaskContext } from '../tasks/task-registry';
-import { refuseMemoryBelowPlan } from '../hardware/memory-floor';
 import { checkDiskSpace } from './disk';
 import { toDeckError } from './errors';
 import { checkGpu } from './gpu-check';
@@ -55,7 +54,7 @@ function portError(check: PortCheck, field: string): DeckError {
 
 /**
  * Everything that can be known to fail before touching anything: name, ports, limits
- * against the daemon and the planner's memory estimate, GPU passthrough, the planner, the model folder, images, disk space.
+ * against the daemon, GPU passthrough, the planner, the model folder, images, disk space.
  * Returns the containers a `replace` will remove and the images still to pull.
  */
 async function preflight(d: DeployDeps, req: DeployRequest, task: TaskContext): Promise<{ replacing: Docker.ContainerInfo[]; missing: string[] }> {
@@ -102,7 +101,6 @@ async function preflight(d: DeployDeps, req: DeployRequest, task: TaskContext): 
       );
     }
   }
-  refuseMemoryBelowPlan(req);
 
   if (wantsGpu(spec) && !status.gpu.available && !req.force && !req.createOnly) {
     throw new DeckError(

@@ -15,7 +15,8 @@ export function dockerHandlers(svc: DockerService, tasks: TaskRegistry): DomainH
     'docker.kube': async ({ name }) => ({ yaml: await svc.kube(name) }),
     'docker.checkPort': ({ port, host }) => svc.checkPort(port, host),
     'docker.deploy': (req) => {
-      // Fail fast on a request the builders reject (embedded, AWQ without an AWQ checkpoint...).
+      // Fail fast, before any task, on a request the builders reject (embedded, AWQ without an
+      // AWQ checkpoint...) and on a memory limit below the planner's estimate (the form's field).
       svc.preview(req);
       refuseMemoryBelowPlan(req);
       return tasks.start('docker.deploy', `Deploy ${req.name ?? req.backend}`, (t) => svc.deploy(req, t));
