@@ -67,6 +67,37 @@ describe('slm-deck docker verbs', () => {
     expect(bad.err).toContain('error: --kv-cache-type is f16 or q8_0, not "q2".');
   });
 
+  it('deploy --dry-run refuses a memory limit below the planner estimate, naming the limit it needs; enough, none or --force pass', () => {
+    const noDocker = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
+    const args = (...more: string[]) => ['deploy', 'ollama', '--dry-run', '--model', 'phi-4-mini-instruct/ollama-q4_K_M', '--context', '4096', '--parallel', '4', ...more];
+    const memory = (r: { out: string }) => (JSON.parse(r.out) as { containers: Array<{ create: { HostConfig: { Memory?: number } } }> }).containers[0].create.HostConfig.Memory;
+    const home = tempHome();
+
+    const refused = cli(home, args('--memory', '2'), noDocker);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      "error: A 2 GiB memory limit is too small: needs at least 6.3 GiB for Ollama (Docker) with phi4-mini:3.8b-q4_K_M (GGUF 4-bit) at 4,096-token context × 4 parallel requests (the planner's estimate: 6.28 GiB).",
+    );
+    expect(refused.err).toContain('hint: Raise the memory limit to 6.3 GiB or more (or no limit), or lower the context length or parallel requests, or deploy anyway (force).');
+    expect(refused.out).toBe('');
+    // --json: the typed error, on the memory field.
+    const typed = JSON.parse(cli(home, args('--memory', '2', '--json'), noDocker).out) as { error: { code: string; details: Array<{ path: string[] }> } };
+    expect(typed.error.code).toBe('invalid_input');
+    expect(typed.error.details.map((d) => d.path)).toEqual([['memoryLimitGb']]);
+    // Fewer parallel requests need less: the number follows the request.
+    expect(cli(home, ['deploy', 'ollama', '--dry-run', '--model', 'phi-4-mini-instruct/ollama-q4_K_M', '--context', '4096', '--parallel', '1', '--memory', '2'], noDocker).err).toContain('needs at least 4.1 GiB');
+
+    const enough = cli(home, args('--memory', '6.3', '--json'), noDocker);
+    expect(enough.code).toBe(0);
+    expect(memory(enough)).toBe(Math.round(6.3 * 1024 ** 3));
+    const none = cli(home, args('--memory', 'none', '--json'), noDocker);
+    expect(none.code).toBe(0);
+    expect(memory(none)).toBeUndefined();
+    const forced = cli(home, args('--memory', '2', '--force', '--json'), noDocker);
+    expect(forced.code).toBe(0);
+    expect(memory(forced)).toBe(2 * 1024 ** 3);
+  });
+
   it('says why when Docker is not there, with a hint, and exits 1', () => {
     const r = cli(tempHome(), ['ps'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
     expect(r.code).toBe(1);
@@ -80,7 +111,8 @@ describe('slm-deck docker verbs', () => {
     expect(cli(home, ['settings', 'set', 'registryMirror', REGISTRY]).code).toBe(0);
     const name = uniqueName('cli');
     const port = String(freePortSync());
-    const deployed = cli(home, ['deploy', 'ollama', '--name', name, '--port', port, '--memory', '1', '--cpus', '1'], env);
+    // The memory limit is the plan's for this machine (never below the planner's estimate).
+    const deployed = cli(home, ['deploy', 'ollama', '--name', name, '--port', port, '--cpus', '1'], env);
     expect(deployed.err + deployed.out).toContain(`${name} is ready at http://127.0.0.1:${port}, answering with phi4-mini:3.8b-q4_K_M`);
     expect(deployed.out).toContain(`curl http://127.0.0.1:${port}/api/chat`);
 

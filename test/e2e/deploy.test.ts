@@ -41,8 +41,20 @@ describe('Deploy page', () => {
     const form = page.getByRole('form', { name: 'Deployment settings' });
     await form.getByLabel('Name', { exact: true }).fill(name);
     await form.getByLabel('Host port').fill(String(port));
-    await form.getByLabel('Memory limit (GB)').fill('1');
+    const memory = form.getByLabel('Memory limit (GB)');
+    await memory.fill('1');
     await form.getByLabel('CPU limit').fill('1');
+    await form.getByRole('button', { name: 'Deploy', exact: true }).click();
+
+    // 1 GB is below the planner's estimate for this form, context and parallel requests: refused on the field, with the number it needs.
+    const tooSmall = page.locator('#deploy-memoryLimitGb-help');
+    await expect.poll(() => tooSmall.textContent(), { timeout: 15_000 }).toMatch(/^Too small: needs at least \d+(\.\d)? GiB for Ollama \(Docker\) with phi4-mini:3\.8b-q4_K_M \(GGUF 4-bit\) at [\d,]+-token context × \d+ parallel requests? \(the planner's estimate: [\d.]+ GiB\)\.$/);
+    expect(await memory.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('deploy-progress').count()).toBe(0);
+    expect((await rawDocker().listContainers({ all: true, filters: { name: [`slm-deck-${name}`] } })).length).toBe(0);
+    const needed = /needs at least ([\d.]+) GiB/.exec((await tooSmall.textContent()) ?? '')![1];
+    await memory.fill(needed);
+    expect(await tooSmall.count()).toBe(0);
     await form.getByRole('button', { name: 'Deploy', exact: true }).click();
 
     const progress = page.getByTestId('deploy-progress');
@@ -59,6 +71,7 @@ describe('Deploy page', () => {
     const c = await inspect(`slm-deck-${name}`);
     expect(c.State.Health?.Status).toBe('healthy');
     expect(c.HostConfig.PortBindings).toEqual({ '11434/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
+    expect(c.HostConfig.Memory).toBe(Math.round(Number(needed) * 1024 ** 3));
     // Ready means answering: the model was pulled into the deployment.
     const tags = (await (await fetch(`http://127.0.0.1:${port}/api/tags`)).json()) as { models: Array<{ name: string }> };
     expect(tags.models.map((m) => m.name)).toContain('phi4-mini:3.8b-q4_K_M');

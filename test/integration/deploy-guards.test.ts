@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { MethodInput } from '../../electron/shared/contract';
 import { defaultDeployConfig } from '../../electron/core/backends';
 import { DeckError } from '../../electron/shared/errors';
-import { DOCKER_HOST, dockerSuite, freePort, rawDocker, type TestCore, uniqueName } from './docker-helpers';
+import { atPlannerMinimum, DOCKER_HOST, dockerSuite, freePort, rawDocker, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-guard';
 let t: TestCore;
@@ -58,7 +58,7 @@ describe('deploy refuses host paths that are not a model folder', () => {
     it(`modelPath = ${what}`, async () => {
       const name = uniqueName('guard');
       const folder = modelPath === '__HOME__' ? t.core.home : modelPath;
-      const error = await deployError({ ...defaultDeployConfig('onnx-engine'), name, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1, modelPath: folder });
+      const error = await deployError(atPlannerMinimum({ ...defaultDeployConfig('onnx-engine'), name, hostPort: await freePort(), cpus: 1, modelPath: folder }));
       expect(error).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(reason) });
       expect(error?.hint).toMatch(/genai_config\.json/);
       expect(await containersNamed(name)).toEqual([]);

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultDeployConfig } from '../../electron/core/backends';
-import { dockerSuite, freePort, inspect, type TestCore, uniqueName } from './docker-helpers';
+import { atPlannerMinimum, dockerSuite, freePort, inspect, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-secret';
 const TOKEN = 'hf_SecretTokenValue0123456789abcdef';
@@ -28,9 +28,9 @@ describe('secrets stay out of container config', () => {
     const tokenFile = path.join(t.core.home, 'container-secrets', 'hf', 'token');
     const names = { vllm: uniqueName('secret-vllm'), ollama: uniqueName('secret-ollama') };
     const env = { VLLM_LOGGING_LEVEL: ENV_VALUE };
-    const vllm = await t.task('docker.deploy', { ...defaultDeployConfig('vllm-cpu'), name: names.vllm, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1.5, env, createOnly: true });
+    const vllm = await t.task('docker.deploy', atPlannerMinimum({ ...defaultDeployConfig('vllm-cpu'), name: names.vllm, hostPort: await freePort(), cpus: 1, env, createOnly: true }));
     expect(vllm.error).toBeUndefined();
-    const ollama = await t.task('docker.deploy', { ...defaultDeployConfig('ollama'), name: names.ollama, hostPort: await freePort(), memoryLimitGb: 1, env: { OLLAMA_KEEP_ALIVE: ENV_VALUE }, createOnly: true });
+    const ollama = await t.task('docker.deploy', atPlannerMinimum({ ...defaultDeployConfig('ollama'), name: names.ollama, hostPort: await freePort(), env: { OLLAMA_KEEP_ALIVE: ENV_VALUE }, createOnly: true }));
     expect(ollama.error).toBeUndefined();
 
     for (const name of Object.values(names)) {
@@ -56,7 +56,7 @@ describe('secrets stay out of container config', () => {
     await t.call('settings.setHfToken', { token: '' });
     await expect.poll(() => existsSync(tokenFile)).toBe(false);
     const later = uniqueName('secret-later');
-    const done = await t.task('docker.deploy', { ...defaultDeployConfig('vllm-cpu'), name: later, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1.5, createOnly: true });
+    const done = await t.task('docker.deploy', atPlannerMinimum({ ...defaultDeployConfig('vllm-cpu'), name: later, hostPort: await freePort(), cpus: 1, createOnly: true }));
     expect(done.error).toBeUndefined();
     const l = await inspect(`slm-deck-${later}`);
     expect(l.Config.Env.some((e) => e.startsWith('HF_TOKEN'))).toBe(false);

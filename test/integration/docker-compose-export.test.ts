@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { defaultDeployConfig } from '../../electron/core/backends';
 import { type DeployInput } from '../../electron/shared/contract/docker';
-import { DOCKER_HOST, dockerSuite, freePort, inspect, rawDocker, type TestCore, uniqueName } from './docker-helpers';
+import { atPlannerMinimum, DOCKER_HOST, dockerSuite, freePort, inspect, rawDocker, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-compose';
 let t: TestCore;
@@ -112,7 +112,7 @@ async function exportAndCompare(req: DeployInput & { name: string }): Promise<Re
 describe('compose export equals what the app creates', () => {
   it('Ollama with Open WebUI: two services, shared network and volumes', async () => {
     const name = uniqueName('compose-ollama');
-    const services = await exportAndCompare({ ...defaultDeployConfig('ollama'), name, hostPort: await freePort(), openWebUi: true, webUiPort: await freePort(), memoryLimitGb: 1.5, cpus: 1, env: { OLLAMA_DEBUG: '1' } });
+    const services = await exportAndCompare(atPlannerMinimum({ ...defaultDeployConfig('ollama'), name, hostPort: await freePort(), openWebUi: true, webUiPort: await freePort(), cpus: 1, env: { OLLAMA_DEBUG: '1' } }));
     expect(Object.keys(services)).toEqual([`slm-deck-${name}`, `slm-deck-${name}-webui`, `slm-deck-${name}-init`]);
     // The Kubernetes export of the same deployment carries the same request.
     const kube = parseAllDocuments((await t.call('docker.kube', { name })).yaml).map((d) => d.toJS() as { kind: string; metadata: { name: string; annotations?: Record<string, string> } });
@@ -124,7 +124,7 @@ describe('compose export equals what the app creates', () => {
 
   it('vLLM CPU: command, shm size, capabilities and security options', async () => {
     const name = uniqueName('compose-vllm-cpu');
-    const services = await exportAndCompare({ ...defaultDeployConfig('vllm-cpu'), name, hostPort: await freePort(), cpus: 2, memoryLimitGb: 2 });
+    const services = await exportAndCompare(atPlannerMinimum({ ...defaultDeployConfig('vllm-cpu'), name, hostPort: await freePort(), cpus: 2 }));
     // The comparison checks these only when present: make sure the export has them.
     expect(services[`slm-deck-${name}`].command).toContain('--max-model-len');
     expect(services[`slm-deck-${name}`].shm_size).toBeDefined();
@@ -132,7 +132,7 @@ describe('compose export equals what the app creates', () => {
 
   it('llama.cpp: the llama-server command, the cache volume and its environment', async () => {
     const name = uniqueName('compose-llama');
-    const services = await exportAndCompare({ ...defaultDeployConfig('llama-cpp'), name, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1.5, llamaCpp: { kvCacheType: 'q8_0' } });
+    const services = await exportAndCompare(atPlannerMinimum({ ...defaultDeployConfig('llama-cpp'), name, hostPort: await freePort(), cpus: 1, llamaCpp: { kvCacheType: 'q8_0' } }));
     expect(services[`slm-deck-${name}`].command).toEqual(expect.arrayContaining(['-hf', '--jinja', '--metrics', '--cache-type-k', 'q8_0']));
   });
 
@@ -168,7 +168,7 @@ describe('a compose export runs on Docker Engine 20.10', () => {
   it('docker-compose up starts the vLLM CPU server with its values unchanged, and it answers', async () => {
     const name = uniqueName('compose-up');
     const hostPort = await freePort();
-    const { compose } = await t.call('docker.preview', { ...defaultDeployConfig('vllm-cpu'), name, hostPort, cpus: 1, memoryLimitGb: 1, env: { DB_PASSWORD: 'pa$word', NOTE: '${HOME} costs $5' } });
+    const { compose } = await t.call('docker.preview', atPlannerMinimum({ ...defaultDeployConfig('vllm-cpu'), name, hostPort, cpus: 1, env: { DB_PASSWORD: 'pa$word', NOTE: '${HOME} costs $5' } }));
     const dir = mkdtempSync(path.join(os.tmpdir(), 'slm-deck-compose-'));
     writeFileSync(path.join(dir, 'docker-compose.yml'), compose);
     const project = `slm-deck-${name}`;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerStatus } from '../../electron/shared/contract/docker';
 import { defaultDeployConfig } from '../../electron/core/backends';
-import { cleanup, DOCKER_HOST, ensureServices, freePort, testCore, uniqueName, type TestCore } from './docker-helpers';
+import { atPlannerMinimum, cleanup, DOCKER_HOST, ensureServices, freePort, testCore, type TestCore, uniqueName } from './docker-helpers';
 
 /**
  * The app talks to the real test daemon through a relay socket that the test can take away
@@ -85,7 +85,7 @@ describe('the daemon going away and coming back', () => {
   it('fails a deployment in progress with a clear error, reports "not running", and recovers on its own', async () => {
     expect((await t.call('docker.status', { refresh: true })).state).toBe('reachable');
     const name = uniqueName('loss');
-    const { taskId } = await t.call('docker.deploy', { ...defaultDeployConfig('ollama'), name, hostPort: await freePort(), memoryLimitGb: 1, cpus: 1 });
+    const { taskId } = await t.call('docker.deploy', atPlannerMinimum({ ...defaultDeployConfig('ollama'), name, hostPort: await freePort(), cpus: 1 }));
     // Wait until it is waiting for health, then take the daemon away.
     await new Promise<void>((resolve) => {
       const off = t.core.bus.on('task.progress', (s) => {
@@ -117,7 +117,7 @@ describe('the daemon going away and coming back', () => {
 
   it('ends a log stream when the daemon goes away', async () => {
     const name = uniqueName('loss-logs');
-    const done = await t.task('docker.deploy', { ...defaultDeployConfig('vllm-cpu'), name, hostPort: await freePort(), memoryLimitGb: 1, cpus: 1 });
+    const done = await t.task('docker.deploy', atPlannerMinimum({ ...defaultDeployConfig('vllm-cpu'), name, hostPort: await freePort(), cpus: 1 }));
     expect(done.error).toBeUndefined();
     const { watchId } = await t.call('docker.followLogs', { name });
     const ended = new Promise<string>((resolve) => t.core.bus.on('docker.watchEnded', (e) => e.watchId === watchId && resolve(e.reason)));

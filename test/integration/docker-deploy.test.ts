@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultDeployConfig } from '../../electron/core/backends';
 import { DeployResultSchema } from '../../electron/shared/contract/docker';
-import { cleanup, dockerSuite, engineDomain, engineTestImage, freePort, inspect, rawDocker, REGISTRY, type TestCore, uniqueName } from './docker-helpers';
+import { atPlannerMinimum, cleanup, dockerSuite, engineDomain, engineTestImage, freePort, inspect, rawDocker, REGISTRY, type TestCore, uniqueName } from './docker-helpers';
 
 const GIB = 1024 ** 3;
 const PREFIX = 'it-deploy';
@@ -22,18 +22,18 @@ describe('deploy with stand-in images from the local registry', () => {
     }
     const changes: string[] = [];
     const off = t.core.bus.on('docker.changed', (e) => e.name === name && changes.push(e.action));
-    const done = await t.task('docker.deploy', {
+    const req = atPlannerMinimum({
       ...defaultDeployConfig('ollama'),
       name,
       hostPort: port,
       openWebUi: true,
       webUiPort: webPort,
-      memoryLimitGb: 2,
       cpus: 1.5,
       parallel: 3,
       contextLength: 8192,
       env: { OLLAMA_KEEP_ALIVE: '30m' },
     });
+    const done = await t.task('docker.deploy', req);
     off();
     expect(done.error).toBeUndefined();
     expect(done.state).toBe('succeeded');
@@ -50,7 +50,7 @@ describe('deploy with stand-in images from the local registry', () => {
     expect(server.Mounts).toEqual([expect.objectContaining({ Type: 'volume', Name: 'slm-deck-ollama-data', Destination: '/root/.ollama' })]);
     expect(server.Config.Labels).toMatchObject({ 'dev.slmdeck.managed': 'true', 'dev.slmdeck.deployment': name, 'dev.slmdeck.role': 'server', 'dev.slmdeck.backend': 'ollama' });
     expect(server.HostConfig.RestartPolicy?.Name).toBe('unless-stopped');
-    expect(server.HostConfig.Memory).toBe(2 * GIB);
+    expect(server.HostConfig.Memory).toBe(Math.round(req.memoryLimitGb! * GIB));
     expect(server.HostConfig.NanoCpus).toBe(1.5e9);
     expect(server.Config.Healthcheck?.Test?.[1]).toContain('/api/tags');
     expect(server.State.Health?.Status).toBe('healthy');
@@ -89,7 +89,8 @@ describe('deploy with stand-in images from the local registry', () => {
   it('vLLM CPU: the CPU image with its arguments, KV cache space and /dev/shm, healthy, /v1/models answering', async () => {
     const name = uniqueName('deploy-vllm-cpu');
     const port = await freePort();
-    const done = await t.task('docker.deploy', { ...defaultDeployConfig('vllm-cpu'), name, hostPort: port, cpus: 1, memoryLimitGb: 1.5, vllm: { gpuMemoryUtilization: 0.8, toolCalling: true, cpuKvCacheGb: 2, shmSizeGb: 1 } });
+    const req = atPlannerMinimum({ ...defaultDeployConfig('vllm-cpu'), name, hostPort: port, cpus: 1, vllm: { gpuMemoryUtilization: 0.8, toolCalling: true, cpuKvCacheGb: 2, shmSizeGb: 1 } });
+    const done = await t.task('docker.deploy', req);
     expect(done.error).toBeUndefined();
     const c = await inspect(`slm-deck-${name}`);
     expect(c.Config.Image).toBe(`${REGISTRY}/vllm/vllm-openai-cpu:latest-x86_64`);
@@ -101,7 +102,7 @@ describe('deploy with stand-in images from the local registry', () => {
     expect(c.Config.Cmd).not.toContain('--trust-remote-code');
     expect(c.Config.Env).toEqual(expect.arrayContaining(['VLLM_CPU_KVCACHE_SPACE=2']));
     expect(c.HostConfig.ShmSize).toBe(1 * GIB);
-    expect(c.HostConfig.Memory).toBe(1.5 * GIB);
+    expect(c.HostConfig.Memory).toBe(Math.round(req.memoryLimitGb! * GIB));
     expect(c.HostConfig.CapAdd).toEqual(['SYS_NICE']);
     expect(c.Mounts).toEqual([expect.objectContaining({ Type: 'volume', Name: 'slm-deck-hf-cache', Destination: '/root/.cache/huggingface' })]);
     expect(c.HostConfig.DeviceRequests ?? []).toEqual([]);
@@ -137,18 +138,19 @@ describe('deploy with stand-in images from the local registry', () => {
     const name = uniqueName('deploy-onnx');
     const port = await freePort();
     try {
-      const done = await e.deploy({ ...defaultDeployConfig('onnx-engine'), name, hostPort: port, cpus: 1, memoryLimitGb: 1, modelPath: modelDir });
+      const req = atPlannerMinimum({ ...defaultDeployConfig('onnx-engine'), name, hostPort: port, cpus: 1, modelPath: modelDir });
+      const done = await e.deploy(req);
       expect(done.error).toBeUndefined();
       const c = await inspect(`slm-deck-${name}`);
       expect(c.Config.Image).toBe(image);
       expect(c.Mounts).toEqual([expect.objectContaining({ Type: 'bind', Source: modelDir, Destination: '/model', RW: false })]);
       expect(c.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
-      expect(c.HostConfig.Memory).toBe(1 * GIB);
+      expect(c.HostConfig.Memory).toBe(Math.round(req.memoryLimitGb! * GIB));
       expect(c.State.Health?.Status).toBe('healthy');
       expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ status: 'ok' });
 
       // A model folder that is not there is reported before anything is created.
-      const missing = await e.deploy({ ...defaultDeployConfig('onnx-engine'), name: `${name}-nomodel`, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1, modelPath: '/nonexistent/model' });
+      const missing = await e.deploy({ ...req, name: `${name}-nomodel`, hostPort: await freePort(), modelPath: '/nonexistent/model' });
       expect(missing.error).toMatchObject({ code: 'not_found', message: 'The model folder /nonexistent/model does not exist.' });
 
       // The seed's 8 GB / 4 CPU defaults do not fit a 2-CPU daemon: said before anything is created.
@@ -165,7 +167,8 @@ describe('deploy with stand-in images from the local registry', () => {
 
   it('asks the planner first: a config that cannot fit this machine is refused with the planner’s reason', async () => {
     const name = uniqueName('deploy-nofit');
-    const done = await t.task('docker.deploy', { ...defaultDeployConfig('vllm-cpu'), name, hostPort: await freePort(), contextLength: 131072, parallel: 64, memoryLimitGb: 1, cpus: 1 });
+    // No memory limit: the limit's own check would answer first (memory-floor.test.ts).
+    const done = await t.task('docker.deploy', { ...defaultDeployConfig('vllm-cpu'), name, hostPort: await freePort(), contextLength: 131072, parallel: 64, memoryLimitGb: null, cpus: 1 });
     expect(done.error?.code).toBe('insufficient_resources');
     expect(done.error?.message).toMatch(/^This will not fit on this machine: \S/);
     expect(done.error?.hint).toMatch(/deploy anyway/);

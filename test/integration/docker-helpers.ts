@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import { createCore, type Core } from '../../electron/core/app-core';
 import { createDockerClient } from '../../electron/core/docker/client';
 import { LABEL, MANAGED_FILTER } from '../../electron/core/docker/labels';
+import { memoryFloor } from '../../electron/core/hardware/memory-floor';
 import { unwrap } from '../../electron/core/rpc/dispatcher';
 import type { MethodInput, MethodName, MethodResult } from '../../electron/shared/contract';
 import type { TaskSnapshot } from '../../electron/shared/contract/app';
@@ -34,6 +35,16 @@ export async function ensureServices(): Promise<void> {
 
 export function uniqueName(prefix: string): string {
   return `it-${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The request with the smallest memory limit a deploy accepts: the planner's estimate for its
+ * backend, form, context and parallel requests (a smaller limit is refused). A limit is a cap,
+ * not a reservation, and the stand-ins use a small part of it. Models without an estimate
+ * keep the limit given.
+ */
+export function atPlannerMinimum<T extends Parameters<typeof memoryFloor>[0] & { memoryLimitGb?: number | null }>(req: T): T & { memoryLimitGb: number | null } {
+  return { ...req, memoryLimitGb: memoryFloor(req)?.gb ?? req.memoryLimitGb ?? null };
 }
 
 export async function freePort(): Promise<number> {

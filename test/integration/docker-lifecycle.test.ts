@@ -5,18 +5,22 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultDeployConfig } from '../../electron/core/backends';
 import { type LogLine, type StatsSample } from '../../electron/shared/contract/docker';
 import { tempHome } from '../helpers/serve';
-import { cleanup, dockerSuite, engineDomain, engineTestImage, execIn, freePort, inspect, rawDocker, REGISTRY, type TestCore, uniqueName } from './docker-helpers';
+import { atPlannerMinimum, cleanup, dockerSuite, engineDomain, engineTestImage, execIn, freePort, inspect, rawDocker, REGISTRY, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-life';
 let t: TestCore;
 let name: string;
 let port: number;
+/** One limit for every Ollama deployment here (the planner's minimum at the defaults), so stats can name it. */
+const OLLAMA_LIMIT_GB = atPlannerMinimum(defaultDeployConfig('ollama')).memoryLimitGb!;
+/** What the kernel enforces for it: cgroups round a limit down to whole 4 KiB pages. */
+const OLLAMA_LIMIT_BYTES = Math.floor(Math.round(OLLAMA_LIMIT_GB * 1024 ** 3) / 4096) * 4096;
 
 dockerSuite(PREFIX, (core) => (t = core));
 beforeAll(async () => {
   name = uniqueName('life');
   port = await freePort();
-  const done = await t.task('docker.deploy', { ...defaultDeployConfig('ollama'), name, hostPort: port, memoryLimitGb: 1, cpus: 1 });
+  const done = await t.task('docker.deploy', { ...defaultDeployConfig('ollama'), name, hostPort: port, cpus: 1, memoryLimitGb: OLLAMA_LIMIT_GB });
   if (done.state !== 'succeeded') throw new Error(`setup deploy failed: ${JSON.stringify(done.error)}`);
 });
 
@@ -38,10 +42,10 @@ describe('lifecycle', () => {
   });
 
   it('refuses a second deployment with the same name, and replaces it when asked', async () => {
-    const again = await t.task('docker.deploy', { ...defaultDeployConfig('ollama'), name, hostPort: port, memoryLimitGb: 1, cpus: 1 });
+    const again = await t.task('docker.deploy', { ...defaultDeployConfig('ollama'), name, hostPort: port, cpus: 1, memoryLimitGb: OLLAMA_LIMIT_GB });
     expect(again.error).toMatchObject({ code: 'conflict', message: expect.stringContaining(`A deployment named "${name}" already exists`) });
     const oldId = (await inspect(`slm-deck-${name}`)).Id;
-    const replaced = await t.task('docker.deploy', { ...defaultDeployConfig('ollama'), name, hostPort: port, memoryLimitGb: 1, cpus: 1, parallel: 2, replace: true });
+    const replaced = await t.task('docker.deploy', { ...defaultDeployConfig('ollama'), name, hostPort: port, cpus: 1, parallel: 2, replace: true, memoryLimitGb: OLLAMA_LIMIT_GB });
     expect(replaced.error).toBeUndefined();
     const c = await inspect(`slm-deck-${name}`);
     expect(c.Id).not.toBe(oldId);
@@ -56,7 +60,7 @@ describe('lifecycle', () => {
       const check = await t.call('docker.checkPort', { port: busy });
       expect(check).toMatchObject({ free: false, holder: { pid: process.pid } });
       expect(check.suggestion).toBeGreaterThan(busy);
-      const failed = await t.task('docker.deploy', { ...defaultDeployConfig('ollama'), name: `${name}-busy`, hostPort: busy, memoryLimitGb: 1, cpus: 1 });
+      const failed = await t.task('docker.deploy', atPlannerMinimum({ ...defaultDeployConfig('ollama'), name: `${name}-busy`, hostPort: busy, cpus: 1 }));
       expect(failed.error?.code).toBe('port_in_use');
       expect(failed.error?.message).toContain(`Port ${busy} on 127.0.0.1 is already in use by`);
       expect(failed.error?.message).toContain(`(pid ${process.pid})`);
@@ -125,7 +129,7 @@ describe('lifecycle', () => {
   it('samples stats of a deployment, and streams CPU % of a busy container with the docker CLI formula', async () => {
     const [sample] = await t.call('docker.stats', { name });
     expect(sample.container).toBe(`slm-deck-${name}`);
-    expect(sample.memoryLimitBytes).toBe(1024 ** 3);
+    expect(sample.memoryLimitBytes).toBe(OLLAMA_LIMIT_BYTES);
     expect(sample.memoryBytes).toBeGreaterThan(0);
     expect(sample.memoryBytes).toBeLessThan(sample.memoryLimitBytes);
     expect(sample.pids).toBeGreaterThan(0);
@@ -159,7 +163,7 @@ describe('lifecycle', () => {
     const { watchId } = await t.call('docker.watchStats', { name });
     const streamed = await watch;
     await t.call('docker.unwatch', { watchId });
-    expect(streamed).toMatchObject({ container: `slm-deck-${name}`, memoryLimitBytes: 1024 ** 3 });
+    expect(streamed).toMatchObject({ container: `slm-deck-${name}`, memoryLimitBytes: OLLAMA_LIMIT_BYTES });
   });
 
   it('says a CPU deployment is not on the GPU', async () => {
@@ -168,7 +172,7 @@ describe('lifecycle', () => {
 
   it('asked to delete its volumes, a removal keeps one another deployment still uses, and says so', async () => {
     const other = uniqueName('life-vol');
-    const done = await t.task('docker.deploy', { ...defaultDeployConfig('ollama'), name: other, hostPort: await freePort(), memoryLimitGb: 1, cpus: 1 });
+    const done = await t.task('docker.deploy', { ...defaultDeployConfig('ollama'), name: other, hostPort: await freePort(), cpus: 1, memoryLimitGb: OLLAMA_LIMIT_GB });
     expect(done.state).toBe('succeeded');
     // Both mount the shared model cache; removing the second with its volumes must keep it for the first.
     const r = await t.call('docker.remove', { name: other, removeVolumes: true });
@@ -202,7 +206,7 @@ describe('start-up failures', () => {
     const crash = uniqueName('life-crash');
     const hang = uniqueName('life-hang');
     try {
-      const failed = await e.deploy({ ...defaultDeployConfig('onnx-engine'), name: crash, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1, modelPath: weightlessModelFolder(), env: { TEST_MODE: 'exit' } });
+      const failed = await e.deploy(atPlannerMinimum({ ...defaultDeployConfig('onnx-engine'), name: crash, hostPort: await freePort(), cpus: 1, modelPath: weightlessModelFolder(), env: { TEST_MODE: 'exit' } }));
       expect(failed.state).toBe('failed');
       expect(failed.error?.code).toBe('server_error');
       expect(failed.error?.message).toMatch(new RegExp(`^slm-deck-${crash} stopped during start-up \\(exit code 3\\)`));
@@ -210,7 +214,7 @@ describe('start-up failures', () => {
       const kept = await inspect(`slm-deck-${crash}`);
       expect(kept.State.Running).toBe(false);
 
-      const slow = await e.deploy({ ...defaultDeployConfig('onnx-engine'), name: hang, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1, modelPath: weightlessModelFolder(), env: { TEST_MODE: 'hang' }, healthTimeoutSec: 6 });
+      const slow = await e.deploy(atPlannerMinimum({ ...defaultDeployConfig('onnx-engine'), name: hang, hostPort: await freePort(), cpus: 1, modelPath: weightlessModelFolder(), env: { TEST_MODE: 'hang' }, healthTimeoutSec: 6 }));
       expect(slow.error?.code).toBe('timeout');
       expect(slow.error?.message).toContain(`slm-deck-${hang} did not become healthy within 6 s`);
       expect(slow.error?.message).toContain('loading model shards 3/4');
@@ -231,7 +235,7 @@ describe('start-up failures', () => {
     const n = uniqueName('life-cancel');
     try {
       const { taskId } = await e.domain.handlers['docker.deploy'](
-        (await import('../../electron/shared/contract/docker')).DeployInputSchema.parse({ ...defaultDeployConfig('onnx-engine'), name: n, hostPort: await freePort(), cpus: 1, memoryLimitGb: 1, modelPath: weightlessModelFolder(), env: { TEST_MODE: 'hang' } }),
+        (await import('../../electron/shared/contract/docker')).DeployInputSchema.parse(atPlannerMinimum({ ...defaultDeployConfig('onnx-engine'), name: n, hostPort: await freePort(), cpus: 1, modelPath: weightlessModelFolder(), env: { TEST_MODE: 'hang' } })),
         { transport: 'cli', signal: new AbortController().signal },
       );
       await new Promise<void>((resolve) => {

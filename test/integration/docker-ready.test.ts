@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TaskSnapshot } from '../../electron/shared/contract/app';
 import { defaultDeployConfig } from '../../electron/core/backends';
 import { DeployResultSchema } from '../../electron/shared/contract/docker';
-import { dockerSuite, freePort, rawDocker, type TestCore, uniqueName } from './docker-helpers';
+import { atPlannerMinimum, dockerSuite, freePort, rawDocker, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-ready';
 let t: TestCore;
@@ -30,7 +30,7 @@ describe('ready means answering', () => {
     const port = await freePort();
     // A models folder of its own inside the shared volume, and a slow stand-in pull so it can be cancelled half-way.
     const env = { OLLAMA_MODELS: `/root/.ollama/${name}`, SLM_STAND_IN_PULL_INTERVAL_MS: '150' };
-    const req = { ...defaultDeployConfig('ollama'), name, hostPort: port, memoryLimitGb: 1, cpus: 1, env };
+    const req = atPlannerMinimum({ ...defaultDeployConfig('ollama'), name, hostPort: port, cpus: 1, env });
 
     const first = await deployWatched(req, (s, id) => {
       if (/^Downloading/.test(s.step) && (s.progress ?? 0) > 0.2) void t.call('tasks.cancel', { taskId: id });
@@ -63,7 +63,7 @@ describe('ready means answering', () => {
   it('vLLM CPU: ready once /v1/models lists the model and a one-token chat answers (the stand-in runs the ONNX engine)', async () => {
     const name = uniqueName('ready-vllm');
     const port = await freePort();
-    const { done } = await deployWatched({ ...defaultDeployConfig('vllm-cpu'), name, hostPort: port, cpus: 1, memoryLimitGb: 1.5 });
+    const { done } = await deployWatched(atPlannerMinimum({ ...defaultDeployConfig('vllm-cpu'), name, hostPort: port, cpus: 1 }));
     expect(done.error).toBeUndefined();
     const result = DeployResultSchema.parse(done.result);
     expect(result.ready).toMatchObject({ modelListed: true, pulled: false });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeployConfig } from '../../electron/core/backends';
 import { DeployResultSchema } from '../../electron/shared/contract/docker';
 import { ROOT, tempHome } from '../helpers/serve';
-import { cleanup, ensureServices, freePort, testCore, type TestCore, uniqueName } from './docker-helpers';
+import { atPlannerMinimum, cleanup, ensureServices, freePort, testCore, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-ssh';
 
@@ -58,7 +58,7 @@ describe('Docker on a remote host over SSH', () => {
   it('deploys on the remote host, chats through a local tunnel to its loopback port, and closes the tunnel on remove', async () => {
     const name = uniqueName('ssh-vllm');
     const port = await freePort();
-    const done = await t.task('docker.deploy', { ...defaultDeployConfig('vllm-cpu'), name, hostPort: port, cpus: 1, memoryLimitGb: 2 });
+    const done = await t.task('docker.deploy', atPlannerMinimum({ ...defaultDeployConfig('vllm-cpu'), name, hostPort: port, cpus: 1 }));
     expect(done.error).toBeUndefined();
     const dep = DeployResultSchema.parse(done.result).deployment;
     // Published on the remote host's 127.0.0.1:port; this machine reaches it on a port of its own.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultDeployConfig } from '../../electron/core/backends';
 import { TINY_ANSWER } from '../../electron/engine/tiny-model/spec';
 import { DeployResultSchema } from '../../electron/shared/contract/docker';
-import { dockerSuite, freePort, inspect, REGISTRY, type TestCore, uniqueName } from './docker-helpers';
+import { atPlannerMinimum, dockerSuite, freePort, inspect, REGISTRY, type TestCore, uniqueName } from './docker-helpers';
 
 const PREFIX = 'it-llama';
 const SERVED = 'bartowski/microsoft_Phi-4-mini-instruct-GGUF:Q4_K_M';
@@ -14,7 +14,7 @@ describe('llama.cpp server (stand-in: the ONNX engine behind llama-server’s co
   it('deploys the stand-in image named through the registry mirror, becomes healthy on /health, answers chat as a SLM Deck backend and serves llama.cpp metrics', async () => {
     const name = uniqueName('llama-chat');
     const port = await freePort();
-    const done = await t.task('docker.deploy', { ...defaultDeployConfig('llama-cpp'), name, hostPort: port, contextLength: 1024, parallel: 2, cpus: 1, memoryLimitGb: 1.5 });
+    const done = await t.task('docker.deploy', atPlannerMinimum({ ...defaultDeployConfig('llama-cpp'), name, hostPort: port, contextLength: 1024, parallel: 2, cpus: 1 }));
     expect(done.error).toBeUndefined();
     const result = DeployResultSchema.parse(done.result);
     expect(result.deployment).toMatchObject({ name, backend: 'llama-cpp', state: 'running', health: 'healthy', model: SERVED });

@@ -130,11 +130,12 @@ describe('vLLM CPU spec', () => {
   const s = spec({ ...defaultDeployConfig('vllm-cpu'), vllm: { gpuMemoryUtilization: 0.8, toolCalling: true, cpuKvCacheGb: 6 } });
   const o = server(s);
 
-  it('uses the CPU image with KV cache space, a large /dev/shm and the seed development limits', () => {
+  it('uses the CPU image with KV cache space, a large /dev/shm and the development limits (memory raised to hold the planner estimate)', () => {
     expect(o.Image).toBe('localhost:5000/vllm/vllm-openai-cpu:latest-x86_64');
     expect(o.Env).toContain('VLLM_CPU_KVCACHE_SPACE=6');
     expect(o.HostConfig.ShmSize).toBe(4 * GIB);
-    expect(o.HostConfig.Memory).toBe(8 * GIB);
+    // The seed's 8 GiB is below the planner's 10.65 GiB at 4,096 × 4 (memory-floor.test.ts).
+    expect(o.HostConfig.Memory).toBe(12 * GIB);
     expect(o.HostConfig.NanoCpus).toBe(4e9);
     expect(o.HostConfig.DeviceRequests).toBeUndefined();
     expect(o.HostConfig.CapAdd).toEqual(['SYS_NICE']);

@@ -1,3 +1,4 @@
+import { refuseMemoryBelowPlan } from '../hardware/memory-floor';
 import type { DomainHandlers } from '../rpc/handlers';
 import type { TaskRegistry } from '../tasks/task-registry';
 import type { DockerService } from './docker-service';
@@ -5,13 +6,19 @@ import type { DockerService } from './docker-service';
 export function dockerHandlers(svc: DockerService, tasks: TaskRegistry): DomainHandlers<'docker'> {
   return {
     'docker.status': ({ refresh }) => svc.connection.status({ refresh }),
-    'docker.preview': (req) => svc.preview(req),
+    'docker.preview': (req) => {
+      // A dry run refuses what the deploy would refuse before touching Docker.
+      refuseMemoryBelowPlan(req);
+      return svc.preview(req);
+    },
     'docker.compose': async ({ name }) => ({ yaml: await svc.compose(name) }),
     'docker.kube': async ({ name }) => ({ yaml: await svc.kube(name) }),
     'docker.checkPort': ({ port, host }) => svc.checkPort(port, host),
     'docker.deploy': (req) => {
-      // Fail fast on a request the builders reject (embedded, AWQ without an AWQ checkpoint...).
+      // Fail fast, before any task, on a request the builders reject (embedded, AWQ without an
+      // AWQ checkpoint...) and on a memory limit below the planner's estimate (the form's field).
       svc.preview(req);
+      refuseMemoryBelowPlan(req);
       return tasks.start('docker.deploy', `Deploy ${req.name ?? req.backend}`, (t) => svc.deploy(req, t));
     },
     'docker.pull': ({ image, mirror }) => tasks.start('docker.pull', `Pull ${image}`, (t) => svc.pull(image, mirror !== false, t)),
