@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createDockerClient } from '../../electron/core/docker/client';
 import { LABEL } from '../../electron/core/docker/labels';
@@ -42,6 +42,11 @@ beforeAll(async () => {
   expect(set.status, set.stderr).toBe(0);
   served = await startServe({ home });
   browser = await launchBrowser();
+});
+
+// A test that fails before its page.close() must not leave a watcher for the next one.
+afterEach(async () => {
+  await Promise.all(browser.contexts().map((c) => c.close()));
 });
 
 afterAll(async () => {

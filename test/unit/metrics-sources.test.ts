@@ -311,8 +311,10 @@ describe('ChatStreamSource', () => {
     delta('m1', 5);
     expect(src.collect(ctx(1000))).toEqual([]);
     src.start();
+    expect(src.collect(ctx(0))).toEqual([]);
+    // A reply that streams whole between two samples counts, even as the first one.
     delta('m1', 10);
-    expect(src.collect(ctx(1000))[0].value).toBeNull();
+    expect(src.collect(ctx(1000))[0].value).toBe(10);
     delta('m1', 30);
     delta('m2', 10);
     delta('m1', 30);
@@ -322,5 +324,9 @@ describe('ChatStreamSource', () => {
     expect(src.collect(ctx(4000))[0].value).toBe(0);
     src.stop();
     expect(bus.listenerCount('chat.delta')).toBe(0);
+    // Started again: the first sample sets a new baseline rather than a rate over the pause.
+    src.start();
+    delta('m3', 8);
+    expect(src.collect(ctx(60_000))[0].value).toBeNull();
   });
 });

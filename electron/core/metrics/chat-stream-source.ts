@@ -45,9 +45,11 @@ export class ChatStreamSource implements MetricSource {
 
   collect(ctx: CollectContext): Reading[] {
     for (const [id, m] of this.messages) if (ctx.now - m.at > FORGET_MS) this.messages.delete(id);
-    if (!this.seen) return [];
+    // The baseline is kept before the first reply too: a short reply that streams whole
+    // between two samples still shows its rate.
     const rate = counterRate(this.prev, this.total, ctx.now);
     this.prev = { value: this.total, at: ctx.now };
+    if (!this.seen) return [];
     return [{ def: def('chat.tokens', 'Chat tokens/s', 'tokensPerSecond', 'tokens', 'engines', 'Chat'), value: rate }];
   }
 }
