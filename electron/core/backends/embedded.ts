@@ -1,5 +1,5 @@
 import type { BackendDefinition } from './types';
-import { folderModelName } from './onnx-engine';
+import { engineServing } from './onnx-engine';
 
 /** The ONNX engine as a child process of SLM Deck: no Docker, started from its own card. */
 export const embedded: BackendDefinition = {
@@ -19,17 +19,7 @@ export const embedded: BackendDefinition = {
     options: [],
     defaults: null,
   },
-  resolveModel: (r) => ({ served: folderModelName(r.raw), awqCheckpoint: false }),
-  servedFromCatalog: (_model, form) => ({ served: folderModelName(form.hfFolder ?? form.id), awqCheckpoint: false }),
-  chat: { streamToolCalls: true },
-  metricsKind: 'onnx',
-  firstStartDownloadBytes: 0,
-  planner: {
-    storage: 'model-store',
-    needsCuda: false,
-    placement: () => 'ram',
-    spillsToRam: false,
-    budget: 'memory',
-    memoryLimitGb: () => null,
-  },
+  ...engineServing,
+  // Runs as a process of the app: no container limit to fill in.
+  planner: { ...engineServing.planner, memoryLimitGb: () => null },
 };

@@ -6,6 +6,22 @@ export function folderModelName(raw: string): string {
   return raw.split(/[\\/]/).filter(Boolean).pop() ?? raw;
 }
 
+/** What the engine is wherever it runs (in Docker or in the app): naming, chat, metrics, planning. */
+export const engineServing = {
+  resolveModel: (r) => ({ served: folderModelName(r.raw), awqCheckpoint: false }),
+  servedFromCatalog: (_model, form) => ({ served: folderModelName(form.hfFolder ?? form.id), awqCheckpoint: false }),
+  chat: { streamToolCalls: true },
+  metricsKind: 'onnx',
+  firstStartDownloadBytes: 0,
+  planner: {
+    storage: 'model-store',
+    needsCuda: false,
+    placement: () => 'ram',
+    spillsToRam: false,
+    budget: 'memory',
+  },
+} satisfies Partial<BackendDefinition>;
+
 /** SLM Deck's ONNX Runtime engine, built locally from resources/engine/Dockerfile. */
 export const onnxEngine: BackendDefinition = {
   info: {
@@ -39,18 +55,7 @@ export const onnxEngine: BackendDefinition = {
   },
   buildSpec: buildOnnxEngineSpec,
   modelFolder: engineModelFolder,
-  resolveModel: (r) => ({ served: folderModelName(r.raw), awqCheckpoint: false }),
-  servedFromCatalog: (_model, form) => ({ served: folderModelName(form.hfFolder ?? form.id), awqCheckpoint: false }),
-  chat: { streamToolCalls: true },
-  metricsKind: 'onnx',
-  firstStartDownloadBytes: 0,
-  planner: {
-    storage: 'model-store',
-    needsCuda: false,
-    placement: () => 'ram',
-    spillsToRam: false,
-    budget: 'memory',
-  },
+  ...engineServing,
   export: {
     buildCommand: 'slm-deck engine build-image',
     modelDownload: (model) => `slm-deck engine download ${model}`,

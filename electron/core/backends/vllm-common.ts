@@ -1,7 +1,7 @@
 import type { CatalogModel, ModelForm } from '../../shared/contract/hardware';
 import type { ResolvedModel } from '../docker/model-ref';
 import { PHI4_TOOL_PARSER } from '../docker/specs/vllm-args';
-import type { ModelRef, PlannedConfigInput } from './types';
+import type { BackendDefinition, ModelRef, PlannedConfigInput } from './types';
 
 /** What both vLLM images share: Hugging Face repos as model names, the Phi-4-mini tool parser. */
 
@@ -30,3 +30,15 @@ export function vllmToolOptions(c: PlannedConfigInput) {
   const parser = c.model.vllmToolCallParser;
   return { gpuMemoryUtilization: VLLM_GPU_MEMORY_UTILIZATION, toolCalling: Boolean(parser), ...(parser ? { toolCallParser: parser } : {}) };
 }
+
+/** Naming, chat, metrics and export, the same for both images. */
+export const vllmServing = {
+  resolveModel: vllmResolveModel,
+  servedFromCatalog: vllmServedFromCatalog,
+  // The phi4_mini_json tool parser cannot stream: tool turns go unstreamed.
+  chat: { streamToolCalls: false },
+  metricsKind: 'vllm',
+  // Phi-4-mini-instruct's bf16 safetensors from Hugging Face on the first start.
+  firstStartDownloadBytes: 7.7e9,
+  export: { secretEnv: { HF_TOKEN: 'hf-token' } },
+} satisfies Partial<BackendDefinition>;

@@ -2,7 +2,7 @@ import { VLLM_PORT } from '../docker/specs/vllm-args';
 import { buildVllmCpuSpec } from '../docker/specs/vllm-cpu';
 import { GIB } from '../../shared/format';
 import type { BackendDefinition } from './types';
-import { VLLM_GPU_MEMORY_UTILIZATION, vllmResolveModel, vllmServedFromCatalog, vllmToolOptions } from './vllm-common';
+import { VLLM_GPU_MEMORY_UTILIZATION, vllmServing, vllmToolOptions } from './vllm-common';
 
 const GB = 1e9;
 
@@ -50,11 +50,7 @@ export const vllmCpu: BackendDefinition = {
     },
   },
   buildSpec: buildVllmCpuSpec,
-  resolveModel: vllmResolveModel,
-  servedFromCatalog: vllmServedFromCatalog,
-  chat: { streamToolCalls: false },
-  metricsKind: 'vllm',
-  firstStartDownloadBytes: 7.7 * GB,
+  ...vllmServing,
   planner: {
     sequencesWord: 'sequences (--max-num-seqs)',
     storage: 'docker-data',
@@ -77,5 +73,4 @@ export const vllmCpu: BackendDefinition = {
       return { vllm: { ...vllmToolOptions(c), cpuKvCacheGb: vllmCpuKvSpaceGb(kv), shmSizeGb: 4, dtype: 'bfloat16' } };
     },
   },
-  export: { secretEnv: { HF_TOKEN: 'hf-token' } },
 };

@@ -2,7 +2,7 @@ import { buildVllmGpuSpec, VLLM_GPU_IMAGE } from '../docker/specs/vllm-gpu';
 import { VLLM_PORT } from '../docker/specs/vllm-args';
 import { GIB } from '../../shared/format';
 import type { BackendDefinition } from './types';
-import { VLLM_GPU_MEMORY_UTILIZATION, vllmResolveModel, vllmServedFromCatalog, vllmToolOptions } from './vllm-common';
+import { VLLM_GPU_MEMORY_UTILIZATION, vllmServing, vllmToolOptions } from './vllm-common';
 
 const GB = 1e9;
 
@@ -38,11 +38,7 @@ export const vllmGpu: BackendDefinition = {
     },
   },
   buildSpec: buildVllmGpuSpec,
-  resolveModel: vllmResolveModel,
-  servedFromCatalog: vllmServedFromCatalog,
-  chat: { streamToolCalls: false },
-  metricsKind: 'vllm',
-  firstStartDownloadBytes: 7.7 * GB,
+  ...vllmServing,
   planner: {
     sequencesWord: 'sequences (--max-num-seqs)',
     storage: 'docker-data',
@@ -64,5 +60,4 @@ export const vllmGpu: BackendDefinition = {
       return { vllm: { ...vllmToolOptions(c), dtype: Number.isFinite(cc) && cc < 8 ? 'float16' : 'bfloat16', shmSizeGb: 2 } };
     },
   },
-  export: { secretEnv: { HF_TOKEN: 'hf-token' } },
 };

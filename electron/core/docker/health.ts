@@ -16,7 +16,8 @@ function lastLinesText(lines: LogLine[], n = 8): string {
   return tail.length ? ` Last log lines:\n${tail.join('\n')}` : ' It printed nothing.';
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, rejecting with the signal's reason when it aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const t = setTimeout(() => {

@@ -3,6 +3,7 @@ import type { DeployStageSchema, Endpoint, Readiness } from '../../shared/contra
 import { DeckError, isDeckError } from '../../shared/errors';
 import { OllamaClient } from '../ollama/client';
 import { followProgress } from '../ollama/pull';
+import { sleep } from './health';
 import type { TaskUpdate } from '../tasks/task-registry';
 
 /**
@@ -42,20 +43,6 @@ const ModelsSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
 const CompletionSchema = z.object({ choices: z.array(z.object({ finish_reason: z.string().nullable().optional() })).min(1) });
 const OllamaChatSchema = z.object({ done: z.literal(true), message: z.object({ content: z.string() }).optional() });
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 async function getJson<S extends z.ZodType>(url: string, schema: S, init: RequestInit, what: string, signal: AbortSignal, timeoutMs = 30_000): Promise<z.output<S>> {
   let res: Response;
