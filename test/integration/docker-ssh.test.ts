@@ -55,12 +55,17 @@ describe('Docker on a remote host over SSH', () => {
     await t.call('settings.set', { dockerEndpoint: SSH_HOST });
   });
 
-  it('deploys on the remote host, chats through a local tunnel to its loopback port, and closes the tunnel on remove', async () => {
+  it('deploys on the remote host, is ready once it answers through a local tunnel to its loopback port, chats there, and closes the tunnel on remove', async () => {
     const name = uniqueName('ssh-vllm');
     const port = await freePort();
     const done = await t.task('docker.deploy', atPlannerMinimum({ ...defaultDeployConfig('vllm-cpu'), name, hostPort: port, cpus: 1 }));
     expect(done.error).toBeUndefined();
-    const dep = DeployResultSchema.parse(done.result).deployment;
+    const result = DeployResultSchema.parse(done.result);
+    const dep = result.deployment;
+    // Ready means answering there too: the check went through the tunnel to a one-token chat.
+    expect(result.ready).toMatchObject({ modelListed: true });
+    expect(result.ready!.firstTokenMs).toBeGreaterThan(0);
+    expect(result.ready!.stages.map((st) => st.stage)).toEqual(expect.arrayContaining(['load', 'first-token']));
     // Published on the remote host's 127.0.0.1:port; this machine reaches it on a port of its own.
     expect(dep.containers[0].ports).toEqual([{ hostIp: '127.0.0.1', hostPort: port, containerPort: 8000 }]);
     const local = Number(new URL(dep.endpoint!.url).port);

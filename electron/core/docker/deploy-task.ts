@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type Docker from 'dockerode';
-import type { DeployRequest, DeploymentSpec, DockerStatus, GpuCheck, PortCheck, Readiness } from '../../shared/contract/docker';
+import type { DeployRequest, DeploymentSpec, DockerStatus, Endpoint, GpuCheck, PortCheck, Readiness } from '../../shared/contract/docker';
 import { DeckError, isDeckError } from '../../shared/errors';
 import type { Logger } from '../log/logger';
 import type { TaskContext } from '../tasks/task-registry';
@@ -33,6 +33,8 @@ export interface DeployDeps {
   changed(action: string): void;
   /** onnx-engine one-click: after the checks, download the model and build the image when missing. */
   engine?: (task: TaskContext) => Promise<Readiness['stages']>;
+  /** A remote daemon: the server's endpoint as this machine reaches it (an SSH tunnel), null if it cannot. */
+  reach?: () => Promise<Endpoint | null>;
 }
 
 export function missingFolder(folder: string): DeckError {
@@ -234,13 +236,14 @@ export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskCon
     const server = spec.containers[0].name;
     gpuCheck = await checkGpu(docker, server, await readLogs(docker, server, 500)).catch(() => null);
   }
-  // Through the published port: a remote daemon's loopback is not this machine's.
-  if (d.status.remote) {
-    d.log.info('readiness not checked: remote Docker', { name: spec.name });
+  // A remote daemon publishes on its own loopback: the check goes through the tunnel to it.
+  const endpoint = d.reach ? await d.reach() : spec.endpoint;
+  if (!endpoint) {
+    d.log.info('readiness not checked: the remote daemon is not reached over SSH', { name: spec.name });
     return { gpuCheck, ready: null };
   }
   try {
-    const ready = await waitAnswering(spec.endpoint, { signal, mark, update: (u) => task.update(u), timeoutSec: spec.healthTimeoutSec, apiKey: d.apiKey });
+    const ready = await waitAnswering(endpoint, { signal, mark, update: (u) => task.update(u), timeoutSec: spec.healthTimeoutSec, apiKey: d.apiKey });
     return { gpuCheck, ready: { ...ready, stages } };
   } catch (e) {
     throw await cancelled(e);

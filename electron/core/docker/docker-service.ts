@@ -1,7 +1,7 @@
 import { backendDefinition } from '../backends';
 import type Docker from 'dockerode';
 import { existsSync } from 'node:fs';
-import type { Deployment, DeployRequest, DeployResult, DeploymentSpec, GpuCheck, LogLine, PortCheck, Readiness, StatsSample } from '../../shared/contract/docker';
+import type { Deployment, DeployRequest, DeployResult, DeploymentSpec, Endpoint, GpuCheck, LogLine, PortCheck, Readiness, StatsSample } from '../../shared/contract/docker';
 import { DEMO_MODEL_ID } from '../../shared/contract/engine';
 import { DeckError } from '../../shared/errors';
 import type { EventBus } from '../events/event-bus';
@@ -150,6 +150,7 @@ export class DockerService {
           log,
           changed: (action) => this.changed(spec.name, action),
           engine: this.engineSteps(req, folder, status.remote),
+          ...(status.remote ? { reach: () => this.reachable(docker, spec.name) } : {}),
         },
         req,
         task,
@@ -262,6 +263,14 @@ export class DockerService {
       this.deps.log.warn('no tunnel to a remote deployment', { name: d.name, error: e instanceof Error ? e.message : String(e) });
       return d;
     }
+  }
+
+  /** A remote deployment's endpoint from here: through a tunnel over SSH; a plain tcp:// daemon's loopback is out of reach. */
+  private async reachable(docker: Docker, name: string): Promise<Endpoint | null> {
+    const login = this.deps.conn.sshLogin();
+    if (!login) return null;
+    const d = await describeDeployment(docker, await this.containersOf(docker, name), () => null);
+    return (await this.tunnels.route(d, login.url, login.config)).endpoint ?? null;
   }
 
   private async ordered(name: string): Promise<{ docker: Docker; items: Item[] }> {
