@@ -55,6 +55,17 @@ describe('port check', () => {
     expect(c.suggestion).toBeGreaterThan(port + 1);
   });
 
+  it('on a remote Docker host, judges by the ports its containers publish, not by this machine’s listeners', async () => {
+    const local = await hold();
+    expect(await checkPort('127.0.0.1', local, { remote: true })).toMatchObject({
+      free: true,
+      message: `Port ${local} on 127.0.0.1 of the Docker host is free.`,
+    });
+    const c = await checkPort('127.0.0.1', 8000, { remote: true, dockerPorts: new Map([[8000, 'slm-deck-vllm-cpu'], [8001, 'other']]) });
+    expect(c).toMatchObject({ free: false, holder: { container: 'slm-deck-vllm-cpu' }, suggestion: 8002 });
+    expect(c.message).toBe('Port 8000 on 127.0.0.1 of the Docker host is already in use by the container slm-deck-vllm-cpu.');
+  });
+
   it('says when the address is not one of this machine’s', async () => {
     const c = await checkPort('192.0.2.77', 18080);
     expect(c).toMatchObject({ free: false, suggestion: null });

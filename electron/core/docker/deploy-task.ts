@@ -86,7 +86,7 @@ async function preflight(d: DeployDeps, req: DeployRequest, task: TaskContext): 
   const reserved = new Set(spec.containers.map((c) => c.hostPort));
   for (const c of spec.containers) {
     if (freedSoon.has(c.hostPort)) continue;
-    const check = await checkPort(req.bindHost, c.hostPort, { dockerPorts, reserved });
+    const check = await checkPort(req.bindHost, c.hostPort, { dockerPorts, reserved, remote: status.remote });
     if (!check.free) throw portError(check, c.role === 'webui' ? 'webUiPort' : 'hostPort');
   }
 

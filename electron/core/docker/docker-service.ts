@@ -401,7 +401,7 @@ export class DockerService {
         dockerPorts = undefined;
       }
     }
-    return probePort(host ?? '127.0.0.1', port, { dockerPorts });
+    return probePort(host ?? '127.0.0.1', port, { dockerPorts, remote: s.remote });
   }
 
   async checkGpu(name: string): Promise<GpuCheck> {

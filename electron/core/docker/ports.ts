@@ -76,6 +76,8 @@ export interface PortCheckOptions {
   /** Ports other parts of this deployment will take, so a suggestion does not collide. */
   reserved?: Set<number>;
   platform?: NodeJS.Platform;
+  /** The daemon runs on another host: only the ports its containers publish are known there; this machine's listeners say nothing. */
+  remote?: boolean;
 }
 
 /**
@@ -85,13 +87,14 @@ export interface PortCheckOptions {
  */
 export async function checkPort(host: string, port: number, opts: PortCheckOptions = {}): Promise<PortCheck> {
   const container = opts.dockerPorts?.get(port);
-  const code = container ? 'EADDRINUSE' : await tryListen(host, port);
-  if (code === null) return { host, port, free: true, holder: null, suggestion: null, message: `Port ${port} on ${host} is free.` };
+  const code = container ? 'EADDRINUSE' : opts.remote ? null : await tryListen(host, port);
+  const where = opts.remote ? `${host} of the Docker host` : host;
+  if (code === null) return { host, port, free: true, holder: null, suggestion: null, message: `Port ${port} on ${where} is free.` };
   if (code === 'EADDRNOTAVAIL') {
     return { host, port, free: false, holder: null, suggestion: null, message: `${host} is not an address of this machine, so nothing can be published on it.` };
   }
   let holder: Holder | null = container ? { container } : null;
-  if (!holder && (opts.platform ?? process.platform) === 'linux') {
+  if (!holder && !opts.remote && (opts.platform ?? process.platform) === 'linux') {
     const proc = await processForInodes(await listeningInodes(port));
     if (proc) holder = proc;
   }
@@ -104,14 +107,14 @@ export async function checkPort(host: string, port: number, opts: PortCheckOptio
   const message =
     code === 'EACCES'
       ? `Port ${port} needs administrator rights on ${host}.`
-      : `Port ${port} on ${host} is already in use by ${who}.`;
+      : `Port ${port} on ${where} is already in use by ${who}.`;
   return { host, port, free: false, holder, suggestion, message };
 }
 
 export async function nextFreePort(host: string, from: number, opts: PortCheckOptions = {}): Promise<number | null> {
   for (let p = Math.max(1024, from); p < Math.min(65536, from + 200); p++) {
     if (opts.dockerPorts?.has(p) || opts.reserved?.has(p)) continue;
-    if ((await tryListen(host, p)) === null) return p;
+    if (opts.remote || (await tryListen(host, p)) === null) return p;
   }
   return null;
 }
