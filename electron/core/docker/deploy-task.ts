@@ -220,7 +220,7 @@ export async function runDeploy(d: DeployDeps, req: DeployRequest, task: TaskCon
     await waitHealthy(
       docker,
       spec.containers.map((c) => c.name),
-      { timeoutSec: spec.healthTimeoutSec, signal, onStep: (step, detail) => task.update({ step, ...(detail ? { detail } : {}) }) },
+      { timeoutSec: spec.healthTimeoutSec, signal, onStep: (step, detail) => task.update({ step, ...(detail ? { detail } : {}) }), probe: !d.status.remote },
     );
   } catch (e) {
     if (!signal.aborted && isDeckError(e) && e.code === 'server_error') {

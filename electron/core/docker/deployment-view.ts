@@ -1,15 +1,16 @@
 import type Docker from 'dockerode';
 import type { Backend } from '../../shared/contract/deploy-config';
 import { DeployInputSchema, EndpointSchema, type ContainerInfo, type Deployment, type GpuCheck } from '../../shared/contract/docker';
+import { answersWhileStarting } from './health';
 import { LABEL } from './labels';
 import { roleOf } from './objects';
 import { endpointFromLabel } from './specs/common';
 import { parseJsonOrUndefined } from '../../shared/json';
 
-/** One container's view for the deployments list, from its inspect data. */
-export function containerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
+/** One container's view for the deployments list, from its inspect data; `answers`: see answersWhileStarting. */
+export function containerInfo(i: Docker.ContainerInspectInfo, answers = false): ContainerInfo {
   const labels = i.Config.Labels ?? {};
-  const health = i.State.Health?.Status;
+  const health = answers ? 'healthy' : i.State.Health?.Status;
   const started = Date.parse(i.State.StartedAt);
   const ports: ContainerInfo['ports'] = [];
   for (const [key, binds] of Object.entries(i.HostConfig.PortBindings ?? {})) {
@@ -46,9 +47,13 @@ export function deploymentState(containers: ContainerInfo[]): Deployment['state'
 }
 
 /** A deployment as the list shows it, from its containers (labels carry the request and endpoint). */
-export async function describeDeployment(docker: Docker, items: Docker.ContainerInfo[], gpu: (name: string) => GpuCheck | null): Promise<Deployment> {
+/** `probe`: the daemon is on this machine, so a container Docker has not checked yet can be asked directly. */
+export async function describeDeployment(docker: Docker, items: Docker.ContainerInfo[], gpu: (name: string) => GpuCheck | null, probe: boolean): Promise<Deployment> {
   const infos = await Promise.all(items.map((i) => docker.getContainer(i.Id).inspect()));
-  const containers = infos.map(containerInfo).sort((a, b) => (a.role === b.role ? 0 : a.role === 'server' ? -1 : 1));
+  const answers = await Promise.all(infos.map((i) => probe && answersWhileStarting(i)));
+  const containers = infos
+    .map((i, n) => containerInfo(i, answers[n]))
+    .sort((a, b) => (a.role === b.role ? 0 : a.role === 'server' ? -1 : 1));
   const serverInfo = infos.find((i) => roleOf(i.Config.Labels) === 'server') ?? infos[0];
   const labels = serverInfo.Config.Labels ?? {};
   const name = labels[LABEL.deployment];

@@ -228,7 +228,7 @@ export class DockerService {
   }
 
   async list(): Promise<Deployment[]> {
-    const { docker } = await this.deps.conn.client();
+    const { docker, status } = await this.deps.conn.client();
     let items: Item[];
     try {
       items = await docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER] } });
@@ -239,22 +239,22 @@ export class DockerService {
     this.tunnels.retain(new Set(names));
     const out: Deployment[] = [];
     for (const n of names) {
-      const d = await this.describe(docker, items.filter((i) => i.Labels[LABEL.deployment] === n)).catch(() => null);
+      const d = await this.describe(docker, items.filter((i) => i.Labels[LABEL.deployment] === n), status.remote).catch(() => null);
       if (d) out.push(d);
     }
     return out;
   }
 
   async get(name: string): Promise<Deployment> {
-    const { docker } = await this.deps.conn.client();
+    const { docker, status } = await this.deps.conn.client();
     const items = await this.containersOf(docker, name);
     if (!items.length) throw new DeckError('not_found', `There is no deployment named "${name}".`, '`slm-deck ps` (or the Deploy page) lists the deployments.');
-    return this.describe(docker, items);
+    return this.describe(docker, items, status.remote);
   }
 
   /** A deployment as this machine reaches it: on a remote SSH host, its endpoint goes through a tunnel. */
-  private async describe(docker: Docker, items: Item[]): Promise<Deployment> {
-    const d = await describeDeployment(docker, items, (name) => this.gpuChecks.get(name) ?? null);
+  private async describe(docker: Docker, items: Item[], remote: boolean): Promise<Deployment> {
+    const d = await describeDeployment(docker, items, (name) => this.gpuChecks.get(name) ?? null, !remote);
     const login = this.deps.conn.sshLogin();
     if (!login) return d;
     try {
@@ -269,7 +269,7 @@ export class DockerService {
   private async reachable(docker: Docker, name: string): Promise<Endpoint | null> {
     const login = this.deps.conn.sshLogin();
     if (!login) return null;
-    const d = await describeDeployment(docker, await this.containersOf(docker, name), () => null);
+    const d = await describeDeployment(docker, await this.containersOf(docker, name), () => null, false);
     return (await this.tunnels.route(d, login.url, login.config)).endpoint ?? null;
   }
 

@@ -1,14 +1,43 @@
 import type Docker from 'dockerode';
+import type { Backend } from '../../shared/contract/deploy-config';
 import type { LogLine } from '../../shared/contract/docker';
 import { DeckError } from '../../shared/errors';
 import { toDeckError } from './errors';
+import { exportHooks } from './export-hooks';
+import { LABEL } from './labels';
 import { readLogs } from './logs';
+import { roleOf } from './objects';
+import { hostForUrl } from './specs/common';
 
 export interface WaitOptions {
   timeoutSec: number;
   signal: AbortSignal;
   onStep?: (step: string, detail?: string) => void;
   pollMs?: number;
+  /** The daemon is on this machine, so published ports can be probed (see `answersWhileStarting`). */
+  probe?: boolean;
+}
+
+/**
+ * Docker says "starting" until its first check, which Engine < 25 (no start_interval) runs a whole
+ * interval (10 s) after the start. Meanwhile a 2xx from the container's health path on its published
+ * port counts as healthy, for the deploy's wait and for the list alike.
+ */
+export async function answersWhileStarting(i: Docker.ContainerInspectInfo, signal?: AbortSignal): Promise<boolean> {
+  if (!i.State.Running || i.State.Health?.Status !== 'starting') return false;
+  const labels = i.Config.Labels ?? {};
+  const bind = Object.values(i.HostConfig.PortBindings ?? {}).flat()[0] as { HostIp: string; HostPort: string } | undefined;
+  const timeout = AbortSignal.timeout(2000);
+  try {
+    // Throws for a backend label this version does not know: then Docker's word stands.
+    const path = exportHooks(labels[LABEL.backend] as Backend).healthPaths[roleOf(labels)];
+    if (!path || !bind) return false;
+    const res = await fetch(`http://${hostForUrl(bind.HostIp)}:${bind.HostPort}${path}`, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
 }
 
 function lastLinesText(lines: LogLine[], n = 8): string {
@@ -97,6 +126,7 @@ export async function waitHealthy(docker: Docker, containers: string[], opts: Wa
         );
       }
       if (st.Running && (health === 'healthy' || health === undefined || health === 'none')) pending.delete(name);
+      else if (opts.probe && (await answersWhileStarting(info, opts.signal))) pending.delete(name);
     }
     if (!pending.size) break;
     if (Date.now() >= deadline) {
