@@ -69,7 +69,8 @@ describe('Deploy page', () => {
 
     // The container really is there, as configured, and answers.
     const c = await inspect(`slm-deck-${name}`);
-    expect(c.State.Health?.Status).toBe('healthy');
+    // Docker's own check agrees once it has run (an interval after the start on Engine < 25).
+    await expect.poll(async () => (await inspect(`slm-deck-${name}`)).State.Health?.Status, { timeout: 30_000 }).toBe('healthy');
     expect(c.HostConfig.PortBindings).toEqual({ '11434/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
     expect(c.HostConfig.Memory).toBe(Math.round(Number(needed) * 1024 ** 3));
     // Ready means answering: the model was pulled into the deployment.
