@@ -5,7 +5,7 @@
  * probabilities ride on the event that carries their text (or on the tool calls).
  */
 import type { TokenLogprob } from './sampling';
-import { TOOL_CALL_OPEN, mayBeToolCall, parseToolCalls, type ToolCall } from './tool-calls';
+import { TOOL_CALL_OPEN, mayBeToolCall, parseToolCalls, truncatedToolCall, type ToolCall } from './tool-calls';
 
 export type ChatEvent =
   | { type: 'content'; text: string; logprobs?: TokenLogprob[] }
@@ -18,10 +18,14 @@ export class ChatOutput {
   private pendingLogprobs: TokenLogprob[] = [];
   private readonly toolsEnabled: boolean;
 
-  /** `declaredTools`: the function names a call may use; none: tool calls are not parsed. */
+  /**
+   * `declaredTools`: the function names a call may use; none: tool calls are not parsed.
+   * `forcedTool`: the one function tool_choice forces (names a call cut off before its name).
+   */
   constructor(
     private readonly declaredTools: ReadonlySet<string> | undefined,
     private readonly onEvent: (e: ChatEvent) => void,
+    private readonly forcedTool?: string,
   ) {
     this.toolsEnabled = declaredTools !== undefined && declaredTools.size > 0;
     this.mode = this.toolsEnabled ? 'undecided' : 'text';
@@ -56,22 +60,29 @@ export class ChatOutput {
     }
   }
 
-  /** Ends the stream: parses buffered output; returns the final content and tool calls. */
-  finish(): { content: string | null; toolCalls: ToolCall[] } {
+  /**
+   * Ends the stream: parses buffered output; returns the final content and tool calls. `cut`: the
+   * generation hit max_tokens, so a call in progress is returned with its partial arguments
+   * (`truncated`), never as marker text in the content.
+   */
+  finish(cut = false): { content: string | null; toolCalls: ToolCall[]; truncated: boolean } {
     if (this.pending.length > 0) {
       const parsed = this.mode === 'text' ? null : parseToolCalls(this.pending, this.declaredTools);
-      if (parsed) {
-        if (parsed.content) this.content(parsed.content);
-        this.onEvent({ type: 'tool_calls', toolCalls: parsed.toolCalls, ...this.takeLogprobs() });
+      const partial = this.mode === 'text' || parsed || !cut ? null : truncatedToolCall(this.pending, this.declaredTools, this.forcedTool);
+      const calls = parsed ?? partial;
+      if (calls) {
+        if (calls.content) this.content(calls.content);
+        this.onEvent({ type: 'tool_calls', toolCalls: calls.toolCalls, ...this.takeLogprobs() });
         this.pending = '';
         // OpenAI: a reply that only calls tools has content null.
-        return { content: this.emitted.length > 0 ? this.emitted : null, toolCalls: parsed.toolCalls };
+        return { content: this.emitted.length > 0 ? this.emitted : null, toolCalls: calls.toolCalls, truncated: partial !== null };
       }
-      this.content(this.pending);
+      // A call cut off before its name is complete: its unfinished markup is not an answer.
+      if (!(cut && this.pending.trimStart().startsWith(TOOL_CALL_OPEN))) this.content(this.pending);
       this.pending = '';
     }
     if (this.pendingLogprobs.length > 0) this.onEvent({ type: 'content', text: '', ...this.takeLogprobs() });
-    return { content: this.emitted, toolCalls: [] };
+    return { content: this.emitted, toolCalls: [], truncated: false };
   }
 
   private takeLogprobs(): { logprobs?: TokenLogprob[] } {

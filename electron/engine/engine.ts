@@ -291,15 +291,18 @@ export class Engine {
   async chat(req: ChatRequest, onEvent?: (e: ChatEvent) => void): Promise<ChatResult> {
     const tools = req.tools ?? [];
     const promptIds = this.tokenizer.encode(this.renderPrompt(req.messages, tools));
-    const output = new ChatOutput(new Set(tools.map((t) => t.function.name)), (e) => onEvent?.(e));
+    // A call the grammar forces to one function is that function's, even if cut off before its name.
+    const g = req.grammar?.tools;
+    const forced = g?.mode === 'required' && g.tools.length === 1 ? g.tools[0].name : undefined;
+    const output = new ChatOutput(new Set(tools.map((t) => t.function.name)), (e) => onEvent?.(e), forced);
     const r = await this.generate(promptIds, req, (d, lp) => output.push(d, lp), tools.length > 0 ? this.toolMarkerIds : undefined);
-    const { content, toolCalls } = output.finish();
+    const { content, toolCalls, truncated } = output.finish(r.finishReason === 'length');
     const totalMs = r.finishedAt - r.startedAt + r.queuedMs;
     const decodeMs = r.firstTokenAt !== undefined ? r.finishedAt - r.firstTokenAt : 0;
     return {
       content,
       toolCalls,
-      finishReason: r.finishReason === 'cancelled' ? 'cancelled' : toolCalls.length > 0 ? 'tool_calls' : r.finishReason,
+      finishReason: r.finishReason === 'cancelled' ? 'cancelled' : toolCalls.length > 0 && !truncated ? 'tool_calls' : r.finishReason,
       usage: {
         promptTokens: r.promptTokens,
         completionTokens: r.completionTokens,

@@ -115,6 +115,21 @@ function parseAnyToolCalls(output: string): ParsedOutput | null {
   return { content: rest.length > 0 ? rest : null, toolCalls: calls };
 }
 
+/**
+ * A call cut off by max_tokens: its name and the arguments written so far, as OpenAI returns a
+ * truncated call (with finish_reason "length"). Null when no declared name was written (and
+ * tool_choice forces none).
+ */
+export function truncatedToolCall(output: string, declared?: ReadonlySet<string>, forced?: string): ParsedOutput | null {
+  const at = output.indexOf(TOOL_CALL_OPEN);
+  const body = at === -1 ? output : output.slice(at + TOOL_CALL_OPEN.length);
+  const name = /"name"\s*:\s*"([^"\\]*)"/.exec(body)?.[1] ?? forced;
+  if (!name || (declared && !declared.has(name))) return null;
+  const args = /"(?:arguments|parameters)"\s*:\s*([\s\S]*)$/.exec(body)?.[1] ?? '';
+  const before = at > 0 ? output.slice(0, at).trim() : '';
+  return { content: before || null, toolCalls: [{ id: newToolCallId(), type: 'function', function: { name, arguments: args } }] };
+}
+
 /** While streaming: could this (trimmed) output start still turn out to be a tool call? */
 export function mayBeToolCall(start: string): boolean {
   const s = start.trimStart();

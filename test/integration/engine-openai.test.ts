@@ -166,6 +166,18 @@ describe('tool_choice', () => {
     expect((final.choices[0].message.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[]).map((c) => c.function.name)).toEqual(['area']);
   });
 
+  it('a forced call cut off by max_tokens comes back as that call, finish_reason length, with no marker text', async () => {
+    const named = { type: 'function', function: { name: 'area' } } as const;
+    const r = await client.chat.completions.create({ model, messages: ask, tools, tool_choice: named, max_tokens: 12 });
+    expect(r.choices[0].finish_reason).toBe('length');
+    expect(r.choices[0].message.content).toBeNull();
+    const calls = r.choices[0].message.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[];
+    expect(calls.map((c) => c.function.name)).toEqual(['area']);
+    // The arguments so far: nothing yet or the start of the object, not complete within 12 tokens.
+    expect(calls[0].function.arguments).toMatch(/^(\s*\{[\s\S]*)?$/);
+    expect(() => JSON.parse(calls[0].function.arguments) as unknown).toThrow();
+  });
+
   it('allowed_tools narrows the offer: mode required calls one of the allowed functions only', async () => {
     const r = await client.chat.completions.create({
       model,

@@ -99,7 +99,7 @@ describe('ChatOutput', () => {
       { type: 'content', text: 'Hel' },
       { type: 'content', text: 'lo' },
     ]);
-    expect(r.final).toEqual({ content: 'Hello there', toolCalls: [] });
+    expect(r.final).toEqual({ content: 'Hello there', toolCalls: [], truncated: false });
   });
 
   it('buffers a tool call and emits it as one event at the end', () => {
@@ -120,14 +120,14 @@ describe('ChatOutput', () => {
 
   it('falls back to content when buffered output is not a tool call', () => {
     const r = route(true, ['[1, 2]', ' is a list']);
-    expect(r.final).toEqual({ content: '[1, 2] is a list', toolCalls: [] });
+    expect(r.final).toEqual({ content: '[1, 2] is a list', toolCalls: [], truncated: false });
     expect(r.events).toEqual([{ type: 'content', text: '[1, 2] is a list' }]);
   });
 
   it('returns a call to a function the request did not declare as text, never as a tool call', () => {
     const text = '<|tool_call|>[{"name": "rm_rf", "arguments": {}}]<|/tool_call|>';
     const r = route(true, [text]);
-    expect(r.final).toEqual({ content: text, toolCalls: [] });
+    expect(r.final).toEqual({ content: text, toolCalls: [], truncated: false });
   });
 
   it('carries token logprobs on the event that shows their text', () => {
@@ -138,6 +138,33 @@ describe('ChatOutput', () => {
     out.push('Hi', [lp(2)]);
     out.finish();
     expect(events).toEqual([{ type: 'content', text: 'Hi', logprobs: [lp(1), lp(2)] }]);
+  });
+
+  it('cut off by max_tokens, a call in progress comes back as that call with its partial arguments, not as marker text', () => {
+    const events: ChatEvent[] = [];
+    const out = new ChatOutput(new Set(['calculate_circle_area']), (e) => events.push(e));
+    for (const d of ['<|tool_call|>[{"name": "calculate_circle_area", ', '"arguments": {"radius": 2']) out.push(d);
+    const final = out.finish(true);
+    expect(final).toMatchObject({ content: null, truncated: true });
+    expect(final.toolCalls).toEqual([expect.objectContaining({ type: 'function', function: { name: 'calculate_circle_area', arguments: '{"radius": 2' } })]);
+    expect(events.map((e) => e.type)).toEqual(['tool_calls']);
+    // Text before the call stays content; a name not yet complete, or not declared, is text as before.
+    const text = (deltas: string[], forced?: string) => {
+      const o = new ChatOutput(new Set(['f']), () => {}, forced);
+      for (const d of deltas) o.push(d);
+      return o.finish(true);
+    };
+    expect(text(['Let me check. <|tool_call|>[{"name": "f", "argu'])).toMatchObject({ content: 'Let me check. ', truncated: true, toolCalls: [{ function: { name: 'f', arguments: '' } }] });
+    // Cut before the name: the function tool_choice forces, else no call and no markup as content.
+    expect(text(['<|tool_call|>[{"na'], 'f')).toMatchObject({ content: null, truncated: true, toolCalls: [{ function: { name: 'f', arguments: '' } }] });
+    expect(text(['Sure. <|tool_call|>[{"name": "ca'])).toEqual({ content: 'Sure. ', toolCalls: [], truncated: false });
+    expect(text(['<|tool_call|>[{"name": "g", "arguments": {'])).toEqual({ content: '', toolCalls: [], truncated: false });
+    // Output that may be a list or prose, cut: stays text.
+    expect(text(['[1, 2, 3'])).toEqual({ content: '[1, 2, 3', toolCalls: [], truncated: false });
+    // Not cut: an unfinished call is not guessed at.
+    const whole = new ChatOutput(new Set(['f']), () => {});
+    whole.push('<|tool_call|>[{"name": "f", "arguments": {');
+    expect(whole.finish()).toMatchObject({ toolCalls: [], truncated: false });
   });
 
   it('never parses tool calls when the request had no tools', () => {
