@@ -143,6 +143,7 @@ describe('playground in a browser', () => {
     const stats = lastReply(page).getByTestId('stats');
     await expect.poll(() => stats.textContent()).toMatch(/TTFT \d+ ms \(server \d+ ms\).*tok\/s.*\d+ → 13 tokens/);
     expect(await stats.textContent()).toContain(embeddedLabel);
+    expect(await stats.textContent()).not.toContain('cut off');
     await expect.poll(() => page.getByRole('heading', { level: 2 }).textContent()).toBe('Hello! Who are you?');
 
     // Over the slow link the reply arrives token by token: watch it grow, then stop it with Esc.
@@ -385,6 +386,23 @@ describe('playground in a browser', () => {
     await page.getByLabel('Search conversations').fill('');
     await list.getByRole('button', { name: /A very long conversation/ }).waitFor();
     expect(await list.getByRole('button', { name: /Engine vs Ollama/ }).count()).toBe(0);
+    await page.close();
+  });
+
+  it('a reply stopped at the Max tokens limit says so in its stats', async () => {
+    const page = await openPlayground();
+    await page.getByRole('button', { name: '+ New chat' }).click();
+    await pickBackend(page, embeddedLabel);
+    await page.getByLabel('Max tokens').fill('3');
+    await composer(page).fill('Hello! Who are you?');
+    await composer(page).press('Enter');
+    const stats = lastReply(page).getByTestId('stats');
+    await expect.poll(() => stats.textContent()).toContain('cut off at Max tokens');
+    // The start of the model's known answer, not all of it.
+    const answer = (await lastReply(page).getByRole('group', { name: 'Answer' }).textContent())!;
+    expect(answer.length).toBeGreaterThan(0);
+    expect(answer.length).toBeLessThan(TINY_ANSWER.length);
+    expect(TINY_ANSWER.startsWith(answer)).toBe(true);
     await page.close();
   });
 

@@ -112,6 +112,16 @@ describe('chat with the ONNX engine (OpenAI-compatible, real inference)', () => 
     expect(msgs[3]).toMatchObject({ content: TINY_ANSWER, status: 'done' });
   });
 
+  it('a tool call cut off by max_tokens is shown, not run, and the reply says it hit the limit', async () => {
+    const { conv } = await chatOnce(core, backendId, 'Calculate the area of a circle with radius 5 units', { tools: ['calculate_circle_area'], params: { max_tokens: 2 } });
+    await core.chat.settled(conv.id);
+    const msgs = (await call(core, 'chat.get', { id: conv.id })).messages;
+    expect(msgs.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(msgs[1]).toMatchObject({ status: 'done', stats: { finishReason: 'length' } });
+    expect(msgs[1].content).not.toContain('<|tool_call|>');
+    expect(msgs[1].toolCalls?.map((c) => c.name)).toEqual(['calculate_circle_area']);
+  });
+
   it('sends tool turns unstreamed to a server that cannot stream tool calls (vLLM phi4_mini_json)', async () => {
     core.chatBackends.register({
       name: 'test-vllm-like',

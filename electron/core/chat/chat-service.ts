@@ -331,7 +331,8 @@ export class ChatService {
     let msg = first;
     for (let round = 0; ; round++) {
       await this.streamOne(c, backend, msg, signal, announced);
-      if (msg.status !== 'done' || !msg.toolCalls?.length) break;
+      // A call cut off by max_tokens has unfinished arguments: shown, not run.
+      if (msg.status !== 'done' || !msg.toolCalls?.length || msg.stats?.finishReason === 'length') break;
       for (const call of msg.toolCalls) {
         const result = runTool(call, c.tools);
         const tool: ChatMessage = {

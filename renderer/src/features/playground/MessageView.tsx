@@ -96,6 +96,11 @@ export function StatsLine({ stats: s }: { stats: MessageStats }) {
       <span>{s.model}</span>
       {params.length > 0 && <span>{params.join(', ')}</span>}
       {!s.streamed && <span title="Tool turns on this server are not streamed">not streamed</span>}
+      {s.finishReason === 'length' && (
+        <span className="warn" title="The server stopped at the token limit (finish_reason: length); raise Max tokens for a longer reply">
+          cut off at Max tokens
+        </span>
+      )}
     </p>
   );
 }
