@@ -216,6 +216,10 @@ describe('slm-deck chat (CLI)', () => {
     expect(plain.err).toContain('completion tokens');
     expect(plain.out).toBe(`${TINY_ANSWER}\n`);
     expect(plain.code).toBe(0);
+    expect(plain.err).not.toContain('cut off');
+    const cut = await run(['chat', '--backend', engine.url, '--prompt', HELLO, '--max-tokens', '2']);
+    expect(cut.code).toBe(0);
+    expect(cut.err).toContain('2 completion tokens · cut off at max_tokens');
 
     const json = await run(['chat', '--backend', `${engine.url}/v1`, '--prompt', 'Area of a circle with radius 5?', '--tools', '--json']);
     expect(json.code).toBe(0);

@@ -43,6 +43,7 @@ export function statsLine(s: MessageStats): string {
   if (s.decodeTokensPerSec !== null) parts.push(`${s.decodeTokensPerSec.toFixed(1)} tok/s`);
   if (s.promptTokens !== null) parts.push(`${s.promptTokens} prompt tokens`);
   if (s.completionTokens !== null) parts.push(`${s.completionTokens} completion tokens${s.tokenSource === 'counted' ? ' (counted)' : ''}`);
+  if (s.finishReason === 'length') parts.push('cut off at max_tokens');
   return parts.join(' · ');
 }
 
