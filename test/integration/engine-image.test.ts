@@ -32,6 +32,19 @@ afterAll(async () => {
   if (image) await rawDocker().getImage(image).remove({ force: true }).catch(() => undefined);
 });
 
+/** The demo model in the built image, on `bindHost` (loopback by default). */
+const deployTiny = (name: string, port: number, bindHost?: string) =>
+  t.task('docker.deploy', {
+    ...defaultDeployConfig('onnx-engine', bindHost),
+    name,
+    model: TINY_MODEL_ID,
+    modelPath: TINY_DIR,
+    hostPort: port,
+    contextLength: 1024,
+    cpus: 1,
+    memoryLimitGb: 1,
+  });
+
 describe('the onnx-engine image', () => {
   it('is built by the app from resources/engine/Dockerfile, with progress', async () => {
     const before = await t.call('engine.imageStatus', {});
@@ -64,16 +77,7 @@ describe('the onnx-engine image', () => {
   it('runs as the onnx-engine backend with the model mounted read-only, and answers through the published port', async () => {
     const name = uniqueName('engine-image');
     const port = await freePort();
-    const done = await t.task('docker.deploy', {
-      ...defaultDeployConfig('onnx-engine'),
-      name,
-      model: TINY_MODEL_ID,
-      modelPath: TINY_DIR,
-      hostPort: port,
-      contextLength: 1024,
-      cpus: 1,
-      memoryLimitGb: 1,
-    });
+    const done = await deployTiny(name, port);
     expect(done.error).toBeUndefined();
     const dep = DeployResultSchema.parse(done.result).deployment;
     expect(dep).toMatchObject({ name, backend: 'onnx-engine', state: 'running', health: 'healthy' });
@@ -110,16 +114,7 @@ describe('the onnx-engine image', () => {
   it('published beyond loopback, the deployment gets its own API key: mounted as a file, required by the engine, sent by the app', async () => {
     const name = uniqueName('engine-key-deploy');
     const port = await freePort();
-    const done = await t.task('docker.deploy', {
-      ...defaultDeployConfig('onnx-engine', '0.0.0.0'),
-      name,
-      model: TINY_MODEL_ID,
-      modelPath: TINY_DIR,
-      hostPort: port,
-      contextLength: 1024,
-      cpus: 1,
-      memoryLimitGb: 1,
-    });
+    const done = await deployTiny(name, port, '0.0.0.0');
     // The deploy's own readiness check (model listed, one-token chat) passed through the key.
     expect(done.error).toBeUndefined();
     const dep = DeployResultSchema.parse(done.result).deployment;

@@ -1,12 +1,7 @@
 import type { BackendHealth, BackendPick, ChatBackend } from '../../shared/contract/chat';
 import { isDeckError } from '../../shared/errors';
+import { sameModelName } from '../ollama/model-name';
 import type { ModelInfo } from './protocols/types';
-
-/** Ollama lists `phi4-mini` as `phi4-mini:latest`. */
-function sameModel(listed: string, wanted: string): boolean {
-  const norm = (n: string) => (n.includes(':') || n.includes('/') ? n : `${n}:latest`).toLowerCase();
-  return listed === wanted || norm(listed) === norm(wanted);
-}
 
 /**
  * A backend answers when it lists its models within the timeout, and lists the model it
@@ -16,7 +11,7 @@ export async function probeBackend(b: ChatBackend, listModels: (signal: AbortSig
   try {
     const models = await listModels(AbortSignal.timeout(timeoutMs));
     if (!models.length) return { id: b.id, answering: false, problem: 'It answers but has no model.' };
-    if (b.model && !models.some((m) => sameModel(m.id, b.model!))) {
+    if (b.model && !models.some((m) => sameModelName(m.id, b.model!))) {
       return { id: b.id, answering: false, problem: `It answers but does not list ${b.model}.` };
     }
     return { id: b.id, answering: true };

@@ -128,15 +128,17 @@ export class DockerService {
     const ctx = { ...this.specContext(status.arch ?? this.hostArch(), token ? hfTokenDir : null), engineKeyFile };
     // The folder is resolved through symlinks and checked here; the container mounts what was checked.
     // A remote daemon's disk cannot be read from here, so only the path's shape is checked for it.
-    const wanted = backendDefinition(req.backend).modelFolder?.(req, ctx);
-    if (wanted !== undefined && !status.remote) {
-      const folder = await resolveModelFolder(wanted, this.deps.modelsDir);
-      if (folder !== null && req.modelPath !== undefined) req = { ...req, modelPath: folder };
+    let folder = backendDefinition(req.backend).modelFolder?.(req, ctx) ?? null;
+    if (folder !== null && !status.remote) {
+      const real = await resolveModelFolder(folder, this.deps.modelsDir);
+      if (real !== null && req.modelPath !== undefined) {
+        req = { ...req, modelPath: real };
+        folder = real;
+      }
     }
     const spec = this.withWarnings(req, buildSpec(req, ctx));
     const log = this.deps.log.child('deploy');
     log.info('deploy', { name: spec.name, backend: spec.backend });
-    const folder = backendDefinition(req.backend).modelFolder?.(req, ctx) ?? null;
     try {
       const { gpuCheck, ready } = await runDeploy(
         {
@@ -186,7 +188,7 @@ export class DockerService {
     return async (task) => {
       const stages: Readiness['stages'] = [];
       let t0 = Date.now();
-      if (!req.modelPath && folder && !existsSync(folder)) {
+      if (!req.modelPath && !existsSync(folder)) {
         const found = await assets.modelFolder(req.model, { signal: task.signal, update: (u) => task.update({ ...u, step: `Downloading ${req.model}: ${u.step ?? ''}` }) });
         if (!found) throw missingFolder(folder);
         stages.push({ stage: 'model', ms: Date.now() - t0 });

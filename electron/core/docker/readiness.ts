@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DeployStageSchema, Endpoint, Readiness } from '../../shared/contract/docker';
 import { DeckError, isDeckError } from '../../shared/errors';
 import { OllamaClient } from '../ollama/client';
+import { sameModelName } from '../ollama/model-name';
 import { followProgress } from '../ollama/pull';
 import { sleep } from './health';
 import type { TaskUpdate } from '../tasks/task-registry';
@@ -33,16 +34,9 @@ export const READY_STEPS = {
   firstToken: 'Waiting for the first token',
 } as const;
 
-/** Ollama lists `phi4-mini` as `phi4-mini:latest`. */
-export function ollamaNameMatches(listed: string, wanted: string): boolean {
-  const norm = (n: string) => (n.includes(':') ? n : `${n}:latest`).toLowerCase();
-  return norm(listed) === norm(wanted);
-}
-
 const ModelsSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
 const CompletionSchema = z.object({ choices: z.array(z.object({ finish_reason: z.string().nullable().optional() })).min(1) });
 const OllamaChatSchema = z.object({ done: z.literal(true), message: z.object({ content: z.string() }).optional() });
-
 
 async function getJson<S extends z.ZodType>(url: string, schema: S, init: RequestInit, what: string, signal: AbortSignal, timeoutMs = 30_000): Promise<z.output<S>> {
   let res: Response;
@@ -107,7 +101,7 @@ async function openAiReady(ep: Endpoint, o: ReadyOptions): Promise<Readiness> {
 /** Ollama: pull into the deployment when missing, load, one token. */
 async function ollamaReady(ep: Endpoint, o: ReadyOptions): Promise<Readiness> {
   const client = new OllamaClient(ep.url);
-  const has = async () => (await client.tags(o.signal)).models.some((m) => ollamaNameMatches(m.name, ep.model));
+  const has = async () => (await client.tags(o.signal)).models.some((m) => sameModelName(m.name, ep.model));
   let pulled = false;
   let resumedFromBytes = 0;
   if (!(await has())) {

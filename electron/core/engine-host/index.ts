@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type Docker from 'dockerode';
 import { DEMO_MODEL_ID, type EmbeddedStatus, type LocalModel } from '../../shared/contract/engine';
 import { DeckError } from '../../shared/errors';
 import type { BackendRegistry } from '../chat/backend-registry';
@@ -145,6 +146,26 @@ export function createEngineHost(o: EngineHostOptions): EngineHost {
     return [...list, ...(await store.list())];
   };
 
+  /** The image's inspect data; null when it is not built. */
+  const builtImage = async (docker: Docker) => {
+    try {
+      return await docker.getImage(image).inspect();
+    } catch (e) {
+      if (httpStatus(e) === 404) return null;
+      throw toDeckError(e, `inspect ${image}`);
+    }
+  };
+
+  /** What the image is built from; an installation without them gets a clear error. */
+  const buildFiles = () => {
+    const appRoot = o.appRoot ?? findAppRoot();
+    const dockerfile = findResource(path.join('engine', 'Dockerfile'));
+    if (!appRoot || !dockerfile) {
+      throw new DeckError('not_found', 'The engine build files (dist/engine/main.js, node_modules, resources/engine/Dockerfile) were not found.', 'Run SLM Deck from its folder after `npm run build`, or set SLM_DECK_APP_ROOT and SLM_DECK_RESOURCES.');
+    }
+    return { appRoot, dockerfile };
+  };
+
   const handlers: EngineHost['handlers'] = {
     'engine.status': () => supervisor.status(),
     'engine.start': (p) => start(p.model, p.port),
@@ -154,22 +175,12 @@ export function createEngineHost(o: EngineHostOptions): EngineHost {
       const s = await o.docker.status();
       const base = { image, defaultBaseImage: defaultBase(), dockerReachable: s.state === 'reachable', built: false, id: null, createdAt: null, sizeBytes: null };
       if (s.state !== 'reachable') return base;
-      const { docker } = await o.docker.client();
-      try {
-        const info = await docker.getImage(image).inspect();
-        return { ...base, built: true, id: info.Id, createdAt: info.Created, sizeBytes: info.Size };
-      } catch (e) {
-        if (httpStatus(e) === 404) return base;
-        throw toDeckError(e, `inspect ${image}`);
-      }
+      const info = await builtImage((await o.docker.client()).docker);
+      return info ? { ...base, built: true, id: info.Id, createdAt: info.Created, sizeBytes: info.Size } : base;
     },
     'engine.buildImage': async (p) => {
       const { docker, status } = await o.docker.client();
-      const appRoot = o.appRoot ?? findAppRoot();
-      const dockerfile = findResource(path.join('engine', 'Dockerfile'));
-      if (!appRoot || !dockerfile) {
-        throw new DeckError('not_found', 'The engine build files (dist/engine/main.js, node_modules, resources/engine/Dockerfile) were not found.', 'Run SLM Deck from its folder after `npm run build`, or set SLM_DECK_APP_ROOT and SLM_DECK_RESOURCES.');
-      }
+      const { appRoot, dockerfile } = buildFiles();
       if (status.remote) log.info('building the engine image on a remote daemon', { endpoint: status.endpoint });
       const baseImage = p.baseImage ?? defaultBase();
       return o.tasks.start('engine.buildImage', `Build ${image}`, (task) =>
@@ -216,17 +227,8 @@ export function createEngineHost(o: EngineHostOptions): EngineHost {
     },
     ensureImage: async (task) => {
       const { docker, status } = await o.docker.client();
-      try {
-        await docker.getImage(image).inspect();
-        return false;
-      } catch (e) {
-        if (httpStatus(e) !== 404) throw toDeckError(e, `inspect ${image}`);
-      }
-      const appRoot = o.appRoot ?? findAppRoot();
-      const dockerfile = findResource(path.join('engine', 'Dockerfile'));
-      if (!appRoot || !dockerfile) {
-        throw new DeckError('not_found', `The engine image ${image} is not built, and its build files were not found.`, 'Run SLM Deck from its folder after `npm run build`, or build the image on the Deploy page (ONNX engine card).');
-      }
+      if (await builtImage(docker)) return false;
+      const { appRoot, dockerfile } = buildFiles();
       await buildEngineImage({ docker, arch: status.arch, image, baseImage: defaultBase(), appRoot, dockerfile, appVersion: o.appVersion, log }, task);
       return true;
     },

@@ -15,3 +15,8 @@ export const useOllamaTarget = create<OllamaTarget>((set) => ({
 export function targetParams(url: string | undefined): { url?: string } {
   return url ? { url } : {};
 }
+
+/** The params of the Ollama the Models page works on, for its ollama.* calls. */
+export function useOllamaParams(): { url?: string } {
+  return targetParams(useOllamaTarget((s) => s.url));
+}

@@ -4,11 +4,11 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { fmtSize } from '../../../../electron/shared/format';
 import { ModelDetailsPanel } from './ModelDetailsPanel';
 import { tryInPlayground } from './try-in-playground';
-import { targetParams, useOllamaTarget } from '../../stores/ollama-target';
+import { useOllamaParams } from '../../stores/ollama-target';
 
 /** The installed models table: show, copy, delete (confirmed), try in the Playground. */
 export function InstalledModels() {
-  const target = targetParams(useOllamaTarget((s) => s.url));
+  const target = useOllamaParams();
   const list = useCall('ollama.list', target);
   const del = useAction('ollama.delete', ['ollama.list', 'ollama.ps', 'ollama.suggestions']);
   const copy = useAction('ollama.copy', ['ollama.list']);

@@ -1,7 +1,7 @@
 import { useAction, useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
 import { fmtSize } from '../../../../electron/shared/format';
-import { targetParams, useOllamaTarget } from '../../stores/ollama-target';
+import { useOllamaParams } from '../../stores/ollama-target';
 
 function until(iso: string): string {
   const s = Math.round((Date.parse(iso) - Date.now()) / 1000);
@@ -12,7 +12,7 @@ function until(iso: string): string {
 
 /** Models in memory (/api/ps): where they sit (VRAM or RAM), when they unload, and Unload. */
 export function LoadedModels() {
-  const target = targetParams(useOllamaTarget((s) => s.url));
+  const target = useOllamaParams();
   const ps = useCall('ollama.ps', target, { refetchInterval: 5000 });
   const unload = useAction('ollama.unload', ['ollama.ps']);
   if (ps.error) return <ErrorBox error={ps.error} title="Could not list loaded models" />;

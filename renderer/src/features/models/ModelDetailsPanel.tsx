@@ -1,12 +1,12 @@
 import { useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
-import { targetParams, useOllamaTarget } from '../../stores/ollama-target';
+import { useOllamaParams } from '../../stores/ollama-target';
 
 const showValue = (v: string | number | boolean | string[]) => (Array.isArray(v) ? v.map((s) => JSON.stringify(s)).join(', ') : String(v));
 
 /** What `ollama show` says about one model. */
 export function ModelDetailsPanel({ model }: { model: string }) {
-  const target = targetParams(useOllamaTarget((s) => s.url));
+  const target = useOllamaParams();
   const q = useCall('ollama.show', { model, ...target });
   if (q.error) return <ErrorBox error={q.error} title={`Could not read ${model}`} />;
   if (!q.data) return <p aria-busy>Reading {model}…</p>;

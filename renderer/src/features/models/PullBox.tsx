@@ -3,13 +3,13 @@ import { useAction, useCall } from '../../api/hooks';
 import { ErrorBox } from '../../components/ErrorBox';
 import { fmtSize } from '../../../../electron/shared/format';
 import { TaskProgress } from './TaskProgress';
-import { targetParams, useOllamaTarget } from '../../stores/ollama-target';
+import { useOllamaParams } from '../../stores/ollama-target';
 
 const FIT = { fits: ['ok', 'Fits'], tight: ['warn', 'Tight'], 'wont-fit': ['bad', "Won't fit"], unknown: ['', 'Fit unknown'] } as const;
 
 /** Pull by name, or one of the suggested Phi-4-mini forms with its size and fit verdict. */
 export function PullBox() {
-  const target = targetParams(useOllamaTarget((s) => s.url));
+  const target = useOllamaParams();
   const suggestions = useCall('ollama.suggestions', target);
   const pull = useAction('ollama.pull');
   const [name, setName] = useState('');

@@ -55,6 +55,7 @@ export function SetupPanel({ value, onChange, compare = false }: { value: Setup;
   const [system, setSystem] = useState(value.system);
   const [adding, setAdding] = useState(false);
   const backend = backends.data?.find((b) => b.id === value.backendId);
+  const down = backend ? health.data?.find((h) => h.id === backend.id && !h.answering) : undefined;
   const remove = useAction('chat.removeBackend', ['chat.backends']);
   const startEngine = useAction('engine.start', ['chat.backends']);
 
@@ -79,9 +80,9 @@ export function SetupPanel({ value, onChange, compare = false }: { value: Setup;
                 );
               })}
             </select>
-            {backend && health.data?.find((h) => h.id === backend.id && !h.answering) && (
+            {down && (
               <small className="pill warn" data-testid="backend-down">
-                Not answering: {health.data.find((h) => h.id === backend.id)?.problem}
+                Not answering: {down.problem}
               </small>
             )}
             {backend && (
