@@ -40,6 +40,8 @@ async function firstPresetAnswers(page: Page): Promise<string> {
   const reply = page.getByTestId('transcript').getByTestId('message-assistant').last();
   await expect.poll(() => reply.getByTestId('stats').count(), { timeout: 60_000 }).toBe(1);
   expect(await reply.getByTestId('stats').textContent()).toMatch(/tokens/);
+  // The empty chat "Open in Playground" began is not left behind next to the preset's.
+  await expect.poll(() => page.getByRole('navigation', { name: 'Conversations' }).getByRole('listitem').filter({ hasText: 'New chat' }).count()).toBe(0);
   return (await reply.locator('.md').first().textContent()) ?? '';
 }
 

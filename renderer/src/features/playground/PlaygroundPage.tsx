@@ -89,7 +89,8 @@ export function PlaygroundPage() {
     [show],
   );
 
-  const open = async (s: Setup & { title?: string }): Promise<Conversation> => {
+  /** `dropIfUnseen`: the chat is empty until the user writes in it, so one superseded before it showed goes again. */
+  const open = async (s: Setup & { title?: string }, dropIfUnseen = false): Promise<Conversation> => {
     const switchNo = ++switches.current;
     const c = await call('chat.create', {
       backendId: s.backendId,
@@ -101,6 +102,7 @@ export function PlaygroundPage() {
     });
     qc.setQueryData(conversationKey(c.id), c);
     if (switchNo === switches.current) show(c.id);
+    else if (dropIfUnseen) void call('chat.delete', { id: c.id }).catch(() => undefined);
     return c;
   };
 
@@ -110,13 +112,17 @@ export function PlaygroundPage() {
     const next = { ...setup, backendId: draft.backend, model: draft.model };
     draft.clear();
     setSetup(next);
-    open(next).catch((e: DeckClientError) => setError(e));
+    // A preset clicked before it shows opens a chat of its own: this empty one then goes.
+    open(next, true).catch((e: DeckClientError) => setError(e));
   }, [draft.backend]);
 
   const send = async (text: string, base?: Setup): Promise<boolean> => {
     setError(null);
     try {
-      const id = base || !selected || !conv.data ? (await open(base ?? setup)).id : selected;
+      const empty = selected && conv.data?.messages.length === 0;
+      // A preset on an empty chat (just opened, e.g. by "Open in Playground") uses that chat.
+      if (base && empty) await call('chat.update', { id: selected, system: base.system, params: base.params, tools: base.tools });
+      const id = empty || (!base && selected && conv.data) ? selected : (await open(base ?? setup)).id;
       await call('chat.send', { conversationId: id, content: text });
       return true;
     } catch (e) {
